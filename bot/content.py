@@ -1,0 +1,54 @@
+"""Loading of the YAML files in ``content/``.
+
+Everything a person reads (tips, swaps, red flags, wording) lives in ``content/`` as YAML so that
+changing a sentence never means changing Python. Each file is validated by a pydantic model when it
+is first loaded; a typo in a file fails loudly at start-up and in the tests, not in front of a user.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def read_yaml(filename: str) -> object:
+    """Parse one file from ``content/`` (safe loader: content is data, never code)."""
+    with (CONTENT_DIR / filename).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_model(filename: str, model: type[ModelT]) -> ModelT:
+    """Read ``content/<filename>`` and validate it against ``model``."""
+    return model.model_validate(read_yaml(filename))
+
+
+class Section(BaseModel):
+    id: str
+    title: str
+
+
+class Sections(BaseModel):
+    sections: list[Section]
+
+    def ids(self) -> set[str]:
+        return {section.id for section in self.sections}
+
+    def title(self, section_id: str) -> str:
+        for section in self.sections:
+            if section.id == section_id:
+                return section.title
+        raise KeyError(section_id)
+
+
+@functools.cache
+def article_sections() -> Sections:
+    """The article's sections; every tip and swap must name one of their ids."""
+    return load_model("sections.yaml", Sections)

@@ -1,0 +1,73 @@
+"""Pausing, resuming and looking at one's settings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import simple_data
+from bot.messenger import Button
+from bot.models import User
+from bot.outbox import Outbox
+from bot.schedule import local_now
+from bot.timezones import describe_zone
+from bot.users import checkin_times, format_local, format_times, is_paused, next_checkin_at
+from bot.wording import t
+
+MAX_PAUSE_DAYS = 90
+
+
+async def pause(session: AsyncSession, user: User, args: str, now: datetime) -> Outbox:
+    outbox = Outbox()
+    assert user.timezone is not None
+    words = args.split()
+    if not words:
+        user.paused, user.paused_until = True, None
+        outbox.send(t("paused_open"))
+        return outbox
+    if len(words) != 1 or not words[0].isdigit() or not 1 <= int(words[0]) <= MAX_PAUSE_DAYS:
+        outbox.send(t("pause_bad_days"))
+        return outbox
+    user.paused, user.paused_until = True, now + timedelta(days=int(words[0]))
+    user.updated_at = now
+    outbox.send(t("paused_days", until=format_local(user.paused_until, user.timezone, now)))
+    return outbox
+
+
+async def resume(session: AsyncSession, user: User, now: datetime) -> Outbox:
+    outbox = Outbox()
+    assert user.timezone is not None
+    was_paused = is_paused(user, now)
+    user.paused, user.paused_until, user.skip_date = False, None, None
+    user.updated_at = now
+    upcoming = await next_checkin_at(session, user)
+    next_local = format_local(upcoming, user.timezone, now) if upcoming else "-"
+    outbox.send(t("resumed" if was_paused else "not_paused", next_local=next_local))
+    return outbox
+
+
+async def show_settings(session: AsyncSession, user: User, now: datetime) -> Outbox:
+    outbox = Outbox()
+    assert user.timezone is not None
+    if is_paused(user, now):
+        status = (
+            t("settings_status_paused", until=format_local(user.paused_until, user.timezone, now))
+            if user.paused_until
+            else t("settings_status_paused_open")
+        )
+    else:
+        status = t("settings_status_active")
+    text = t(
+        "settings",
+        zone=describe_zone(user.timezone, now),
+        local_time=local_now(now, user.timezone).strftime("%H:%M"),
+        times=format_times(await checkin_times(session, user)) or "-",
+        status=status,
+    )
+    buttons = (
+        (Button(t("settings_change_timezone_button"), simple_data("settings", "tz")),),
+        (Button(t("settings_change_times_button"), simple_data("settings", "times")),),
+    )
+    outbox.send(text, buttons)
+    return outbox

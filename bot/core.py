@@ -1,0 +1,276 @@
+"""The core's front door: one method per kind of thing a person can do.
+
+Every method opens one session and one transaction, decides what to say, commits, and only then
+speaks through the ``Messenger``. Platform adapters (Telegram, the terminal) call these methods and
+nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import checkins, control, onboarding
+from bot.callbacks import CheckinPress, SimplePress, parse
+from bot.clock import Clock
+from bot.db import Sessions, insert_for
+from bot.messenger import Messenger, RecipientGone, Sender
+from bot.models import Checkin, ProcessedUpdate, User
+from bot.outbox import Edit, Outbox, Send
+from bot.users import get_or_create_user, stop_schedules
+from bot.wording import t
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000  # what we read of one message; Telegram allows 4096
+UPDATE_MEMORY = timedelta(days=3)
+
+Action = Callable[[AsyncSession, User], Awaitable[Outbox]]
+
+
+class GutBack:
+    """The bot, independent of any chat platform."""
+
+    def __init__(self, sessions: Sessions, messenger: Messenger, clock: Clock) -> None:
+        self.sessions = sessions
+        self.messenger = messenger
+        self.clock = clock
+
+    # --- at-least-once delivery from the platform ----------------------------------------------
+
+    async def first_time_seen(self, update_id: int) -> bool:
+        """Remember an update id; ``False`` if it was handled before (a redelivery)."""
+        async with self.sessions() as session, session.begin():
+            statement = (
+                insert_for(session, ProcessedUpdate)
+                .values(update_id=update_id, received_at=self.clock.now())
+                .on_conflict_do_nothing(index_elements=["update_id"])
+                .returning(ProcessedUpdate.update_id)
+            )
+            return (await session.scalar(statement)) is not None
+
+    async def forget_old_updates(self) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                delete(ProcessedUpdate).where(
+                    ProcessedUpdate.received_at < self.clock.now() - UPDATE_MEMORY
+                )
+            )
+
+    # --- what people do ------------------------------------------------------------------------
+
+    async def on_command(self, sender: Sender, command: str, args: str = "") -> None:
+        if not sender.private:
+            await self._say_in_group(sender)
+            return
+        command = command.lower()
+        args = args[:MAX_TEXT]
+        now = self.clock.now()
+
+        async def act(session: AsyncSession, user: User) -> Outbox:
+            if command == "start":
+                return await onboarding.start(session, user, sender, now)
+            if command == "help":
+                return _text(t("help"))
+            if not onboarding.has_consented(user):
+                return _text(t("consent_needed"))
+            if command == "timezone":
+                if args.strip():
+                    return await onboarding.set_timezone_text(session, user, args, now)
+                user.onboarding_step = _waiting(user, onboarding.EDIT_TIMEZONE)
+                return onboarding.step_prompt(user, sender)
+            if user.timezone is None:
+                return onboarding.step_prompt(user, sender)
+            if command == "reminders":
+                if args.strip():
+                    return await onboarding.set_times_text(session, user, args, now)
+                user.onboarding_step = _waiting(user, onboarding.EDIT_TIMES)
+                return onboarding.step_prompt(user, sender)
+            if not onboarding.is_set_up(user):
+                return _finish_setup_first(user, sender)
+            if command == "checkin":
+                return await checkins.start_now(session, user, now)
+            if command == "pause":
+                return await control.pause(session, user, args, now)
+            if command == "resume":
+                return await control.resume(session, user, now)
+            if command == "settings":
+                return await control.show_settings(session, user, now)
+            return _text(t("unknown_command"))
+
+        await self._run(sender, act)
+
+    async def on_text(self, sender: Sender, text: str) -> None:
+        if not sender.private:
+            await self._say_in_group(sender)
+            return
+        truncated = len(text) > MAX_TEXT
+        text = text[:MAX_TEXT]
+        now = self.clock.now()
+
+        async def act(session: AsyncSession, user: User) -> Outbox:
+            if not onboarding.has_consented(user):
+                return _text(t("consent_needed"))
+            if user.onboarding_step in (onboarding.TIMEZONE, onboarding.EDIT_TIMEZONE):
+                return await onboarding.set_timezone_text(session, user, text, now)
+            if user.onboarding_step in (onboarding.TIMES, onboarding.EDIT_TIMES):
+                return await onboarding.set_times_text(session, user, text, now)
+            answer = await checkins.typed(session, user, text, now)
+            if answer is not None:
+                return answer
+            return _text(t("not_understood"))
+
+        outbox_prefix = [Send(t("too_long", limit=MAX_TEXT))] if truncated else []
+        await self._run(sender, act, prefix=outbox_prefix)
+
+    async def on_location(self, sender: Sender, latitude: float, longitude: float) -> None:
+        if not sender.private:
+            await self._say_in_group(sender)
+            return
+        now = self.clock.now()
+
+        async def act(session: AsyncSession, user: User) -> Outbox:
+            if not onboarding.has_consented(user):
+                return _text(t("consent_needed"))
+            return await onboarding.set_timezone_location(session, user, latitude, longitude, now)
+
+        await self._run(sender, act)
+
+    async def on_unsupported(self, sender: Sender) -> None:
+        """Stickers, voice notes, photos: a friendly word instead of silence."""
+        if not sender.private:
+            await self._say_in_group(sender)
+            return
+        await self._deliver(sender.chat_id, _text(t("unsupported_media")))
+
+    async def on_button(
+        self, sender: Sender, message_id: int | None, data: str | None
+    ) -> str | None:
+        """A button was pressed; returns the short notice to show on the button (or ``None``)."""
+        if not sender.private:
+            return t("group_chat")
+        pressed = parse(data)
+        now = self.clock.now()
+
+        async def act(session: AsyncSession, user: User) -> Outbox:
+            if pressed is None:
+                return Outbox(toast=t("button_expired"))
+            if isinstance(pressed, CheckinPress):
+                if not onboarding.has_consented(user):
+                    return Outbox(toast=t("button_not_yours"))
+                return await checkins.press(session, user, pressed, message_id, now)
+            return await _simple_press(session, user, sender, pressed, message_id, now)
+
+        outbox = await self._run(sender, act)
+        return outbox.toast if outbox else None
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    async def _run(self, sender: Sender, act: Action, prefix: list[Send] | None = None) -> Outbox:
+        async with self.sessions() as session, session.begin():
+            user = await get_or_create_user(session, sender, self.clock.now())
+            outbox = await act(session, user)
+            user_id = user.id
+        if prefix:
+            outbox.messages[:0] = prefix
+        await self._deliver(sender.chat_id, outbox, user_id=user_id)
+        return outbox
+
+    async def _deliver(self, chat_id: int, outbox: Outbox, *, user_id: int | None = None) -> None:
+        sent_questions: dict[int, int] = {}
+        try:
+            for message in outbox.messages:
+                if isinstance(message, Edit):
+                    await self.messenger.edit(
+                        chat_id, message.message_id, message.text, message.buttons
+                    )
+                    continue
+                message_id = await self.messenger.send(
+                    chat_id,
+                    message.text,
+                    message.buttons,
+                    ask_location=message.ask_location,
+                    clear_reply_keyboard=message.clear_reply_keyboard,
+                )
+                if message.checkin_id is not None:
+                    sent_questions[message.checkin_id] = message_id
+        except RecipientGone:
+            if user_id is not None:
+                await self.mark_gone(user_id)
+            return
+        if sent_questions:
+            await self.remember_question_messages(sent_questions)
+
+    async def remember_question_messages(self, sent: dict[int, int]) -> None:
+        """Keep each check-in's latest question message, so a typed answer can tidy its buttons."""
+        async with self.sessions() as session, session.begin():
+            for checkin_id, message_id in sent.items():
+                await session.execute(
+                    update(Checkin).where(Checkin.id == checkin_id).values(message_id=message_id)
+                )
+
+    async def mark_gone(self, user_id: int) -> None:
+        """The person blocked the bot: stop their schedule until they write again."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(User)
+                .where(User.id == user_id)
+                .values(active=False, updated_at=self.clock.now())
+            )
+            await stop_schedules(session, user_id)
+        log.info("user inactive after delivery refused", extra={"user_id": user_id})
+
+    async def _say_in_group(self, sender: Sender) -> None:
+        await self._deliver(sender.chat_id, _text(t("group_chat")))
+
+
+async def _simple_press(
+    session: AsyncSession,
+    user: User,
+    sender: Sender,
+    pressed: SimplePress,
+    message_id: int | None,
+    now: datetime,
+) -> Outbox:
+    if pressed.action == "consent":
+        return await onboarding.consent(session, user, sender, pressed.arg, message_id, now)
+    if not onboarding.has_consented(user):
+        return Outbox(toast=t("button_expired"))
+    if pressed.action == "tz":
+        return await onboarding.set_timezone_text(session, user, pressed.arg, now)
+    if pressed.action == "times" and pressed.arg in onboarding.TIME_PRESETS and user.timezone:
+        return await onboarding.set_times(session, user, onboarding.TIME_PRESETS[pressed.arg], now)
+    if pressed.action == "settings" and pressed.arg in ("tz", "times"):
+        step = onboarding.EDIT_TIMEZONE if pressed.arg == "tz" else onboarding.EDIT_TIMES
+        user.onboarding_step = _waiting(user, step)
+        return onboarding.step_prompt(user, sender)
+    return Outbox(toast=t("button_expired"))
+
+
+def _waiting(user: User, edit_step: str) -> str:
+    """During first set-up keep the set-up step; afterwards wait for the edited value."""
+    if user.onboarding_step in (onboarding.CONSENT, onboarding.TIMEZONE, onboarding.TIMES):
+        return user.onboarding_step
+    return edit_step
+
+
+def _finish_setup_first(user: User, sender: Sender) -> Outbox:
+    outbox = onboarding.step_prompt(user, sender)
+    first = outbox.messages[0]
+    assert isinstance(first, Send)
+    outbox.messages[0] = Send(
+        t("finish_setup_first", step_prompt=first.text),
+        first.buttons,
+        ask_location=first.ask_location,
+    )
+    return outbox
+
+
+def _text(text: str) -> Outbox:
+    outbox = Outbox()
+    outbox.send(text)
+    return outbox

@@ -1,0 +1,344 @@
+"""The sweep: find due prompts, claim each one, send it, advance the schedule.
+
+Claiming is an ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the delivery's unique key (user,
+kind, local date, slot), committed before anything is sent. Whoever inserts the row sends; anyone
+else (a second process, a retry after a crash) finds the row and does not. That is at-most-once per
+prompt: Telegram offers no idempotency key, so after a ``kill -9`` between claim and send a prompt is
+lost rather than doubled (see DESIGN.md §7). On PostgreSQL the due rows are also locked with
+``FOR UPDATE SKIP LOCKED`` so that two processes split the work instead of racing for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.checkins import question_message, render_question
+from bot.clock import Clock
+from bot.db import Sessions, insert_for
+from bot.messenger import DeliveryError, Messenger, RecipientGone
+from bot.models import Answer, Checkin, Delivery, Schedule, User
+from bot.outbox import Send
+from bot.questions import questions_for_slot
+from bot.schedule import local_date, next_daily
+from bot.users import CHECKIN, stop_schedules
+from bot.wording import t
+
+log = logging.getLogger(__name__)
+
+MAX_BATCHES_PER_SWEEP = 50
+
+
+@dataclass(slots=True)
+class Prompt:
+    """A claimed prompt, ready to send once the claim is committed."""
+
+    user_id: int
+    chat_id: int
+    delivery_id: int | None
+    checkin_id: int
+    message: Send
+
+
+@dataclass(slots=True)
+class SweepStats:
+    claimed: int = 0
+    sent: int = 0
+    late_skipped: int = 0
+    paused_skipped: int = 0
+    already_claimed: int = 0
+    reminders: int = 0
+    gone: int = 0
+    failed: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def intro_for(slot: int, slot_count: int, day: date) -> str:
+    label = f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+    if slot_count > 1 and slot == 0:
+        return t("checkin_intro_morning", date=label)
+    if slot_count > 1 and slot < slot_count - 1:
+        return t("checkin_intro_midday", date=label)
+    return t("checkin_intro_evening", date=label)
+
+
+class Sweeper:
+    def __init__(
+        self,
+        sessions: Sessions,
+        messenger: Messenger,
+        clock: Clock,
+        *,
+        grace: timedelta = timedelta(hours=3),
+        batch: int = 500,
+        concurrency: int = 64,
+    ) -> None:
+        self.sessions = sessions
+        self.messenger = messenger
+        self.clock = clock
+        self.grace = grace
+        self.batch = batch
+        self.concurrency = concurrency
+        self.last_finished: datetime | None = None
+        self.last_finished_count = 0
+
+    async def run_once(self) -> SweepStats:
+        stats = SweepStats()
+        for _ in range(MAX_BATCHES_PER_SWEEP):
+            prompts, more = await self.claim_due(stats)
+            await self.send_all(prompts, stats)
+            if not more:
+                break
+        await self.send_reminders(stats)
+        self.last_finished = self.clock.now()
+        self.last_finished_count += 1
+        if stats.claimed or stats.reminders or stats.late_skipped:
+            log.info(
+                "sweep done",
+                extra={
+                    "claimed": stats.claimed,
+                    "sent": stats.sent,
+                    "late_skipped": stats.late_skipped,
+                    "paused_skipped": stats.paused_skipped,
+                    "reminders": stats.reminders,
+                    "gone": stats.gone,
+                    "failed": stats.failed,
+                },
+            )
+        return stats
+
+    async def claim_due(self, stats: SweepStats) -> tuple[list[Prompt], bool]:
+        """Claim one batch of due prompts and advance their schedules, in one transaction."""
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            rows = (
+                (
+                    await session.execute(
+                        select(Schedule, User)
+                        .join(User, User.id == Schedule.user_id)
+                        .where(Schedule.next_due_at <= now, Schedule.kind == CHECKIN, User.active)
+                        .order_by(Schedule.next_due_at)
+                        .limit(self.batch)
+                        .with_for_update(skip_locked=True, of=Schedule)
+                    )
+                ).all()
+            )
+            if not rows:
+                return [], False
+            slot_counts = await _slot_counts(session, {user.id for _, user in rows})
+            candidates: list[tuple[Schedule, User, date]] = []
+            for schedule, user in rows:
+                due = schedule.next_due_at
+                assert due is not None and user.timezone is not None
+                day = local_date(due, user.timezone)
+                schedule.next_due_at = next_daily(
+                    schedule.local_time, user.timezone, max(due, now - self.grace)
+                )
+                if due < now - self.grace:
+                    stats.late_skipped += 1
+                elif (
+                    (user.paused and (user.paused_until is None or user.paused_until > now))
+                    or user.skip_date == day
+                    or user.onboarding_step != "done"
+                ):
+                    stats.paused_skipped += 1
+                else:
+                    candidates.append((schedule, user, day))
+            prompts = await self._claim(session, candidates, slot_counts, now, stats)
+        return prompts, len(rows) == self.batch
+
+    async def _claim(
+        self,
+        session: AsyncSession,
+        candidates: list[tuple[Schedule, User, date]],
+        slot_counts: dict[int, int],
+        now: datetime,
+        stats: SweepStats,
+    ) -> list[Prompt]:
+        if not candidates:
+            return []
+        claimed_rows = await session.execute(
+            insert_for(session, Delivery)
+            .values(
+                [
+                    {
+                        "user_id": user.id,
+                        "kind": CHECKIN,
+                        "local_date": day,
+                        "slot": schedule.slot,
+                        "status": "claimed",
+                        "claimed_at": now,
+                    }
+                    for schedule, user, day in candidates
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["user_id", "kind", "local_date", "slot"])
+            .returning(Delivery.id, Delivery.user_id, Delivery.slot)
+        )
+        claimed = {(user_id, slot): delivery_id for delivery_id, user_id, slot in claimed_rows}
+        stats.already_claimed += len(candidates) - len(claimed)
+        stats.claimed += len(claimed)
+        won = [(s, u, d) for s, u, d in candidates if (u.id, s.slot) in claimed]
+        if not won:
+            return []
+        checkins = [
+            Checkin(
+                user_id=user.id,
+                local_date=day,
+                slot=schedule.slot,
+                questions=questions_for_slot(schedule.slot, slot_counts[user.id]),
+                current=None,
+                status="open",
+                created_at=now,
+                updated_at=now,
+            )
+            for schedule, user, day in won
+        ]
+        for checkin in checkins:
+            checkin.current = checkin.questions[0]
+        session.add_all(checkins)
+        await session.flush()
+        copyable = await _users_with_answers_on(
+            session, {(u.id, d - timedelta(days=1)) for _, u, d in won}
+        )
+        prompts = []
+        for (schedule, user, day), checkin in zip(won, checkins, strict=True):
+            intro = intro_for(schedule.slot, slot_counts[user.id], day)
+            message = render_question(
+                checkin.id,
+                checkin.questions[0],
+                None,
+                first=True,
+                can_copy=(user.id, day - timedelta(days=1)) in copyable,
+                intro=intro,
+            )
+            prompts.append(
+                Prompt(
+                    user.id, user.chat_id, claimed[(user.id, schedule.slot)], checkin.id, message
+                )
+            )
+        return prompts
+
+    async def send_all(self, prompts: list[Prompt], stats: SweepStats) -> None:
+        """Send claimed prompts concurrently (the messenger's rate limiter paces them)."""
+        if not prompts:
+            return
+        limit = asyncio.Semaphore(self.concurrency)
+        results: list[tuple[Prompt, int | None, str]] = []
+
+        async def send_one(prompt: Prompt) -> None:
+            async with limit:
+                try:
+                    message_id = await self.messenger.send(
+                        prompt.chat_id, prompt.message.text, prompt.message.buttons
+                    )
+                except RecipientGone:
+                    results.append((prompt, None, "gone"))
+                except DeliveryError:
+                    log.warning("prompt not delivered", extra={"user_id": prompt.user_id})
+                    results.append((prompt, None, "failed"))
+                else:
+                    results.append((prompt, message_id, "sent"))
+
+        await asyncio.gather(*(send_one(prompt) for prompt in prompts))
+        await self._record_results(results, stats)
+
+    async def _record_results(
+        self, results: list[tuple[Prompt, int | None, str]], stats: SweepStats
+    ) -> None:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            deliveries = [
+                {
+                    "id": p.delivery_id,
+                    "status": status,
+                    "sent_at": now if message_id else None,
+                    "message_id": message_id,
+                }
+                for p, message_id, status in results
+                if p.delivery_id is not None
+            ]
+            if deliveries:
+                await session.execute(update(Delivery), deliveries)
+            sent = [{"id": p.checkin_id, "message_id": m} for p, m, _ in results if m is not None]
+            if sent:
+                await session.execute(update(Checkin), sent)
+            for prompt, _, status in results:
+                stats.counts[status] += 1
+                if status == "gone":
+                    await session.execute(
+                        update(User)
+                        .where(User.id == prompt.user_id)
+                        .values(active=False, updated_at=now)
+                    )
+                    await stop_schedules(session, prompt.user_id)
+        stats.sent = stats.counts["sent"]
+        stats.gone = stats.counts["gone"]
+        stats.failed = stats.counts["failed"]
+
+    async def send_reminders(self, stats: SweepStats) -> None:
+        """Bring back check-ins someone asked to see again later ("remind me in 1 h")."""
+        now = self.clock.now()
+        prompts: list[Prompt] = []
+        async with self.sessions() as session, session.begin():
+            due = (
+                await session.scalars(
+                    select(Checkin)
+                    .where(Checkin.remind_at <= now, Checkin.status == "open")
+                    .order_by(Checkin.remind_at)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for checkin in due:
+                # Compare-and-set: only the process that clears remind_at sends the reminder.
+                cleared = await session.execute(
+                    update(Checkin)
+                    .where(Checkin.id == checkin.id, Checkin.remind_at.is_not(None))
+                    .values(remind_at=None)
+                    .returning(Checkin.id)
+                )
+                if cleared.first() is None or checkin.current is None:
+                    continue
+                user = await session.get(User, checkin.user_id)
+                if user is None or not user.active:
+                    continue
+                day = checkin.local_date
+                label = f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+                message = await question_message(
+                    session, checkin, t("checkin_intro_reminder", date=label)
+                )
+                prompts.append(Prompt(user.id, user.chat_id, None, checkin.id, message))
+        stats.reminders += len(prompts)
+        await self.send_all(prompts, stats)
+
+
+async def _slot_counts(session: AsyncSession, user_ids: set[int]) -> dict[int, int]:
+    rows = await session.execute(
+        select(Schedule.user_id, func.count())
+        .where(Schedule.user_id.in_(user_ids), Schedule.kind == CHECKIN)
+        .group_by(Schedule.user_id)
+    )
+    return dict(rows.all())
+
+
+async def _users_with_answers_on(
+    session: AsyncSession, pairs: set[tuple[int, date]]
+) -> set[tuple[int, date]]:
+    """Which (user, day) pairs have any answer, in one query, for the "same as yesterday" button."""
+    if not pairs:
+        return set()
+    user_ids = {user_id for user_id, _ in pairs}
+    days = {day for _, day in pairs}
+    rows = await session.execute(
+        select(Answer.user_id, Answer.local_date)
+        .where(Answer.user_id.in_(user_ids), Answer.local_date.in_(days))
+        .distinct()
+    )
+    return {pair for pair in rows.all() if pair in pairs}

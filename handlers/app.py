@@ -1,0 +1,117 @@
+"""The composition root: one place that builds the running bot from ``Settings``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.core import GutBack
+from bot.db import make_engine, make_sessions, migrate
+from bot.delivery import Sweeper
+from handlers.messenger import TelegramMessenger
+from handlers.rate_limit import ChatRateLimiter
+from handlers.telegram import menu_commands, register
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "gutback-sweep"
+HOUSEKEEPING_EVERY = 100  # sweeps between clean-ups of remembered update ids
+
+
+@dataclass
+class Runtime:
+    """What the handlers and the jobs share, kept in ``application.bot_data``."""
+
+    settings: Settings
+    engine: AsyncEngine
+    core: GutBack
+    sweeper: Sweeper
+    sweeps: int = 0
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate_on_start: bool | None = None,
+) -> Application:
+    token = settings.require_token()
+    clock = clock or SystemClock()
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
+        .rate_limiter(
+            ChatRateLimiter(
+                overall_per_second=settings.global_rate_per_second,
+                chat_per_second=settings.chat_rate_per_second,
+            )
+        )
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
+    messenger = TelegramMessenger(application.bot)
+    core = GutBack(sessions, messenger, clock)
+    sweeper = Sweeper(
+        sessions,
+        messenger,
+        clock,
+        grace=timedelta(hours=settings.grace_hours),
+        batch=settings.sweep_batch,
+    )
+    application.bot_data["runtime"] = Runtime(settings, engine, core, sweeper)
+    application.bot_data["migrate"] = (
+        settings.auto_migrate and settings.is_sqlite
+        if migrate_on_start is None
+        else migrate_on_start
+    )
+    register(application, core)
+    return application
+
+
+def runtime_of(application: Application) -> Runtime:
+    return application.bot_data["runtime"]
+
+
+async def _post_init(application: Application) -> None:
+    runtime = runtime_of(application)
+    if application.bot_data.get("migrate"):
+        await migrate(runtime.settings.database_url)
+    await application.bot.set_my_commands(menu_commands())
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        _sweep,
+        interval=runtime.settings.sweep_seconds,
+        first=0.1,
+        name=SWEEP_JOB,
+        # APScheduler 3 silently drops a run that starts over 1 s late by default; a reminder
+        # sweep must never be dropped, and must never overlap itself.
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
+
+
+async def _post_shutdown(application: Application) -> None:
+    await runtime_of(application).engine.dispose()
+
+
+async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    runtime = runtime_of(context.application)
+    try:
+        await runtime.sweeper.run_once()
+        runtime.sweeps += 1
+        if runtime.sweeps % HOUSEKEEPING_EVERY == 1:
+            await runtime.core.forget_old_updates()
+    except Exception:
+        # A failed sweep (database away, say) is retried at the next tick; nothing is lost
+        # because nothing was claimed.
+        log.exception("sweep failed; retrying at the next tick")

@@ -1,0 +1,114 @@
+"""Telegram updates in, core calls out. No SQL and no business rules here."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.core import GutBack
+from bot.messenger import Sender
+from bot.wording import t
+
+log = logging.getLogger(__name__)
+
+#: Commands in the menu, in this order; each has a ``command_<name>`` text in wording.yaml.
+MENU = ("checkin", "settings", "timezone", "reminders", "pause", "resume", "help", "start")
+
+
+def menu_commands() -> list[BotCommand]:
+    return [BotCommand(name, t(f"command_{name}")) for name in MENU]
+
+
+def sender_of(update: Update) -> Sender | None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    return Sender(
+        platform_id=user.id,
+        chat_id=chat.id,
+        first_name=user.first_name,
+        language_code=user.language_code,
+        private=chat.type == "private",
+    )
+
+
+def register(application: Application, core: GutBack) -> None:
+    async def drop_redelivered(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        if not await core.first_time_seen(update.update_id):
+            log.info("duplicate update dropped", extra={"update_id": update.update_id})
+            raise ApplicationHandlerStop
+
+    async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = sender_of(update), update.effective_message
+        if sender is None or message is None or not message.text:
+            return
+        name = message.text.split()[0].lstrip("/").split("@")[0]
+        args = message.text.partition(" ")[2] if " " in message.text else ""
+        await core.on_command(sender, name, args)
+
+    async def text(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = sender_of(update), update.effective_message
+        if sender is not None and message is not None and message.text is not None:
+            await core.on_text(sender, message.text)
+
+    async def location(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = sender_of(update), update.effective_message
+        if sender is not None and message is not None and message.location is not None:
+            await core.on_location(sender, message.location.latitude, message.location.longitude)
+
+    async def button(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        query, sender = update.callback_query, sender_of(update)
+        if query is None or sender is None:
+            return
+        message_id = query.message.message_id if query.message is not None else None
+        notice = await core.on_button(sender, message_id, query.data)
+        await query.answer(notice)
+
+    async def anything_else(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        sender = sender_of(update)
+        if sender is not None and update.effective_message is not None:
+            await core.on_unsupported(sender)
+
+    application.add_handler(TypeHandler(Update, drop_redelivered), group=-1)
+    # Edited messages are ignored: the original was already handled.
+    new = filters.UpdateType.MESSAGE
+    application.add_handler(MessageHandler(new & filters.COMMAND, command))
+    application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, text))
+    application.add_handler(MessageHandler(new & filters.LOCATION, location))
+    application.add_handler(CallbackQueryHandler(button))
+    application.add_handler(MessageHandler(new, anything_else))
+    application.add_error_handler(_error_handler(core))
+
+
+def _error_handler(core: GutBack):  # type: ignore[no-untyped-def]
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Never log the update itself: it holds what the person wrote.
+        log.error(
+            "error while handling an update",
+            exc_info=context.error,
+            extra={"update_id": getattr(update, "update_id", None)},
+        )
+        if isinstance(update, Update):
+            sender = sender_of(update)
+            if update.callback_query is not None:
+                try:
+                    await update.callback_query.answer(t("error_try_again"), show_alert=True)
+                except Exception:
+                    log.debug("could not answer the failed button press")
+            elif sender is not None:
+                try:
+                    await core.messenger.send(sender.chat_id, t("error_try_again"))
+                except Exception:
+                    log.debug("could not tell the person about the failure")
+
+    return on_error

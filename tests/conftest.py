@@ -1,0 +1,81 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (when configured) PostgreSQL.
+
+Database-backed tests take the ``database_url`` fixture and so run once per backend. PostgreSQL runs
+when ``GUTBACK_TEST_POSTGRES_URL`` is set (``.ci/run`` sets it); without it those cases are skipped
+with a reason that says so, never passed silently. At the end pytest prints how many tests ran on
+each backend.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import Sessions, make_engine, make_sessions
+from bot.models import Base
+
+POSTGRES_URL = os.environ.get("GUTBACK_TEST_POSTGRES_URL")
+POSTGRES_SKIP = (
+    "PostgreSQL tests need GUTBACK_TEST_POSTGRES_URL, e.g. "
+    "postgresql+asyncpg://postgres@127.0.0.1:5432/test (.ci/run sets it)"
+)
+_BACKEND_IN_ID = re.compile(r"\[(?:[^\]]*-)?(sqlite|postgresql)(?:-[^\]]*)?\]")
+_outcomes: dict[str, Counter[str]] = {"sqlite": Counter(), "postgresql": Counter()}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    return request.param
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty, current schema on the chosen backend."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gutback-test.db'}" if backend == "sqlite" else POSTGRES_URL
+    assert url is not None
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.drop_all)
+        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        await connection.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+    yield url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> Sessions:
+    return make_sessions(engine)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    match = _BACKEND_IN_ID.search(report.nodeid)
+    if match is None:
+        return
+    if report.when == "call":
+        _outcomes[match.group(1)][report.outcome] += 1
+    elif report.outcome in ("skipped", "failed") and report.when == "setup":
+        _outcomes[match.group(1)][report.outcome] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.section("database backends")
+    for name, counts in _outcomes.items():
+        summary = ", ".join(f"{counts[k]} {k}" for k in ("passed", "failed", "skipped") if counts[k])
+        terminalreporter.write_line(f"{name}: {summary or 'no tests'}")
+    if not POSTGRES_URL:
+        terminalreporter.write_line(f"postgresql skipped: {POSTGRES_SKIP}")
