@@ -21,6 +21,7 @@ from bot.db import Sessions, insert_for
 from bot.messenger import Messenger, RecipientGone, Sender
 from bot.models import Checkin, ProcessedUpdate, User
 from bot.outbox import Edit, Outbox, Send
+from bot.timezones import parse_timezone
 from bot.users import get_or_create_user, stop_schedules
 from bot.wording import t
 
@@ -240,8 +241,8 @@ async def _simple_press(
         return await onboarding.consent(session, user, sender, pressed.arg, message_id, now)
     if not onboarding.has_consented(user):
         return Outbox(toast=t("button_expired"))
-    if pressed.action == "tz":
-        return await onboarding.set_timezone_text(session, user, pressed.arg, now)
+    if pressed.action == "tz" and parse_timezone(pressed.arg) == pressed.arg:
+        return await onboarding.set_timezone(session, user, pressed.arg, now)
     if pressed.action == "times" and pressed.arg in onboarding.TIME_PRESETS and user.timezone:
         return await onboarding.set_times(session, user, onboarding.TIME_PRESETS[pressed.arg], now)
     if pressed.action == "settings" and pressed.arg in ("tz", "times"):

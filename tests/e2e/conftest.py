@@ -3,7 +3,6 @@ the fake Bot API server, with an injected clock so scheduled check-ins arrive on
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -105,10 +104,17 @@ class Harness:
         self.fake.user_presses(user_id, message.message_id, current.data_for(label))
         return await self.fake.wait_for_message(user_id, expect)
 
-    async def answered(self, user_id: int) -> None:
-        """Wait until every button press of this user has been answered."""
-        await self.fake.wait_updates_consumed()
-        await asyncio.sleep(0)
+    async def press(self, user_id: int, message_id: int, data: str) -> str | None:
+        """Press a button and return the notice the bot showed on it (``None`` for none)."""
+        query_id = self.fake.user_presses(user_id, message_id, data)["callback_query"]["id"]
+
+        def answer() -> dict[str, Any] | None:
+            for answered in self.fake.callback_answers:
+                if answered["callback_query_id"] == query_id:
+                    return answered
+            return None
+
+        return (await self.fake.wait_for(answer)).get("text")
 
     async def onboard(self, user_id: int, city: str = "Berlin", preset: str = "08:00 and 20:00") -> None:
         welcome = await self.say(user_id, "/start", "I agree")

@@ -1,0 +1,287 @@
+"""Text matching for the safety screen: normalising, typo repair, clauses, negation, idioms.
+
+Why its own module: the rules (what counts as a warning sign) are data in ``content/redflags.yaml``;
+this module is the small, pure machine that applies them. Everything is compiled once, on first
+use, so that screening a diary line costs a few hundred microseconds (see ``bench/safety.py``).
+
+Pattern language used in the YAML (matched against normalised words, apostrophes dropped, so
+"can't" is written ``cant``):
+
+* words separated by spaces must follow each other: ``cant feel .. bum`` is not needed, see below;
+* ``(a|b c|d)`` one of several words or phrases, ``(...)?`` optional;
+* ``word*`` any word starting with ``word`` (``numb*`` matches numb, numbness, numbish);
+* ``...`` up to three other words in between;
+* ``re:<regex>`` a raw regular expression over the normalised clause (words separated by spaces).
+
+Negation is scoped to the clause: punctuation and words such as "but" end it, and a new subject
+("no fever and I can't feel my bum") ends its reach. When in doubt the screen reports the sign:
+missing a real emergency costs far more than an unneeded "please get checked".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from bot.safety_content import RedFlagFile
+
+_TOKEN_RE = re.compile(r"[a-z0-9]+|\|")
+_TEMPLATE_TOKEN_RE = re.compile(r"\.\.\.|\(|\)\??|\||[^\s()|]+")
+_CLAUSE_PUNCT_RE = re.compile(r"[.,;:!?\n\r\t()\[\]{}\"<>]+|\s[-–—]+\s|[–—]")
+_DECIMAL_RE = re.compile(r"(\d)[.,](\d)")
+_REPEAT_RE = re.compile(r"([a-z])\1{2,}")
+_APOSTROPHES = str.maketrans({"'": "", "’": "", "‘": "", "`": "", "´": "", "ʼ": ""})
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+GAP = r"(?:\S+ ){0,3}"
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents removed, quotes straightened, apostrophes dropped."""
+    text = unicodedata.normalize("NFKD", text.translate(_QUOTES).translate(_APOSTROPHES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.lower()
+
+
+def damerau1(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by at most one edit (insert, delete, swap, transpose)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    if la > lb:
+        a, b = b, a
+    # b is one longer: removing one char of b must give a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+def _deletes(word: str) -> Iterator[str]:
+    yield word
+    for i in range(len(word)):
+        yield word[:i] + word[i + 1 :]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One pattern match inside one clause, with what the clause says about it."""
+
+    name: str
+    clause: int
+    negated: bool
+    past: bool
+
+
+class Matcher:
+    """Compiled form of ``redflags.yaml``: call :meth:`hits` with any text."""
+
+    def __init__(self, rules: RedFlagFile) -> None:
+        self.rules = rules
+        self._synonyms: dict[str, str] = {}
+        for canonical, variants in rules.synonyms.items():
+            for variant in variants:
+                self._synonyms[_fold(variant)] = _fold(canonical)
+        self._rewrites = [
+            (re.compile(rf"(?<= ){self._literal(src)} "), f"{_fold(dst)} ")
+            for src, dst in rules.rewrites.items()
+        ]
+        self._not_typos = {_fold(word) for word in rules.not_typos}
+        neg = rules.negation
+        self._cues = [tuple(self._words(cue)) for cue in neg.cues]
+        self._not_after_no = {self._canon(w) for w in neg.not_after_no}
+        self._not_after_not = {self._canon(w) for w in neg.not_after_not}
+        self._scope_breakers = {self._canon(w) for w in neg.scope_breakers}
+        self._clause_breakers = re.compile(
+            r"(?<= )(?:" + "|".join(self._literal(w) for w in neg.clause_breakers) + r") "
+        )
+        self._never_voided = [self._compile(p) for p in neg.never_voided_by]
+        self._idioms = [self._compile(p) for p in rules.idioms]
+        self._past = [self._compile(p) for p in rules.past_markers]
+
+        # name -> compiled patterns; contexts are prefixed so they never clash with flag ids
+        self._patterns: dict[str, list[re.Pattern[str]]] = {}
+        self._words_of: dict[str, set[str]] = {}
+        self._prefixes_of: dict[str, tuple[str, ...]] = {}
+        self._always: set[str] = set()
+        named: list[tuple[str, list[str]]] = [
+            (f"@{name}", patterns) for name, patterns in rules.contexts.items()
+        ]
+        named += [(flag.id, flag.patterns) for flag in rules.flags]
+        vocabulary: set[str] = set(self._synonyms) | set(self._synonyms.values())
+        for name, patterns in named:
+            self._patterns[name] = [self._compile(p) for p in patterns]
+            words: set[str] = set()
+            prefixes: set[str] = set()
+            for pattern in patterns:
+                if pattern.startswith("re:"):
+                    self._always.add(name)
+                    continue
+                for token in _TEMPLATE_TOKEN_RE.findall(pattern):
+                    if token in {"...", "(", ")", ")?", "|"}:
+                        continue
+                    if token.endswith("*"):
+                        prefixes.add(_fold(token[:-1]))
+                    else:
+                        words.add(self._canon(token))
+                        vocabulary.add(_fold(token))
+            self._words_of[name] = words
+            self._prefixes_of[name] = tuple(sorted(prefixes))
+        self._vocabulary = frozenset(vocabulary)
+        self._typo_index: dict[str, set[str]] = {}
+        for word in self._vocabulary:
+            if len(word) >= 5 and word.isalpha() and word not in self._not_typos:
+                for variant in _deletes(word):
+                    self._typo_index.setdefault(variant, set()).add(word)
+        self._names = tuple(self._patterns)
+
+    # ---------------------------------------------------------------- compiling
+    def _canon(self, word: str) -> str:
+        word = _fold(word)
+        return self._synonyms.get(word, word)
+
+    def _words(self, phrase: str) -> list[str]:
+        return [self._canon(w) for w in _TOKEN_RE.findall(_fold(phrase)) if w != "|"]
+
+    def _literal(self, phrase: str) -> str:
+        return " ".join(re.escape(w) for w in self._words(phrase))
+
+    def _compile(self, pattern: str) -> re.Pattern[str]:
+        if pattern.startswith("re:"):
+            return re.compile(pattern[3:])
+        out = ["(?<= )"]
+        for token in _TEMPLATE_TOKEN_RE.findall(pattern):
+            if token == "...":
+                out.append(GAP)
+            elif token == "(":
+                out.append("(?:")
+            elif token in {")", ")?", "|"}:
+                out.append(token)
+            elif token.endswith("*"):
+                out.append(re.escape(_fold(token[:-1])) + r"\S* ")
+            else:
+                out.append("".join(re.escape(w) + " " for w in self._words(token)))
+        return re.compile("".join(out))
+
+    # ---------------------------------------------------------------- normalising
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 - one Matcher per process, cache is bounded
+    def _fix_token(self, token: str) -> str:
+        if token in self._vocabulary or token.isdigit():
+            return self._synonyms.get(token, token)
+        if token in self._synonyms:
+            return self._synonyms[token]
+        single = re.sub(r"([a-z])\1", r"\1", token)
+        if single != token and single in self._vocabulary:
+            return self._synonyms.get(single, single)
+        if len(token) >= 5 and token.isalpha() and token not in self._not_typos:
+            found = sorted(
+                word
+                for variant in _deletes(token)
+                for word in self._typo_index.get(variant, ())
+                if word[0] == token[0] and damerau1(token, word)
+            )
+            if found:
+                return self._synonyms.get(found[0], found[0])
+        return token
+
+    def clauses(self, text: str) -> list[str]:
+        """Normalised clauses, each as ``" word word ... "`` (leading and trailing space)."""
+        text = _REPEAT_RE.sub(r"\1\1", _fold(text))
+        text = _DECIMAL_RE.sub(r"\1 \2", text)
+        text = _CLAUSE_PUNCT_RE.sub(" | ", text)
+        tokens = [t if t == "|" else self._fix_token(t) for t in _TOKEN_RE.findall(text)]
+        joined = " " + " ".join(tokens) + " "
+        for pattern, replacement in self._rewrites:
+            joined = pattern.sub(replacement, joined)
+        for idiom in self._idioms:
+            joined = idiom.sub("idiom ", joined)
+        joined = self._clause_breakers.sub("| ", joined)
+        clauses = []
+        for part in joined.split("|"):
+            words = part.split()
+            if words:
+                clauses.append(" " + " ".join(words) + " ")
+        return clauses
+
+    # ---------------------------------------------------------------- negation
+    def _cue_at(self, tokens: list[str], j: int, end: int, clause: str) -> bool:
+        for cue in self._cues:
+            n = len(cue)
+            if j + n > end or tuple(tokens[j : j + n]) != cue:
+                continue
+            after = tokens[j + n] if j + n < len(tokens) else ""
+            if cue == ("no",) and after in self._not_after_no:
+                continue
+            if cue == ("not",) and after in self._not_after_not:
+                continue
+            if cue[0] == "never" and any(p.search(clause) for p in self._never_voided):
+                continue
+            return True
+        return False
+
+    def _negated(self, tokens: list[str], start: int, stop: int, clause: str) -> bool:
+        window = self.rules.negation.window
+        for j in range(start - 1, max(-1, start - 1 - window), -1):
+            if self._cue_at(tokens, j, start, clause):
+                return True
+            if tokens[j] in self._scope_breakers:
+                return False
+        after = tokens[stop : stop + 2]
+        if after[:1] and after[0] in {"none", "nope", "negative", "nil"}:
+            return True
+        return after == ["no"]
+
+    # ---------------------------------------------------------------- matching
+    @functools.lru_cache(maxsize=8192)  # noqa: B019
+    def _candidates(self, token: str) -> frozenset[str]:
+        return frozenset(
+            name
+            for name in self._names
+            if token in self._words_of[name]
+            or any(token.startswith(prefix) for prefix in self._prefixes_of[name])
+        )
+
+    def hits(self, text: str) -> list[Hit]:
+        """Every flag or context (``@name``) found in ``text``, with negation and past marks."""
+        result: list[Hit] = []
+        clauses = self.clauses(text)
+        previous_opened_negated = False
+        for index, clause in enumerate(clauses):
+            tokens = clause.split()
+            names: set[str] = set(self._always)
+            for token in tokens:
+                names |= self._candidates(token)
+            if not names:
+                previous_opened_negated = self._opens_negated(tokens, clause)
+                continue
+            carried = previous_opened_negated and tokens[0] in {"or", "nor"}
+            past = any(p.search(clause) for p in self._past)
+            for name in names:
+                for pattern in self._patterns[name]:
+                    for match in pattern.finditer(clause):
+                        start = clause.count(" ", 0, match.start()) - 1
+                        stop = clause.count(" ", 0, match.end()) - 1
+                        negated = carried or self._negated(tokens, start, stop, clause)
+                        result.append(Hit(name, index, negated, past))
+            previous_opened_negated = self._opens_negated(tokens, clause)
+        return result
+
+    def _opens_negated(self, tokens: list[str], clause: str) -> bool:
+        return bool(tokens) and self._cue_at(tokens, 0, len(tokens), clause)
+
+    def vocabulary(self) -> Iterable[str]:
+        return self._vocabulary

@@ -1,0 +1,66 @@
+"""The command line: clear failure without a token, and `gutback run` against a Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fake_bot_api import FakeBotApi
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GUTBACK_"))}
+    env.pop("DATABASE_URL", None)
+    env.update(extra)
+    return env
+
+
+def test_run_without_token_names_the_variable(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in lines[0]
+
+
+async def test_gutback_run_migrates_a_fresh_database_polls_and_answers_start(
+    tmp_path: Path,
+) -> None:
+    async with FakeBotApi() as fake:
+        env = clean_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=fake.token,
+            TELEGRAM_API_URL=fake.base_url,
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            fake.user_sends_text(77, "/start")
+            welcome = await fake.wait_for_message(77, "I agree", timeout=30)
+            assert "gutback" in welcome.text
+        finally:
+            process.terminate()
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert (tmp_path / "fresh.db").exists()
+        assert fake.token not in stderr.decode(), "the token must never be logged"

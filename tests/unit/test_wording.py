@@ -1,0 +1,42 @@
+"""Every wording key the code asks for exists, so no person ever meets a KeyError."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.questions import QUESTIONS
+from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.wording import wording
+from handlers.telegram import MENU
+
+ROOT = Path(__file__).resolve().parents[2]
+LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z0-9_]+)["']""")
+
+
+def test_every_literal_key_in_the_code_exists() -> None:
+    texts = wording().texts
+    used = {
+        key
+        for folder in ("bot", "handlers")
+        for path in (ROOT / folder).rglob("*.py")
+        for key in LITERAL_KEY.findall(path.read_text(encoding="utf-8"))
+    }
+    assert used, "the scan found no keys at all"
+    assert sorted(used - set(texts)) == []
+
+
+def test_keys_built_from_ids_exist() -> None:
+    texts = wording().texts
+    built = {f"symptom_{s}" for s in SYMPTOMS} | {f"food_{g}" for g in FOOD_GROUPS}
+    built |= {q.prompt_key for q in QUESTIONS.values()} | {q.label_key for q in QUESTIONS.values()}
+    built |= {f"command_{name}" for name in MENU}
+    built |= {f"times_button_{p}" for p in ("default", "evening", "morning")}
+    built |= {f"times_error_{r}" for r in ("empty", "format", "too_many")}
+    assert sorted(built - set(texts)) == []
+
+
+def test_button_labels_fit_on_a_phone() -> None:
+    texts = wording().texts
+    labels = [k for k in texts if k.startswith(("btn_", "symptom_", "food_", "times_button_"))]
+    assert all(len(texts[k]) <= 32 for k in labels), [k for k in labels if len(texts[k]) > 32]
