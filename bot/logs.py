@@ -23,11 +23,27 @@ class KeyValueFormatter(logging.Formatter):
 
 
 def setup_logging(level: str = "INFO") -> None:
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "gutback", False)]:
+        root.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
+    handler.gutback = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
     root.setLevel(level.upper())
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    for noisy in ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler"):
+    # httpx logs every request URL and PTB's bot its base URL at DEBUG, and both contain the token;
+    # aiosqlite logs every SQL call with its parameters, which are diary entries. None of them may
+    # speak below WARNING, whatever level the operator picks.
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "aiosqlite",
+        "asyncpg",
+        "telegram.Bot",
+        "telegram.ext.ExtBot",
+        "telegram.ext.Updater",
+        "apscheduler",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # PTB's application logs every update it processes at DEBUG, with the person's text in it.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))

@@ -64,3 +64,36 @@ async def test_gutback_run_migrates_a_fresh_database_polls_and_answers_start(
             _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
         assert (tmp_path / "fresh.db").exists()
         assert fake.token not in stderr.decode(), "the token must never be logged"
+
+
+def test_chat_goes_through_onboarding_and_a_checkin_without_a_token(tmp_path: Path) -> None:
+    typed = "\n".join(
+        [
+            "/start",
+            "a",  # I agree
+            "Lisbon",
+            "a",  # 08:00 and 20:00
+            "/checkin",
+            "h",  # pain 7
+            "a",  # bloating
+            "h",  # done (the "none" button is gone once something is ticked)
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        input=typed + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "I agree" in out
+    assert "Europe/Lisbon" in out
+    assert "All set" in out
+    assert "Back pain: 7/10 ✓" in out
+    assert "Digestion: Bloating ✓" in out
+    assert "Bristol" in out
+    assert (tmp_path / "gutback-chat.db").exists()
