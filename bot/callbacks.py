@@ -28,7 +28,7 @@ class SimplePress:
 
 Press = CheckinPress | SimplePress
 
-SIMPLE_ACTIONS = frozenset({"consent", "tz", "times", "settings"})
+SIMPLE_ACTIONS = frozenset({"consent", "tz", "times", "settings", "breathe", "undo"})
 
 
 def checkin_data(checkin_id: int, question: str, value: str) -> str:

@@ -14,12 +14,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import CheckinPress
+from bot import safety_flow
+from bot.advice import tip_for
+from bot.callbacks import CheckinPress, simple_data
 from bot.db import insert_for
+from bot.messenger import Button
 from bot.models import Answer, Checkin, User
 from bot.outbox import Outbox, Send
 from bot.questions import (
     ALL_QUESTIONS,
+    BREATHING,
     DONE,
     FOOD,
     FOOD_NOTE,
@@ -28,11 +32,15 @@ from bot.questions import (
     PAIN,
     QUESTIONS,
     SAME,
+    SCREEN,
     SKIP,
     SKIP_TODAY,
+    STRESS,
     answered_line,
     keyboard,
 )
+from bot.safety import Finding, SafetyAnswer, Screening, screen_answer
+from bot.safety_content import redflags
 from bot.schedule import local_date
 from bot.wording import t
 
@@ -40,6 +48,18 @@ REMIND_AFTER = timedelta(hours=1)
 OPEN_FOR = timedelta(hours=36)
 MAX_NOTE = 500
 _MISSING = object()
+
+
+HIGH_STRESS = 4
+
+
+def with_extras(user: User, day: date, questions: list[str]) -> list[str]:
+    """Add the weekly safety screen and the breathing follow-up when they are due."""
+    extra = [BREATHING] if user.breathing_followup else []
+    extra += questions
+    if safety_flow.screen_due(user, day):
+        extra.append(SCREEN)
+    return extra
 
 
 async def open_checkin(
@@ -93,7 +113,7 @@ def render_question(
 ) -> Send:
     """A question as a message; pure, so the sweep can render a thousand without queries."""
     question = QUESTIONS[question_id]
-    text = t(question.prompt_key)
+    text = question.prompt()
     if intro:
         text = f"{intro}\n\n{text}"
     buttons = keyboard(checkin_id, question, selected, first=first, can_copy=can_copy)
@@ -149,6 +169,7 @@ async def start_now(session: AsyncSession, user: User, now: datetime) -> Outbox:
     answered = await day_answers(session, user.id, today)
     missing = [q for q in ALL_QUESTIONS if q not in answered]
     questions = [PAIN, *[q for q in missing if q != PAIN]] if missing else list(ALL_QUESTIONS)
+    questions = with_extras(user, today, questions)
     if user.skip_date == today:
         user.skip_date = None  # asking for a check-in undoes "skip today"
     checkin = await open_checkin(session, user, today, None, questions, now)
@@ -191,6 +212,18 @@ async def press(
     existing = answers.get(question.id, _MISSING)
     is_open = checkin.current == question.id
 
+    if question.single:
+        if data.value != SKIP and data.value not in question.choices:
+            outbox.toast = t("button_expired")
+            return outbox
+        value = None if data.value == SKIP else data.value
+        if not is_open:
+            outbox.toast = t("button_already")
+            return outbox
+        await _record(session, checkin, question.id, value, now)
+        await _advance(session, user, checkin, question.id, value, message_id, now, outbox)
+        return outbox
+
     if question.multi:
         selected = list(existing) if isinstance(existing, list) else []
         if data.value in (DONE, NONE, SKIP):
@@ -199,7 +232,7 @@ async def press(
                 outbox.toast = t("button_already")
                 return outbox
             await _record(session, checkin, question.id, value, now)
-            await _advance(session, checkin, question.id, value, message_id, now, outbox)
+            await _advance(session, user, checkin, question.id, value, message_id, now, outbox)
             return outbox
         sign, choice = data.value[:1], data.value[1:]
         if sign not in "+-" or choice not in question.choices:
@@ -235,7 +268,7 @@ async def press(
             return outbox
     await _record(session, checkin, question.id, value, now)
     if is_open:
-        await _advance(session, checkin, question.id, value, message_id, now, outbox)
+        await _advance(session, user, checkin, question.id, value, message_id, now, outbox)
     else:
         outbox.edit(message_id, answered_line(question.id, value))
         outbox.toast = t("button_saved")
@@ -266,7 +299,7 @@ async def typed(session: AsyncSession, user: User, text: str, now: datetime) -> 
             )
             return outbox
         await _record(session, checkin, question.id, value, now)
-        await _advance(session, checkin, question.id, value, checkin.message_id, now, outbox)
+        await _advance(session, user, checkin, question.id, value, checkin.message_id, now, outbox)
         return outbox
     if question.id == FOOD:
         note = " ".join(text.split())[:MAX_NOTE]
@@ -307,6 +340,7 @@ async def _record(
 
 async def _advance(
     session: AsyncSession,
+    user: User,
     checkin: Checkin,
     answered: str,
     value: Any,
@@ -316,6 +350,14 @@ async def _advance(
 ) -> None:
     """Show the answer on the pressed message, then ask the next open question or wrap up."""
     outbox.edit(message_id, answered_line(answered, value))
+    if answered == PAIN and isinstance(value, int) and SCREEN not in checkin.questions:
+        # A sudden jump in pain is when people most need asking about the worst signs.
+        if await safety_flow.pain_jumped(session, user.id, checkin.local_date, value):
+            checkin.questions = [*checkin.questions, SCREEN]
+    if answered == SCREEN:
+        user.screened_on = checkin.local_date
+    if answered == BREATHING:
+        user.breathing_followup = False
     answers = await checkin_answers(session, checkin.id)
     remaining = [q for q in checkin.questions if q not in answers]
     checkin.remind_at = None
@@ -325,6 +367,51 @@ async def _advance(
     else:
         _close(checkin, "done", now)
         outbox.send(await summary(session, checkin))
+        await _after_checkin(session, user, checkin, answers, now, outbox)
+
+
+async def _after_checkin(
+    session: AsyncSession,
+    user: User,
+    checkin: Checkin,
+    answers: dict[str, Any],
+    now: datetime,
+    outbox: Outbox,
+) -> None:
+    """Close with what matters most: a warning-sign answer alone, else a pain alert, else a tip.
+
+    A safety answer is never followed by a tip in the same breath.
+    """
+    screened = answers.get(SCREEN)
+    if screened:
+        answer = screen_answer(screened, user.timezone)
+        if answer is not None and answer.text:
+            await safety_flow.record(
+                session, user, _screening_of(answer), answer, now, source="screen"
+            )
+            outbox.send(answer.text)
+            return
+    alert = await safety_flow.pain_alert_message(session, user, checkin.local_date, now)
+    if alert:
+        outbox.send(alert)
+        return
+    tip = await tip_for(session, user, checkin.local_date)
+    if tip:
+        outbox.send(tip)
+    stress = answers.get(STRESS)
+    if isinstance(stress, int) and stress >= HIGH_STRESS:
+        button = Button(t("breathing_offer_button"), simple_data("breathe", "start"))
+        outbox.send(t("breathing_offer"), ((button,),))
+
+
+def _screening_of(answer: SafetyAnswer) -> Screening:
+    """The findings behind a weekly-screen answer, for recording by flag and tier."""
+    rules = redflags()
+    findings = [
+        Finding(flag_id, rules.flag(flag_id).tier, rules.flag(flag_id).area)
+        for flag_id in answer.flag_ids
+    ]
+    return Screening(findings=findings, tier=answer.tier)
 
 
 async def _copy_yesterday(

@@ -7,6 +7,7 @@ nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -14,13 +15,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import checkins, control, onboarding
+from bot import checkins, control, onboarding, safety_flow
+from bot.advice import tip_for
+from bot.breathing import breathing_steps
 from bot.callbacks import CheckinPress, SimplePress, parse
 from bot.clock import Clock
 from bot.db import Sessions, insert_for
-from bot.messenger import Messenger, RecipientGone, Sender
+from bot.messenger import DeliveryError, Messenger, RecipientGone, Sender
 from bot.models import Checkin, ProcessedUpdate, User
 from bot.outbox import Edit, Outbox, Send
+from bot.safety import about_text, redflags_text
+from bot.schedule import local_date
 from bot.timezones import parse_timezone
 from bot.users import get_or_create_user, stop_schedules
 from bot.wording import t
@@ -36,10 +41,47 @@ Action = Callable[[AsyncSession, User], Awaitable[Outbox]]
 class GutBack:
     """The bot, independent of any chat platform."""
 
-    def __init__(self, sessions: Sessions, messenger: Messenger, clock: Clock) -> None:
+    def __init__(
+        self, sessions: Sessions, messenger: Messenger, clock: Clock, *, breath_pace: float = 1.0
+    ) -> None:
         self.sessions = sessions
         self.messenger = messenger
         self.clock = clock
+        #: Multiplies the pauses of the breathing break (tests set 0 to run it instantly).
+        self.breath_pace = breath_pace
+        self._breathing: dict[int, asyncio.Task[None]] = {}
+
+    # --- the guided breathing break ------------------------------------------------------------
+
+    def _start_breathing(self, sender: Sender) -> Outbox:
+        """Run the break in the background: its pauses must not hold up other updates."""
+        running = self._breathing.get(sender.chat_id)
+        if running is not None and not running.done():
+            return Outbox(toast=t("breathing_busy"), messages=[Send(t("breathing_busy"))])
+        task = asyncio.create_task(self._breathe(sender))
+        self._breathing[sender.chat_id] = task
+        task.add_done_callback(lambda _: self._breathing.pop(sender.chat_id, None))
+        return Outbox()
+
+    async def _breathe(self, sender: Sender) -> None:
+        try:
+            for step in breathing_steps():
+                await self.messenger.send(sender.chat_id, step.text)
+                await asyncio.sleep(step.pause_seconds * self.breath_pace)
+        except DeliveryError:
+            log.info("breathing break interrupted by a failed send")
+            return
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(User)
+                .where(User.platform_id == sender.platform_id)
+                .values(breathing_followup=True)
+            )
+
+    async def wait_for_breathing(self) -> None:
+        """Let running breathing breaks finish (used at shutdown and by tests)."""
+        if self._breathing:
+            await asyncio.gather(*self._breathing.values(), return_exceptions=True)
 
     # --- at-least-once delivery from the platform ----------------------------------------------
 
@@ -77,6 +119,10 @@ class GutBack:
                 return await onboarding.start(session, user, sender, now)
             if command == "help":
                 return _text(t("help"))
+            if command == "about":
+                return _text(about_text(user.timezone))
+            if command == "redflags":
+                return _text(redflags_text(user.timezone))
             if not onboarding.has_consented(user):
                 return _text(t("consent_needed"))
             if command == "timezone":
@@ -95,6 +141,11 @@ class GutBack:
                 return _finish_setup_first(user, sender)
             if command == "checkin":
                 return await checkins.start_now(session, user, now)
+            if command == "tip":
+                tip = await tip_for(session, user, local_date(now, user.timezone))
+                return _text(tip or t("tip_none_left"))
+            if command == "breathe":
+                return self._start_breathing(sender)
             if command == "pause":
                 return await control.pause(session, user, args, now)
             if command == "resume":
@@ -114,19 +165,33 @@ class GutBack:
         now = self.clock.now()
 
         async def act(session: AsyncSession, user: User) -> Outbox:
-            if not onboarding.has_consented(user):
-                return _text(t("consent_needed"))
-            if user.onboarding_step in (onboarding.TIMEZONE, onboarding.EDIT_TIMEZONE):
-                return await onboarding.set_timezone_text(session, user, text, now)
-            if user.onboarding_step in (onboarding.TIMES, onboarding.EDIT_TIMES):
-                return await onboarding.set_times_text(session, user, text, now)
-            answer = await checkins.typed(session, user, text, now)
-            if answer is not None:
+            # Warning signs come first, in every state: before consent, paused, mid-check-in.
+            screened = await safety_flow.screen_message(session, user, text, now)
+            if screened is not None:
+                answer, stand_alone = screened
+                if stand_alone or not onboarding.has_consented(user):
+                    return answer
+                answer.messages.extend((await self._diary_text(session, user, text, now)).messages)
                 return answer
-            return _text(t("not_understood"))
+            return await self._diary_text(session, user, text, now)
 
         outbox_prefix = [Send(t("too_long", limit=MAX_TEXT))] if truncated else []
         await self._run(sender, act, prefix=outbox_prefix)
+
+    async def _diary_text(
+        self, session: AsyncSession, user: User, text: str, now: datetime
+    ) -> Outbox:
+        """Free text once the safety screen has had its say."""
+        if not onboarding.has_consented(user):
+            return _text(t("consent_needed"))
+        if user.onboarding_step in (onboarding.TIMEZONE, onboarding.EDIT_TIMEZONE):
+            return await onboarding.set_timezone_text(session, user, text, now)
+        if user.onboarding_step in (onboarding.TIMES, onboarding.EDIT_TIMES):
+            return await onboarding.set_times_text(session, user, text, now)
+        answer = await checkins.typed(session, user, text, now)
+        if answer is not None:
+            return answer
+        return _text(t("not_understood"))
 
     async def on_location(self, sender: Sender, latitude: float, longitude: float) -> None:
         if not sender.private:
@@ -164,7 +229,7 @@ class GutBack:
                 if not onboarding.has_consented(user):
                     return Outbox(toast=t("button_not_yours"))
                 return await checkins.press(session, user, pressed, message_id, now)
-            return await _simple_press(session, user, sender, pressed, message_id, now)
+            return await _simple_press(self, session, user, sender, pressed, message_id, now)
 
         outbox = await self._run(sender, act)
         return outbox.toast if outbox else None
@@ -230,6 +295,7 @@ class GutBack:
 
 
 async def _simple_press(
+    core: GutBack,
     session: AsyncSession,
     user: User,
     sender: Sender,
@@ -245,6 +311,8 @@ async def _simple_press(
         return await onboarding.set_timezone(session, user, pressed.arg, now)
     if pressed.action == "times" and pressed.arg in onboarding.TIME_PRESETS and user.timezone:
         return await onboarding.set_times(session, user, onboarding.TIME_PRESETS[pressed.arg], now)
+    if pressed.action == "breathe" and user.timezone:
+        return core._start_breathing(sender)
     if pressed.action == "settings" and pressed.arg in ("tz", "times"):
         step = onboarding.EDIT_TIMEZONE if pressed.arg == "tz" else onboarding.EDIT_TIMES
         user.onboarding_step = _waiting(user, step)

@@ -19,7 +19,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checkins import question_message, render_question
+from bot import safety_flow
+from bot.checkins import question_message, render_question, with_extras
 from bot.clock import Clock
 from bot.db import Sessions, insert_for
 from bot.messenger import DeliveryError, Messenger, RecipientGone
@@ -96,6 +97,7 @@ class Sweeper:
             if not more:
                 break
         await self.send_reminders(stats)
+        await self.send_follow_ups(stats)
         self.last_finished = self.clock.now()
         self.last_finished_count += 1
         if stats.claimed or stats.reminders or stats.late_skipped:
@@ -118,17 +120,15 @@ class Sweeper:
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
             rows = (
-                (
-                    await session.execute(
-                        select(Schedule, User)
-                        .join(User, User.id == Schedule.user_id)
-                        .where(Schedule.next_due_at <= now, Schedule.kind == CHECKIN, User.active)
-                        .order_by(Schedule.next_due_at)
-                        .limit(self.batch)
-                        .with_for_update(skip_locked=True, of=Schedule)
-                    )
-                ).all()
-            )
+                await session.execute(
+                    select(Schedule, User)
+                    .join(User, User.id == Schedule.user_id)
+                    .where(Schedule.next_due_at <= now, Schedule.kind == CHECKIN, User.active)
+                    .order_by(Schedule.next_due_at)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True, of=Schedule)
+                )
+            ).all()
             if not rows:
                 return [], False
             slot_counts = await _slot_counts(session, {user.id for _, user in rows})
@@ -192,7 +192,9 @@ class Sweeper:
                 user_id=user.id,
                 local_date=day,
                 slot=schedule.slot,
-                questions=questions_for_slot(schedule.slot, slot_counts[user.id]),
+                questions=with_extras(
+                    user, day, questions_for_slot(schedule.slot, slot_counts[user.id])
+                ),
                 current=None,
                 status="open",
                 created_at=now,
@@ -317,6 +319,17 @@ class Sweeper:
                 prompts.append(Prompt(user.id, user.chat_id, None, checkin.id, message))
         stats.reminders += len(prompts)
         await self.send_all(prompts, stats)
+
+    async def send_follow_ups(self, stats: SweepStats) -> None:
+        """ "Did you get help?" later on the day of an emergency answer, paused or not."""
+        async with self.sessions() as session, session.begin():
+            due = await safety_flow.due_follow_ups(session, self.clock.now(), self.batch)
+        for chat_id, text in due:
+            try:
+                await self.messenger.send(chat_id, text)
+                stats.counts["follow_up"] += 1
+            except DeliveryError:
+                log.warning("safety follow-up not delivered")
 
 
 async def _slot_counts(session: AsyncSession, user_ids: set[int]) -> dict[int, int]:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 # A naming convention makes every constraint addressable by name, which Alembic's batch mode on
 # SQLite needs to alter or drop it later.
@@ -83,6 +84,16 @@ class User(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     skip_date: Mapped[date | None] = mapped_column(Date)
+    #: The last local date the weekly "any of these new?" safety screen was asked.
+    screened_on: Mapped[date | None] = mapped_column(Date)
+    #: The last local date a "please see a clinician about this pain" suggestion was made.
+    pain_alert_on: Mapped[date | None] = mapped_column(Date)
+    #: Set when someone shows eating-disorder signals: no tips about cutting foods for them.
+    no_restriction_tips: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    #: A breathing break was taken; the next check-in asks whether it helped.
+    breathing_followup: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -165,3 +176,50 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class LogEntry(Base):
+    """A free-text diary line ("pizza and a coke, bloated, back 6/10") and what was understood."""
+
+    __tablename__ = "log_entries"
+    __table_args__ = (Index("ix_log_entries_user_day", "user_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(String(4000))
+    food_groups: Mapped[list[str]] = mapped_column(JSON)
+    symptoms: Mapped[list[str]] = mapped_column(JSON)
+    pain: Mapped[int | None] = mapped_column(SmallInteger)
+    stress: Mapped[int | None] = mapped_column(SmallInteger)
+    sleep: Mapped[int | None] = mapped_column(SmallInteger)
+    bristol: Mapped[int | None] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TipShown(Base):
+    """Which tip a person saw and when, so the same tip does not come back within 14 days."""
+
+    __tablename__ = "tips_shown"
+    __table_args__ = (Index("ix_tips_shown_user_day", "user_id", "shown_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    tip_id: Mapped[str] = mapped_column(String(64))
+    shown_on: Mapped[date] = mapped_column(Date)
+
+
+class SafetyEvent(Base):
+    """A warning sign that was answered: which flag, which tier, when. Never the message text."""
+
+    __tablename__ = "safety_events"
+    __table_args__ = (Index("ix_safety_events_follow_up", "follow_up_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    flag_id: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Emergency answers get a gentle "did you get help?" later that day.
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

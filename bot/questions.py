@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.breathing import followup
 from bot.callbacks import checkin_data
 from bot.messenger import Button, Keyboard
+from bot.safety import weekly_screen_options, weekly_screen_question
 from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
 from bot.wording import t
 
@@ -23,6 +25,8 @@ PAIN, DIGESTION, BRISTOL, FOOD, STRESS, SLEEP = (
     "stress",
     "sleep",
 )
+SCREEN = "screen"  # the weekly one-tap "any of these new?" safety screen
+BREATHING = "breathing"  # "did the breathing break help?" after a break
 FOOD_NOTE = "food_note"  # free text typed while the food question is open
 
 ALL_QUESTIONS = (PAIN, DIGESTION, BRISTOL, FOOD, STRESS, SLEEP)
@@ -37,6 +41,8 @@ NO_BOWEL_MOVEMENT = 0  # stored for Bristol when the person had none
 
 @dataclass(frozen=True)
 class Question:
+    """A scale (``low``..``high``), a multi-select (``choices``), or one pick (``single``)."""
+
     id: str
     prompt_key: str
     label_key: str
@@ -44,10 +50,17 @@ class Question:
     high: int = 0
     choices: tuple[str, ...] = ()
     choice_key_prefix: str = ""
+    #: Labels that come from another content file rather than from wording keys.
+    labels: tuple[tuple[str, str], ...] = ()
+    single: bool = False
+    prompt_values: tuple[tuple[str, str], ...] = ()
 
     @property
     def multi(self) -> bool:
-        return bool(self.choices)
+        return bool(self.choices) and not self.single
+
+    def prompt(self) -> str:
+        return t(self.prompt_key, **dict(self.prompt_values))
 
     def accepts(self, value: int) -> bool:
         return self.low <= value <= self.high
@@ -63,6 +76,35 @@ QUESTIONS: dict[str, Question] = {
     STRESS: Question(STRESS, "q_stress", "label_stress", 1, 5),
     SLEEP: Question(SLEEP, "q_sleep", "label_sleep", 1, 5),
 }
+
+
+def _screen_question() -> Question:
+    options = weekly_screen_options()
+    return Question(
+        SCREEN,
+        "q_screen",
+        "label_screen",
+        choices=tuple(o.id for o in options),
+        labels=tuple((o.id, o.label) for o in options),
+        prompt_values=(("question", weekly_screen_question()),),
+    )
+
+
+def _breathing_question() -> Question:
+    follow = followup()
+    return Question(
+        BREATHING,
+        "q_breathing",
+        "label_breathing",
+        choices=tuple(o.id for o in follow.options),
+        labels=tuple((o.id, o.label) for o in follow.options),
+        single=True,
+        prompt_values=(("question", follow.question),),
+    )
+
+
+QUESTIONS[SCREEN] = _screen_question()
+QUESTIONS[BREATHING] = _breathing_question()
 
 
 def questions_for_slot(slot: int, slot_count: int) -> list[str]:
@@ -81,6 +123,8 @@ def questions_for_slot(slot: int, slot_count: int) -> list[str]:
 
 
 def choice_label(question: Question, choice: str) -> str:
+    if question.labels:
+        return dict(question.labels)[choice]
     return t(f"{question.choice_key_prefix}{choice}")
 
 
@@ -98,7 +142,9 @@ def keyboard(
         return checkin_data(checkin_id, question.id, value)
 
     rows: list[tuple[Button, ...]] = []
-    if question.multi:
+    if question.single:
+        rows.extend((Button(choice_label(question, c), press(c)),) for c in question.choices)
+    elif question.multi:
         chosen = set(selected or ())
         toggles = [
             Button(
@@ -141,9 +187,11 @@ def format_value(question_id: str, value: Any) -> str:
     if question_id == FOOD_NOTE:
         return f'"{value}"'
     question = QUESTIONS[question_id]
+    if question.single:
+        return choice_label(question, value)
     if question.multi:
         if not value:
-            return t("answer_none")
+            return t("screen_none_new" if question_id == SCREEN else "answer_none")
         return ", ".join(choice_label(question, choice) for choice in value)
     if question_id == BRISTOL:
         return t("answer_no_bm") if value == NO_BOWEL_MOVEMENT else f"type {value}"

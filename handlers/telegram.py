@@ -22,7 +22,20 @@ from bot.wording import t
 log = logging.getLogger(__name__)
 
 #: Commands in the menu, in this order; each has a ``command_<name>`` text in wording.yaml.
-MENU = ("checkin", "settings", "timezone", "reminders", "pause", "resume", "help", "start")
+MENU = (
+    "checkin",
+    "tip",
+    "breathe",
+    "settings",
+    "timezone",
+    "reminders",
+    "pause",
+    "resume",
+    "redflags",
+    "about",
+    "help",
+    "start",
+)
 
 
 def menu_commands() -> list[BotCommand]:

@@ -47,7 +47,9 @@ async def test_scheduled_checkin_arrives_at_the_local_minute_and_is_answered_by_
     await harness.say(ALEX, "chips and a cola at the cinema", "Noted")
     stress = await harness.tap(ALEX, food, "Done", "stressed")
     sleep = await harness.tap(ALEX, stress, "4", "sleep")
-    summary = await harness.tap(ALEX, sleep, "2", "in your diary")
+    # A new diary asks the weekly warning-sign screen on its first check-in.
+    weekly = await harness.tap(ALEX, sleep, "2", "Weekly check")
+    summary = await harness.tap(ALEX, weekly, "None of these", "in your diary")
     assert "Back pain: 6/10" in summary.text
     assert "Bloating, Gas" in summary.text
     assert "Greasy / fried, Soda" in summary.text
@@ -61,7 +63,14 @@ async def test_scheduled_checkin_arrives_at_the_local_minute_and_is_answered_by_
         (day, "food_note"): "chips and a cola at the cinema",
         (day, "stress"): 4,
         (day, "sleep"): 2,
+        (day, "screen"): [],
     }
+    # It ends with a tip that fits the day (greasy food, soda, bloating), then, because stress
+    # was high, the offer of a breathing break.
+    tip = await harness.fake.wait_for_message(ALEX, "From the article")
+    assert "may" in tip.text or "some people" in tip.text.lower()
+    offer = await harness.fake.wait_for_message(ALEX, "breathing break")
+    assert offer.button_labels
     # The sweep keeps going but never sends the same prompt twice.
     await harness.sweep_now()
     assert await harness.count(Delivery) == 1

@@ -1,0 +1,103 @@
+"""Warning signs are answered first, at the right urgency, whatever state the person is in."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.models import Answer, SafetyEvent, TipShown
+from tests.e2e.conftest import Harness, at
+
+ALEX = 1001
+CAUDA_EQUINA = "I can't feel anything when I wipe and my back is killing me"
+
+
+async def events(harness: Harness) -> list[tuple[str, str, str]]:
+    rows = await harness.query(select(SafetyEvent.flag_id, SafetyEvent.tier, SafetyEvent.source))
+    return [tuple(row) for row in rows]
+
+
+async def test_before_consent_a_red_flag_is_answered_and_nothing_is_stored(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    reply = await harness.say(ALEX, CAUDA_EQUINA, "now")
+    assert "emergency" in reply.text.lower()
+    assert "I need your OK" not in reply.text
+    assert await events(harness) == []
+
+
+async def test_while_paused_an_emergency_is_answered_alone_and_followed_up_that_day(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)  # Berlin: 112
+    await harness.say(ALEX, "/pause", "paused")
+    sent_before = len(harness.fake.calls_to("sendMessage"))
+    reply = await harness.say(ALEX, CAUDA_EQUINA, "112")
+    assert "now" in reply.text.lower()
+    await harness.fake.wait_updates_consumed()
+    await harness.say(ALEX, "/help", "what I can do")
+    # The emergency answer was one message: no tip, no question, nothing else with it.
+    assert len(harness.fake.calls_to("sendMessage")) == sent_before + 2
+    assert await harness.count(TipShown) == 0
+    stored = await events(harness)
+    assert stored and all(tier == "T1" for _, tier, _ in stored)
+    assert all("wipe" not in flag for flag, _, _ in stored)
+
+    harness.clock.advance(at(3) + at(0.1))
+    follow_up = await harness.fake.wait_for_message(ALEX, "get help")
+    assert "112" in follow_up.text
+
+
+async def test_mid_checkin_a_warning_sign_comes_before_the_diary(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    pain = await harness.say(ALEX, "/checkin", "How is your back pain")
+    await harness.tap(ALEX, pain, "5", "digestion")
+    reply = await harness.say(ALEX, "there was blood in my poo this morning", "")
+    assert "today" in reply.text.lower() or "soon" in reply.text.lower()
+    assert [(flag, tier) for flag, tier, _ in await events(harness)][0][1] in ("T2", "T3")
+    # The check-in is still there to continue.
+    digestion = next(m for m in harness.fake.messages(ALEX) if "digestion today" in m.text)
+    await harness.tap(ALEX, digestion, "None of these", "Bristol")
+
+
+async def test_negated_and_idiomatic_lines_raise_no_alarm(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    await harness.say(ALEX, "no numbness, no fever, just sore. dying for a coffee", "")
+    assert await events(harness) == []
+
+
+async def test_the_weekly_screen_appears_and_a_yes_escalates_without_a_tip(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, preset="Just once, at 20:00")
+    harness.clock.set(harness.clock.now().replace(hour=19, minute=0))
+    message = await harness.fake.wait_for_message(ALEX, "How is your back pain")
+    for label, expect in [
+        ("7", "digestion"),
+        ("None of these", "Bristol"),
+        ("Skip", "eat and drink"),
+        ("Skip", "stressed"),
+        ("3", "sleep"),
+        ("3", "Weekly check"),
+    ]:
+        message = await harness.tap(ALEX, message, label, expect)
+    message = await harness.tap(ALEX, message, "New trouble peeing", "Weekly check")
+    await harness.tap(ALEX, message, "Done", "in your diary")
+    urgent = await harness.fake.wait_for_message(ALEX, "112")
+    assert "now" in urgent.text.lower()
+    assert ("T1", "screen") in {(tier, source) for _, tier, source in await events(harness)}
+    await harness.say(ALEX, "/help", "what I can do")
+    assert not any("From the article" in m.text for m in harness.fake.messages(ALEX))
+    assert await harness.count(Answer, Answer.question == "screen") == 1
+
+
+async def test_about_and_redflags_work_for_anyone(harness: Harness) -> None:
+    await harness.start()
+    about = await harness.say(ALEX, "/about", "")
+    assert "not" in about.text.lower() and "medical" in about.text.lower()
+    signs = await harness.say(ALEX, "/redflags", "")
+    assert "now" in signs.text.lower()
