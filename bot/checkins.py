@@ -350,10 +350,14 @@ async def _advance(
 ) -> None:
     """Show the answer on the pressed message, then ask the next open question or wrap up."""
     outbox.edit(message_id, answered_line(answered, value))
-    if answered == PAIN and isinstance(value, int) and SCREEN not in checkin.questions:
-        # A sudden jump in pain is when people most need asking about the worst signs.
-        if await safety_flow.pain_jumped(session, user.id, checkin.local_date, value):
-            checkin.questions = [*checkin.questions, SCREEN]
+    # A sudden jump in pain is when people most need asking about the worst signs.
+    if (
+        answered == PAIN
+        and isinstance(value, int)
+        and SCREEN not in checkin.questions
+        and await safety_flow.pain_jumped(session, user.id, checkin.local_date, value)
+    ):
+        checkin.questions = [*checkin.questions, SCREEN]
     if answered == SCREEN:
         user.screened_on = checkin.local_date
     if answered == BREATHING:

@@ -72,5 +72,8 @@ def _upgrade(url: str) -> None:
 
 
 async def migrate(url: str) -> None:
-    """Bring the schema to the newest revision (Alembic's env runs its own event loop: use a thread)."""
+    """Bring the schema to the newest revision.
+
+    Alembic's env runs its own event loop, so it gets a thread of its own.
+    """
     await asyncio.to_thread(_upgrade, url)

@@ -2,10 +2,10 @@
 
 Claiming is an ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the delivery's unique key (user,
 kind, local date, slot), committed before anything is sent. Whoever inserts the row sends; anyone
-else (a second process, a retry after a crash) finds the row and does not. That is at-most-once per
-prompt: Telegram offers no idempotency key, so after a ``kill -9`` between claim and send a prompt is
-lost rather than doubled (see DESIGN.md §7). On PostgreSQL the due rows are also locked with
-``FOR UPDATE SKIP LOCKED`` so that two processes split the work instead of racing for it.
+else (a second process, a retry after a crash) finds the row and does not. That is at-most-once
+per prompt: Telegram offers no idempotency key, so after a ``kill -9`` between claim and send a
+prompt is lost rather than doubled (see DESIGN.md §7). On PostgreSQL the due rows are also locked
+with ``FOR UPDATE SKIP LOCKED`` so that two processes split the work instead of racing for it.
 """
 
 from __future__ import annotations

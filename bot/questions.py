@@ -1,8 +1,9 @@
 """The check-in questions: what each one asks, its buttons, and how an answer reads back.
 
-A question is either a one-tap scale (pain 0-10, stress and sleep 1-5, Bristol 1-7) or a multi-select
-(digestion symptoms, food groups) that is toggled and closed with "Done". Answers are stored as JSON:
-an int for scales, a sorted list of ids for multi-selects, ``None`` for "skipped".
+A question is a one-tap scale (pain 0-10, stress and sleep 1-5, Bristol 1-7), a multi-select
+(digestion symptoms, food groups, the weekly safety screen) that is toggled and closed with "Done",
+or a single pick. Answers are stored as JSON: an int for scales, a list of ids in a fixed order for
+multi-selects, an id for a pick, ``None`` for "skipped".
 """
 
 from __future__ import annotations

@@ -123,6 +123,9 @@ def screen(text: str) -> Screening:
     """Find the warning signs in one message; the most urgent tier wins."""
     rules = redflags()
     hits = _matcher().hits(text)
+    # A required context is about topic ("is this about the back?"), so "doesn't help my back"
+    # still counts; an escalating context must be affirmed ("no dizziness" does not escalate).
+    topics = {hit.name[1:] for hit in hits if hit.name.startswith("@")}
     contexts = {hit.name[1:] for hit in hits if hit.name.startswith("@") and not hit.negated}
     found: dict[str, Finding] = {}
     for hit in hits:
@@ -131,7 +134,7 @@ def screen(text: str) -> Screening:
         flag = rules.flag(hit.name)
         if hit.past and not flag.history:
             continue
-        if flag.requires and not contexts.intersection(flag.requires):
+        if flag.requires and not topics.intersection(flag.requires):
             continue
         found[flag.id] = Finding(flag.id, _tier_with_context(flag, contexts), flag.area)
     findings = sorted(found.values(), key=lambda f: (tier_rank(f.tier), f.flag_id))
@@ -326,6 +329,3 @@ def screen_answer(option_ids: Iterable[str], tz: str | None) -> SafetyAnswer | N
 def is_more_urgent(a: Tier | None, b: Tier | None) -> bool:
     """True when tier ``a`` is more urgent than ``b`` (None is the least urgent)."""
     return tier_rank(a) < tier_rank(b)
-
-
-assert TIERS[0] == "T0"  # the rank order above relies on it

@@ -89,6 +89,7 @@ class RedFlag(_Strict):
     @classmethod
     def _patterns(cls, value: list[str]) -> list[str]:
         return _check_patterns(value)
+
     @field_validator("answer")
     @classmethod
     def _answer(cls, value: str) -> str:

@@ -11,7 +11,9 @@ Pattern language used in the YAML (matched against normalised words, apostrophes
 * ``(a|b c|d)`` one of several words or phrases, ``(...)?`` optional;
 * ``word*`` any word starting with ``word`` (``numb*`` matches numb, numbness, numbish);
 * ``...`` up to three other words in between;
-* ``re:<regex>`` a raw regular expression over the normalised clause (words separated by spaces).
+* ``re:<regex>`` a raw regular expression over the normalised clause (words separated by spaces);
+* ``a & b`` both parts somewhere in the same clause, in any order (people put words in any order:
+  "both my legs feel heavy and weak"). If any part is negated, the whole match is negated.
 
 Negation is scoped to the clause: punctuation and words such as "but" end it, and a new subject
 ("no fever and I can't feel my bum") ends its reach. When in doubt the screen reports the sign:
@@ -32,10 +34,15 @@ _TOKEN_RE = re.compile(r"[a-z0-9]+|\|")
 _TEMPLATE_TOKEN_RE = re.compile(r"\.\.\.|\(|\)\??|\||[^\s()|]+")
 _CLAUSE_PUNCT_RE = re.compile(r"[.,;:!?\n\r\t()\[\]{}\"<>]+|\s[-–—]+\s|[–—]")
 _DECIMAL_RE = re.compile(r"(\d)[.,](\d)")
+_UNIT_RE = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
 _APOSTROPHES = str.maketrans({"'": "", "’": "", "‘": "", "`": "", "´": "", "ʼ": ""})
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 GAP = r"(?:\S+ ){0,3}"
+#: A one-letter substitution often turns one real word into another (shaving/shaking,
+#: threw/three), so substitutions are only repaired in long words; inserted, dropped or swapped
+#: letters ("feaver", "sucidal", "numbess") are repaired from five letters up.
+_MIN_SUBSTITUTION = 8
 
 
 def _fold(text: str) -> str:
@@ -69,6 +76,12 @@ def damerau1(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     return a[i:] == b[i + 1 :]
+
+
+def _swapped(a: str, b: str) -> bool:
+    """True when equal-length ``a`` and ``b`` differ by two adjacent letters swapped."""
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1
 
 
 def _deletes(word: str) -> Iterator[str]:
@@ -114,7 +127,7 @@ class Matcher:
         self._past = [self._compile(p) for p in rules.past_markers]
 
         # name -> compiled patterns; contexts are prefixed so they never clash with flag ids
-        self._patterns: dict[str, list[re.Pattern[str]]] = {}
+        self._patterns: dict[str, list[tuple[re.Pattern[str], ...]]] = {}
         self._words_of: dict[str, set[str]] = {}
         self._prefixes_of: dict[str, tuple[str, ...]] = {}
         self._always: set[str] = set()
@@ -124,7 +137,9 @@ class Matcher:
         named += [(flag.id, flag.patterns) for flag in rules.flags]
         vocabulary: set[str] = set(self._synonyms) | set(self._synonyms.values())
         for name, patterns in named:
-            self._patterns[name] = [self._compile(p) for p in patterns]
+            self._patterns[name] = [
+                tuple(self._compile(part.strip()) for part in p.split(" & ")) for p in patterns
+            ]
             words: set[str] = set()
             prefixes: set[str] = set()
             for pattern in patterns:
@@ -132,7 +147,7 @@ class Matcher:
                     self._always.add(name)
                     continue
                 for token in _TEMPLATE_TOKEN_RE.findall(pattern):
-                    if token in {"...", "(", ")", ")?", "|"}:
+                    if token in {"...", "(", ")", ")?", "|", "&"}:
                         continue
                     if token.endswith("*"):
                         prefixes.add(_fold(token[:-1]))
@@ -148,6 +163,9 @@ class Matcher:
                 for variant in _deletes(word):
                     self._typo_index.setdefault(variant, set()).add(word)
         self._names = tuple(self._patterns)
+        self._bare_denials = frozenset(
+            {"no", "none", "nope", "nil", "said no", "answered no", "no to all", "no to both"}
+        )
 
     # ---------------------------------------------------------------- compiling
     def _canon(self, word: str) -> str:
@@ -192,7 +210,13 @@ class Matcher:
                 word
                 for variant in _deletes(token)
                 for word in self._typo_index.get(variant, ())
-                if word[0] == token[0] and damerau1(token, word)
+                if word[0] == token[0]
+                and damerau1(token, word)
+                and (
+                    len(word) != len(token)
+                    or len(token) >= _MIN_SUBSTITUTION
+                    or _swapped(token, word)
+                )
             )
             if found:
                 return self._synonyms.get(found[0], found[0])
@@ -202,6 +226,7 @@ class Matcher:
         """Normalised clauses, each as ``" word word ... "`` (leading and trailing space)."""
         text = _REPEAT_RE.sub(r"\1\1", _fold(text))
         text = _DECIMAL_RE.sub(r"\1 \2", text)
+        text = _UNIT_RE.sub(" ", text)
         text = _CLAUSE_PUNCT_RE.sub(" | ", text)
         tokens = [t if t == "|" else self._fix_token(t) for t in _TOKEN_RE.findall(text)]
         joined = " " + " ".join(tokens) + " "
@@ -270,15 +295,40 @@ class Matcher:
                 continue
             carried = previous_opened_negated and tokens[0] in {"or", "nor"}
             past = any(p.search(clause) for p in self._past)
+            denied = carried or self._denied_after(clauses, index)
             for name in names:
-                for pattern in self._patterns[name]:
-                    for match in pattern.finditer(clause):
-                        start = clause.count(" ", 0, match.start()) - 1
-                        stop = clause.count(" ", 0, match.end()) - 1
-                        negated = carried or self._negated(tokens, start, stop, clause)
-                        result.append(Hit(name, index, negated, past))
+                for parts in self._patterns[name]:
+                    negated = self._match(parts, tokens, clause)
+                    if negated is not None:
+                        result.append(Hit(name, index, denied or negated, past))
             previous_opened_negated = self._opens_negated(tokens, clause)
         return result
+
+    def _match(
+        self, parts: tuple[re.Pattern[str], ...], tokens: list[str], clause: str
+    ) -> bool | None:
+        """None: no match. False: a match that is not negated. True: only negated matches."""
+        negated = False
+        for part in parts:
+            found = False
+            part_negated = True
+            for match in part.finditer(clause):
+                found = True
+                start = clause.count(" ", 0, match.start()) - 1
+                stop = clause.count(" ", 0, match.end()) - 1
+                if not self._negated(tokens, start, stop, clause):
+                    part_negated = False
+                    break
+            if not found:
+                return None
+            negated = negated or part_negated
+        return negated
+
+    def _denied_after(self, clauses: list[str], index: int) -> bool:
+        """A clause answered by a bare "no" in the next one ("numbness around my bum? said no")."""
+        if index + 1 >= len(clauses):
+            return False
+        return clauses[index + 1].strip() in self._bare_denials
 
     def _opens_negated(self, tokens: list[str], clause: str) -> bool:
         return bool(tokens) and self._cue_at(tokens, 0, len(tokens), clause)

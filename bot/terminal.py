@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import string
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.clock import SystemClock
@@ -51,8 +52,7 @@ class TerminalMessenger:
         return await self.send(chat_id, f"[picture, {len(png)} bytes] {caption}")
 
     async def send_file(self, chat_id: int, filename: str, data: bytes, caption: str) -> int:
-        with open(filename, "wb") as handle:
-            handle.write(data)
+        await asyncio.to_thread(Path(filename).write_bytes, data)
         return await self.send(chat_id, f"[file saved as {filename}] {caption}")
 
     def _show(self, message_id: int, text: str, buttons: Keyboard, edited: bool = False) -> None:

@@ -39,7 +39,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """An empty, current schema on the chosen backend."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gutback-test.db'}" if backend == "sqlite" else POSTGRES_URL
+    url = (
+        f"sqlite+aiosqlite:///{tmp_path / 'gutback-test.db'}"
+        if backend == "sqlite"
+        else POSTGRES_URL
+    )
     assert url is not None
     engine = make_engine(url)
     async with engine.begin() as connection:
@@ -66,16 +70,18 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     match = _BACKEND_IN_ID.search(report.nodeid)
     if match is None:
         return
-    if report.when == "call":
-        _outcomes[match.group(1)][report.outcome] += 1
-    elif report.outcome in ("skipped", "failed") and report.when == "setup":
+    if report.when == "call" or (
+        report.outcome in ("skipped", "failed") and report.when == "setup"
+    ):
         _outcomes[match.group(1)][report.outcome] += 1
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("database backends")
     for name, counts in _outcomes.items():
-        summary = ", ".join(f"{counts[k]} {k}" for k in ("passed", "failed", "skipped") if counts[k])
+        summary = ", ".join(
+            f"{counts[k]} {k}" for k in ("passed", "failed", "skipped") if counts[k]
+        )
         terminalreporter.write_line(f"{name}: {summary or 'no tests'}")
     if not POSTGRES_URL:
         terminalreporter.write_line(f"postgresql skipped: {POSTGRES_SKIP}")

@@ -94,7 +94,9 @@ class Harness:
 
     # --- a person using the bot ---------------------------------------------------------------
 
-    async def say(self, user_id: int, text: str, expect: str | None = None, **kw: Any) -> BotMessage:
+    async def say(
+        self, user_id: int, text: str, expect: str | None = None, **kw: Any
+    ) -> BotMessage:
         self.fake.user_sends_text(user_id, text, **kw)
         return await self.fake.wait_for_message(user_id, expect)
 
@@ -117,7 +119,9 @@ class Harness:
 
         return (await self.fake.wait_for(answer)).get("text")
 
-    async def onboard(self, user_id: int, city: str = "Berlin", preset: str = "08:00 and 20:00") -> None:
+    async def onboard(
+        self, user_id: int, city: str = "Berlin", preset: str = "08:00 and 20:00"
+    ) -> None:
         welcome = await self.say(user_id, "/start", "I agree")
         zone_prompt = await self.tap(user_id, welcome, "I agree", "timezone")
         assert "timezone" in zone_prompt.text

@@ -1,4 +1,4 @@
-"""Daily check-ins through the real Application: scheduled arrival, buttons, and what can go wrong."""
+"""Daily check-ins through the real Application: scheduled arrival, buttons, what can go wrong."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.models import Answer, Checkin, Delivery, Schedule, User
+from bot.models import Answer, Delivery, Schedule, User
 from tests.e2e.conftest import Harness, at
 
 ALEX, SAM = 1001, 2002

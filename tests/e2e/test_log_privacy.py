@@ -27,9 +27,7 @@ async def test_a_whole_conversation_logs_no_text_and_no_token(
     harness.clock.set(harness.clock.now().replace(hour=19, minute=0))
     await harness.fake.wait_for(lambda: harness.fake.calls_to("sendMessage")[-1].error_code == 403)
     await harness.stop()
-    logged = "\n".join(
-        f"{record.getMessage()} {record.__dict__}" for record in caplog.records
-    )
+    logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
     assert caplog.records, "nothing was logged at all, so this test proves nothing"
     assert harness.fake.token not in logged
     assert harness.fake.token.split(":")[1] not in logged
