@@ -1,0 +1,655 @@
+"""The delivery sweep: every due check-in prompt reaches its person once, on time, and never twice.
+
+These tests drive :class:`bot.delivery.Sweeper` with a :class:`FrozenClock` and a recording
+messenger, on SQLite and (when configured) PostgreSQL. Two sweepers with separate engines stand in
+for two bot processes sharing one database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.callbacks import CheckinPress, parse
+from bot.clock import FrozenClock
+from bot.db import Sessions, make_engine, make_sessions
+from bot.delivery import Sweeper
+from bot.messenger import NO_BUTTONS, Keyboard, RateLimited, RecipientGone
+from bot.models import Checkin, Delivery, Schedule, User
+from bot.users import set_checkin_times
+
+BERLIN = "Europe/Berlin"
+NEW_YORK = "America/New_York"
+MORNING, EVENING = time(8, 0), time(20, 0)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    chat_id: int
+    text: str
+    buttons: Keyboard
+    message_id: int
+    at: datetime
+
+
+class RecordingMessenger:
+    """Records what would reach people; can play a blocked user or a send that never returns."""
+
+    _ids = itertools.count(1)  # shared, so two "processes" never hand out the same message id
+
+    def __init__(self, clock: FrozenClock) -> None:
+        self.clock = clock
+        self.sent: list[Sent] = []
+        self.gone: set[int] = set()
+        self.refuse: Counter[int] = Counter()  # chat -> how many sends to refuse with a 429
+        self.hang: set[int] = set()
+        self.hanging = asyncio.Event()
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        buttons: Keyboard = NO_BUTTONS,
+        *,
+        ask_location: str | None = None,
+        clear_reply_keyboard: bool = False,
+    ) -> int:
+        if chat_id in self.hang:
+            self.hanging.set()
+            await asyncio.Event().wait()
+        if chat_id in self.gone:
+            raise RecipientGone(f"chat {chat_id} blocked the bot")
+        if self.refuse[chat_id] > 0:
+            self.refuse[chat_id] -= 1
+            raise RateLimited(30)
+        message_id = next(self._ids)
+        self.sent.append(Sent(chat_id, text, buttons, message_id, self.clock.now()))
+        return message_id
+
+    async def edit(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
+        raise AssertionError("the sweep never edits messages")
+
+    async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int:
+        raise AssertionError("the sweep never sends pictures")
+
+    async def send_file(self, chat_id: int, filename: str, data: bytes, caption: str) -> int:
+        raise AssertionError("the sweep never sends files")
+
+    def to(self, chat_id: int) -> list[Sent]:
+        return [sent for sent in self.sent if sent.chat_id == chat_id]
+
+
+async def add_users(
+    sessions: Sessions,
+    now: datetime,
+    chat_ids: Iterable[int],
+    tz_name: str,
+    times: Iterable[time] = (MORNING, EVENING),
+    **fields: object,
+) -> dict[int, int]:
+    """Onboarded people with their check-in schedules; returns chat id -> user id."""
+    ids: dict[int, int] = {}
+    async with sessions() as session, session.begin():
+        for chat_id in chat_ids:
+            user = User(
+                platform_id=chat_id,
+                chat_id=chat_id,
+                onboarding_step="done",
+                consented_at=now,
+                timezone=tz_name,
+                active=True,
+                paused=False,
+                created_at=now,
+                updated_at=now,
+            )
+            for name, value in fields.items():
+                setattr(user, name, value)
+            session.add(user)
+            await session.flush()
+            await set_checkin_times(session, user, list(times), now)
+            ids[chat_id] = user.id
+    return ids
+
+
+async def add_user(
+    sessions: Sessions,
+    now: datetime,
+    chat_id: int,
+    tz_name: str = BERLIN,
+    times: Iterable[time] = (MORNING, EVENING),
+    **fields: object,
+) -> int:
+    return (await add_users(sessions, now, [chat_id], tz_name, times, **fields))[chat_id]
+
+
+async def schedules_of(sessions: Sessions, user_id: int) -> list[Schedule]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(Schedule).where(Schedule.user_id == user_id).order_by(Schedule.slot)
+        )
+        return list(rows)
+
+
+async def checkins_of(sessions: Sessions, user_id: int | None = None) -> list[Checkin]:
+    query = select(Checkin).order_by(Checkin.id)
+    if user_id is not None:
+        query = query.where(Checkin.user_id == user_id)
+    async with sessions() as session:
+        return list(await session.scalars(query))
+
+
+async def deliveries_of(sessions: Sessions, user_id: int) -> list[Delivery]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(Delivery).where(Delivery.user_id == user_id).order_by(Delivery.id)
+        )
+        return list(rows)
+
+
+async def sweep_at(sweeper: Sweeper, clock: FrozenClock, instant: datetime) -> None:
+    clock.set(instant)
+    await sweeper.run_once()
+
+
+def pressed(buttons: Keyboard) -> list[CheckinPress]:
+    presses = [parse(button.data) for row in buttons for button in row]
+    assert all(isinstance(p, CheckinPress) for p in presses)
+    return presses  # type: ignore[return-value]
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(utc(2025, 1, 15, 5, 0))  # Berlin 06:00 on a winter Wednesday
+
+
+@pytest.fixture
+def messenger(clock: FrozenClock) -> RecordingMessenger:
+    return RecordingMessenger(clock)
+
+
+@pytest.fixture
+def sweeper(sessions: Sessions, messenger: RecordingMessenger, clock: FrozenClock) -> Sweeper:
+    return Sweeper(sessions, messenger, clock)
+
+
+@pytest.fixture
+async def second_process(database_url: str) -> AsyncIterator[Sessions]:
+    """Sessions on an engine of their own, as a second bot process would have."""
+    engine = make_engine(database_url)
+    yield make_sessions(engine)
+    await engine.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# On time, once
+# --------------------------------------------------------------------------------------------
+
+
+async def test_due_prompt_is_sent_once_at_its_local_time(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    user_id = await add_user(sessions, clock.now(), 101)
+
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 6, 59))  # Berlin 07:59
+    assert messenger.sent == []
+
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 7, 0))  # Berlin 08:00 (CET, UTC+1)
+    assert [(s.chat_id, s.at) for s in messenger.sent] == [(101, utc(2025, 1, 15, 7, 0))]
+    message = messenger.sent[0]
+
+    morning, evening = await schedules_of(sessions, user_id)
+    assert morning.next_due_at == utc(2025, 1, 16, 7, 0)  # tomorrow 08:00 Berlin
+    assert evening.next_due_at == utc(2025, 1, 15, 19, 0)  # tonight's slot is untouched
+
+    [checkin] = await checkins_of(sessions, user_id)
+    assert (checkin.local_date, checkin.slot, checkin.status) == (date(2025, 1, 15), 0, "open")
+    assert checkin.current == checkin.questions[0]
+    assert checkin.message_id == message.message_id
+    # The buttons answer exactly this check-in's open question.
+    presses = pressed(message.buttons)
+    assert presses
+    assert {(p.checkin_id, p.question) for p in presses} == {(checkin.id, checkin.current)}
+
+    [delivery] = await deliveries_of(sessions, user_id)
+    assert (delivery.local_date, delivery.slot, delivery.status) == (date(2025, 1, 15), 0, "sent")
+    assert delivery.message_id == message.message_id
+
+
+async def test_sweeping_again_sends_nothing_more(
+    sessions: Sessions,
+    sweeper: Sweeper,
+    messenger: RecordingMessenger,
+    clock: FrozenClock,
+    second_process: Sessions,
+) -> None:
+    user_id = await add_user(sessions, clock.now(), 102)
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 7, 0))
+    assert len(messenger.sent) == 1
+
+    for instant in (
+        utc(2025, 1, 15, 7, 0),
+        utc(2025, 1, 15, 7, 0, 30),
+        utc(2025, 1, 15, 7, 10),
+        utc(2025, 1, 15, 9, 59),
+        utc(2025, 1, 15, 18, 59),
+    ):
+        await sweep_at(sweeper, clock, instant)
+    # A restarted process (fresh sweeper, fresh engine) does not send it again either.
+    restarted = Sweeper(second_process, messenger, clock)
+    await sweep_at(restarted, clock, utc(2025, 1, 15, 7, 1))
+
+    assert len(messenger.sent) == 1
+    assert len(await checkins_of(sessions, user_id)) == 1
+
+
+@pytest.mark.parametrize(
+    ("times", "due", "wrong_word"),
+    [
+        ([MORNING], utc(2025, 1, 15, 7, 0), "evening"),
+        ([time(19, 0), time(22, 0)], utc(2025, 1, 15, 18, 0), "morning"),
+    ],
+    ids=["one-morning-slot", "two-evening-slots"],
+)
+async def test_checkin_greeting_matches_the_time_of_day(
+    sessions: Sessions,
+    sweeper: Sweeper,
+    messenger: RecordingMessenger,
+    clock: FrozenClock,
+    times: list[time],
+    due: datetime,
+    wrong_word: str,
+) -> None:
+    await add_user(sessions, clock.now(), 104, times=times)
+    await sweep_at(sweeper, clock, due)
+    [message] = messenger.sent
+    assert wrong_word not in message.text.splitlines()[0].casefold()
+
+
+# --------------------------------------------------------------------------------------------
+# Two processes
+# --------------------------------------------------------------------------------------------
+
+
+async def test_two_racing_processes_send_every_prompt_exactly_once(
+    sessions: Sessions, second_process: Sessions, clock: FrozenClock
+) -> None:
+    chats = range(2000, 2200)
+    ids = await add_users(sessions, clock.now(), chats, BERLIN)
+    a_messenger, b_messenger = RecordingMessenger(clock), RecordingMessenger(clock)
+    # Small batches make the two processes interleave many claims within one sweep.
+    a = Sweeper(sessions, a_messenger, clock, batch=40)
+    b = Sweeper(second_process, b_messenger, clock, batch=40)
+
+    instants = [
+        utc(2025, 1, 15, 7, 0),
+        utc(2025, 1, 15, 19, 0),
+    ]
+    for instant in instants:
+        clock.set(instant)
+        await asyncio.gather(a.run_once(), b.run_once())
+        clock.set(instant + timedelta(seconds=30))
+        await asyncio.gather(b.run_once(), a.run_once())
+
+    sent = Counter((s.chat_id, s.at) for s in a_messenger.sent + b_messenger.sent)
+    assert sent == Counter({(chat, instant): 1 for chat in chats for instant in instants})
+    # Every prompt sent has exactly one check-in, with the message id it was sent as.
+    checkins = await checkins_of(sessions)
+    assert len(checkins) == len(chats) * len(instants)
+    sent_ids = {s.message_id for s in a_messenger.sent + b_messenger.sent}
+    assert {c.message_id for c in checkins} == sent_ids
+    assert {c.user_id for c in checkins} == set(ids.values())
+
+
+# --------------------------------------------------------------------------------------------
+# After downtime
+# --------------------------------------------------------------------------------------------
+
+
+async def test_prompt_missed_within_grace_is_sent_late_with_its_own_date(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    clock.set(utc(2025, 1, 14, 23, 0))  # Berlin: Thursday 00:00
+    user_id = await add_user(sessions, clock.now(), 201, times=[time(23, 0)])
+    # 23:00 Berlin on the 15th is 22:00 UTC; the bot comes back at 00:00 UTC (01:00 on the 16th).
+    await sweep_at(sweeper, clock, utc(2025, 1, 16, 0, 0))
+
+    assert [s.chat_id for s in messenger.sent] == [201]
+    [checkin] = await checkins_of(sessions, user_id)
+    assert checkin.local_date == date(2025, 1, 15)  # the day it was meant for, not "today"
+    [schedule] = await schedules_of(sessions, user_id)
+    assert schedule.next_due_at == utc(2025, 1, 16, 22, 0)
+
+
+async def test_prompt_missed_beyond_grace_is_skipped_without_a_burst(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    user_id = await add_user(sessions, clock.now(), 202)
+    # 08:00 Berlin (07:00 UTC) missed by 5 h; the 20:00 slot is not due yet.
+    for minutes in range(0, 60, 10):
+        await sweep_at(sweeper, clock, utc(2025, 1, 15, 12, minutes))
+    assert messenger.sent == []
+    morning, evening = await schedules_of(sessions, user_id)
+    assert morning.next_due_at == utc(2025, 1, 16, 7, 0)
+    assert evening.next_due_at == utc(2025, 1, 15, 19, 0)
+
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 19, 0))
+    await sweep_at(sweeper, clock, utc(2025, 1, 16, 7, 0))
+    assert [s.at for s in messenger.sent] == [utc(2025, 1, 15, 19, 0), utc(2025, 1, 16, 7, 0)]
+
+
+async def test_three_day_outage_sends_at_most_one_prompt_per_slot(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    user_id = await add_user(sessions, clock.now(), 203)  # due 07:00 and 19:00 UTC from the 15th
+    # Back on the 18th at 08:30 UTC: this morning's 08:00 Berlin is within grace, 3 days are not.
+    back = utc(2025, 1, 18, 8, 30)
+    for step in range(6):  # the sweep keeps running every 30 s after the restart
+        await sweep_at(sweeper, clock, back + timedelta(seconds=30 * step))
+
+    assert [s.chat_id for s in messenger.sent] == [203]
+    [checkin] = await checkins_of(sessions, user_id)
+    assert (checkin.local_date, checkin.slot) == (date(2025, 1, 18), 0)
+    morning, evening = await schedules_of(sessions, user_id)
+    assert morning.next_due_at == utc(2025, 1, 19, 7, 0)
+    assert evening.next_due_at == utc(2025, 1, 18, 19, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Pause, skip today, blocked
+# --------------------------------------------------------------------------------------------
+
+
+async def test_paused_and_skipping_people_get_nothing_and_resume_on_time(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    paused = await add_user(sessions, now, 301, paused=True)
+    until = await add_user(sessions, now, 302, paused=True, paused_until=utc(2025, 1, 17, 0, 0))
+    await add_user(sessions, now, 303, skip_date=date(2025, 1, 15))
+    await add_user(sessions, now, 304)
+
+    days = [date(2025, 1, 15) + timedelta(days=n) for n in range(3)]
+    for day in days:
+        for hour in (7, 19):
+            await sweep_at(sweeper, clock, datetime.combine(day, time(hour), tzinfo=UTC))
+        for schedule in await schedules_of(sessions, paused):
+            # Still moving on: resuming later must not bring back a backlog.
+            assert schedule.next_due_at is not None
+            assert schedule.next_due_at > clock.now()
+
+    def dates_of(chat_id: int) -> list[date]:
+        return [s.at.date() for s in messenger.to(chat_id)]
+
+    assert dates_of(301) == []
+    assert dates_of(302) == [date(2025, 1, 17)] * 2  # pause until the 17th ended, both slots
+    assert dates_of(303) == [date(2025, 1, 16)] * 2 + [date(2025, 1, 17)] * 2
+    assert dates_of(304) == [d for d in days for _ in range(2)]
+    assert len(await checkins_of(sessions, until)) == 2
+
+    # /resume on the 18th at noon: next is that evening's prompt, nothing from the backlog.
+    async with sessions() as session, session.begin():
+        await session.execute(update(User).where(User.id == paused).values(paused=False))
+    await sweep_at(sweeper, clock, utc(2025, 1, 18, 12, 0))
+    assert dates_of(301) == []
+    await sweep_at(sweeper, clock, utc(2025, 1, 18, 19, 0))
+    assert [s.at for s in messenger.to(301)] == [utc(2025, 1, 18, 19, 0)]
+
+
+async def test_blocked_person_is_made_inactive_and_left_alone(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    gone = await add_user(sessions, clock.now(), 401)
+    await add_user(sessions, clock.now(), 402)
+    messenger.gone.add(401)
+
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 7, 0))
+    assert [s.chat_id for s in messenger.sent] == [402]
+    async with sessions() as session:
+        user = await session.get(User, gone)
+        assert user is not None and user.active is False
+    assert [s.next_due_at for s in await schedules_of(sessions, gone)] == [None, None]
+    [delivery] = await deliveries_of(sessions, gone)
+    assert delivery.status == "gone"
+
+    messenger.gone.clear()  # even if sends would work again, the sweep no longer tries
+    for instant in (utc(2025, 1, 15, 19, 0), utc(2025, 1, 16, 7, 0), utc(2025, 1, 16, 19, 0)):
+        await sweep_at(sweeper, clock, instant)
+    assert messenger.to(401) == []
+    assert len(messenger.to(402)) == 4
+
+
+async def test_send_that_never_returns_does_not_resend_or_hold_up_others(
+    sessions: Sessions,
+    messenger: RecordingMessenger,
+    clock: FrozenClock,
+    second_process: Sessions,
+) -> None:
+    """In-process version of the kill -9 test: the claim is committed before the send starts."""
+    stuck = await add_user(sessions, clock.now(), 501)
+    await add_users(sessions, clock.now(), range(502, 506), BERLIN)
+    clock.set(utc(2025, 1, 15, 7, 0))
+    hung_messenger = RecordingMessenger(clock)
+    hung_messenger.hang = {501}
+    # Make sure the first process claims the stuck person's prompt: only theirs is due for it.
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(Schedule)
+            .where(Schedule.user_id == stuck, Schedule.slot == 0)
+            .values(next_due_at=utc(2025, 1, 15, 6, 59))
+        )
+    hung = asyncio.create_task(Sweeper(sessions, hung_messenger, clock, batch=1).run_once())
+    await asyncio.wait_for(hung_messenger.hanging.wait(), 10)
+
+    await Sweeper(second_process, messenger, clock).run_once()
+    hung.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await hung
+    await Sweeper(second_process, messenger, clock).run_once()
+
+    assert sorted(s.chat_id for s in messenger.sent) == [502, 503, 504, 505]
+    assert hung_messenger.sent == []
+
+
+# --------------------------------------------------------------------------------------------
+# Daylight saving and unusual offsets
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tz_name", "saturday"),
+    [
+        (BERLIN, date(2025, 3, 29)),  # springs forward Sun 30 Mar 02:00 -> 03:00
+        (BERLIN, date(2025, 10, 25)),  # falls back Sun 26 Oct 03:00 -> 02:00
+        (NEW_YORK, date(2025, 3, 8)),  # springs forward Sun 9 Mar 02:00 -> 03:00
+        (NEW_YORK, date(2025, 11, 1)),  # falls back Sun 2 Nov 02:00 -> 01:00
+    ],
+    ids=["berlin-spring", "berlin-autumn", "new_york-spring", "new_york-autumn"],
+)
+async def test_one_prompt_per_local_date_and_slot_across_dst(
+    sessions: Sessions,
+    sweeper: Sweeper,
+    messenger: RecordingMessenger,
+    clock: FrozenClock,
+    tz_name: str,
+    saturday: date,
+) -> None:
+    other_zone = NEW_YORK if tz_name == BERLIN else BERLIN
+    zones = [ZoneInfo(tz_name), ZoneInfo(other_zone)]
+    sunday, monday = saturday + timedelta(days=1), saturday + timedelta(days=2)
+
+    def utc_of(day: date, wall: time, zone: ZoneInfo) -> datetime:
+        return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
+
+    # Saturday 20:00 to Monday 09:00 local: the transition day and the day after, in full.
+    start = utc_of(saturday, time(20, 0), zones[0])
+    end = utc_of(monday, time(9, 0), zones[0])
+    clock.set(start - timedelta(minutes=1))
+    user_id = await add_user(sessions, clock.now(), 601, tz_name, times=[time(2, 30), MORNING])
+    # Another zone's person in the same sweep, whose own transition is weeks away.
+    other = await add_user(sessions, clock.now(), 602, other_zone, times=[time(2, 30), MORNING])
+
+    instant = start
+    while instant <= end:
+        await sweep_at(sweeper, clock, instant)
+        instant += timedelta(minutes=10)
+
+    checkins = await checkins_of(sessions, user_id)
+    keys = Counter((c.local_date, c.slot) for c in checkins)
+    assert keys == Counter({(day, slot): 1 for day in (sunday, monday) for slot in (0, 1)})
+    # The other person gets exactly the prompts whose wall time fell inside the window.
+    walls = (time(2, 30), MORNING)
+    expected_other = Counter(
+        {
+            (day, slot): 1
+            for day in (saturday, sunday, monday)
+            for slot in (0, 1)
+            if start <= utc_of(day, walls[slot], zones[1]) <= end
+        }
+    )
+    assert expected_other
+    other_keys = Counter((c.local_date, c.slot) for c in await checkins_of(sessions, other))
+    assert other_keys == expected_other
+
+    # Each one arrived in the first sweep at or after its wall time (a gap shifts 02:30 forward
+    # to 03:30; a repeated 02:30 / 01:30 fires at its first occurrence, fold=0).
+    sent_at = {s.message_id: s.at for s in messenger.to(601)}
+    assert len(sent_at) == 4
+    for checkin in await checkins_of(sessions, user_id):
+        expected = utc_of(checkin.local_date, walls[checkin.slot or 0], zones[0])
+        arrived = sent_at[checkin.message_id or 0]
+        assert expected <= arrived < expected + timedelta(minutes=10), checkin.local_date
+
+
+@pytest.mark.parametrize(
+    ("tz_name", "due", "local_day"),
+    [
+        ("Asia/Kathmandu", utc(2025, 1, 15, 2, 15), date(2025, 1, 15)),  # UTC+05:45
+        ("Pacific/Kiritimati", utc(2025, 1, 14, 18, 0), date(2025, 1, 15)),  # UTC+14
+    ],
+)
+async def test_unusual_offsets_get_the_right_minute_and_date(
+    sessions: Sessions,
+    sweeper: Sweeper,
+    messenger: RecordingMessenger,
+    clock: FrozenClock,
+    tz_name: str,
+    due: datetime,
+    local_day: date,
+) -> None:
+    clock.set(utc(2025, 1, 14, 12, 0))
+    user_id = await add_user(sessions, clock.now(), 701, tz_name, times=[MORNING])
+    await sweep_at(sweeper, clock, due - timedelta(minutes=1))
+    assert messenger.sent == []
+    await sweep_at(sweeper, clock, due)
+    await sweep_at(sweeper, clock, due + timedelta(minutes=1))
+    assert [s.at for s in messenger.sent] == [due]
+    [checkin] = await checkins_of(sessions, user_id)
+    assert checkin.local_date == local_day
+    [schedule] = await schedules_of(sessions, user_id)
+    assert schedule.next_due_at == due + timedelta(days=1)
+
+
+# --------------------------------------------------------------------------------------------
+# "Remind me in 1 h"
+# --------------------------------------------------------------------------------------------
+
+
+async def set_remind_at(sessions: Sessions, instant: datetime) -> None:
+    async with sessions() as session, session.begin():
+        await session.execute(update(Checkin).values(remind_at=instant))
+
+
+async def test_reminder_resends_the_open_question_once(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    user_id = await add_user(sessions, clock.now(), 801)
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 7, 0))
+    [first] = messenger.sent
+    await set_remind_at(sessions, utc(2025, 1, 15, 8, 5))  # "remind me in 1 h", tapped at 07:05
+
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 8, 4, 59))
+    assert len(messenger.sent) == 1
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 8, 5))
+    for minutes in (6, 10, 30):
+        await sweep_at(sweeper, clock, utc(2025, 1, 15, 8, minutes))
+
+    assert len(messenger.sent) == 2
+    reminder = messenger.sent[1]
+    assert reminder.at == utc(2025, 1, 15, 8, 5)
+    [checkin] = await checkins_of(sessions, user_id)
+    assert checkin.remind_at is None
+    assert checkin.message_id == reminder.message_id
+    # Same check-in, same open question as the first prompt.
+    assert {(p.checkin_id, p.question) for p in pressed(reminder.buttons)} == {
+        (p.checkin_id, p.question) for p in pressed(first.buttons)
+    }
+
+
+async def test_reminder_with_two_racing_processes_is_sent_once(
+    sessions: Sessions, second_process: Sessions, clock: FrozenClock
+) -> None:
+    chats = range(900, 960)
+    await add_users(sessions, clock.now(), chats, BERLIN, times=[MORNING])
+    a_messenger, b_messenger = RecordingMessenger(clock), RecordingMessenger(clock)
+    a = Sweeper(sessions, a_messenger, clock, batch=16)
+    b = Sweeper(second_process, b_messenger, clock, batch=16)
+    clock.set(utc(2025, 1, 15, 7, 0))
+    await asyncio.gather(a.run_once(), b.run_once())
+    await set_remind_at(sessions, utc(2025, 1, 15, 8, 0))
+
+    for step in range(8):  # a sweep every 30 s; each one brings back at most a batch
+        clock.set(utc(2025, 1, 15, 8, 0) + timedelta(seconds=30 * step))
+        await asyncio.gather(a.run_once(), b.run_once())
+
+    reminders = Counter(
+        s.chat_id for s in a_messenger.sent + b_messenger.sent if s.at >= utc(2025, 1, 15, 8, 0)
+    )
+    assert reminders == Counter(dict.fromkeys(chats, 1))
+    assert all(c.remind_at is None for c in await checkins_of(sessions))
+
+
+async def test_reminder_for_a_finished_checkin_is_not_sent(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    await add_user(sessions, clock.now(), 850)
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 7, 0))
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(Checkin).values(remind_at=utc(2025, 1, 15, 8, 0), status="done", current=None)
+        )
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 8, 0))
+    assert len(messenger.sent) == 1
+
+
+async def test_a_prompt_refused_with_429_after_all_retries_is_sent_at_the_next_sweep(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    user_id = await add_user(sessions, clock.now(), 105, times=[MORNING])
+    messenger.refuse[105] = 1
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 7, 0))
+    assert messenger.to(105) == []
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 7, 1))
+    [prompt] = messenger.to(105)
+    assert "How is your back pain" in prompt.text
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 7, 2))
+    assert len(messenger.to(105)) == 1
+    # One delivery row for the day, sent; the refused attempt left no open check-in behind.
+    async with sessions() as session:
+        statuses = list(await session.scalars(select(Delivery.status)))
+        open_checkins = await session.scalars(
+            select(Checkin.id).where(Checkin.user_id == user_id, Checkin.status == "open")
+        )
+        assert statuses == ["sent"]
+        assert len(list(open_checkins)) == 1
