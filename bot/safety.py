@@ -52,9 +52,9 @@ __all__ = [
     "weekly_screen_question",
 ]
 
-#: How the screen stays fast: patterns are compiled once (first use) and each message only tries
-#: the flags whose words it contains. Measured by ``python bench/safety.py``; target well under 1 ms.
-SCREEN_SPEED = "compiled once on first use; per-flag word prefilter; target < 1 ms per message"
+#: How the screen stays fast: patterns are compiled once (first use) and each clause only tries
+#: the patterns whose anchor words it contains. Measured by ``python bench/safety.py``.
+SCREEN_SPEED = "compiled once on first use; anchor-word prefilter; target < 1 ms per message"
 
 #: Hours after an emergency answer at which the bot may ask "did you get help?".
 FOLLOW_UP_HOURS = 3

@@ -99,7 +99,7 @@ class RedFlag(_Strict):
 class Negation(_Strict):
     #: Words or phrases that negate what follows them in the same clause.
     cues: list[str]
-    #: "no" followed by one of these is an interjection or idiom ("no idea", "no, I ..."), not a negation.
+    #: "no" followed by one of these is an interjection or idiom ("no idea"), not a negation.
     not_after_no: list[str]
     #: "not" followed by one of these does not negate ("not sure", "not normal", "not able").
     not_after_not: list[str]

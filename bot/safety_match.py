@@ -7,7 +7,7 @@ use, so that screening a diary line costs a few hundred microseconds (see ``benc
 Pattern language used in the YAML (matched against normalised words, apostrophes dropped, so
 "can't" is written ``cant``):
 
-* words separated by spaces must follow each other: ``cant feel .. bum`` is not needed, see below;
+* words separated by spaces must follow each other (``cant pee`` matches "can't pee");
 * ``(a|b c|d)`` one of several words or phrases, ``(...)?`` optional;
 * ``word*`` any word starting with ``word`` (``numb*`` matches numb, numbness, numbish);
 * ``...`` up to three other words in between;
@@ -90,6 +90,50 @@ def _deletes(word: str) -> Iterator[str]:
         yield word[:i] + word[i + 1 :]
 
 
+_SYNTAX = frozenset({"...", "(", ")", ")?", "|", "&"})
+
+#: Words too common to be a good anchor (a clause with "my" would try half the patterns).
+_COMMON = frozenset(
+    {
+        *("i", "im", "ive", "id", "my", "me", "it", "its", "the", "a", "an", "and", "or", "to"),
+        *("in", "of", "on", "at", "for", "with", "when", "up", "down", "off", "out", "be"),
+        *("been", "was", "were", "is", "are", "am", "have", "has", "had", "this", "that", "so"),
+        *("just", "not", "no", "dont", "cant", "didnt", "all", "any", "some", "feel", "feels"),
+        *("felt", "get", "got", "go", "going", "like", "after", "from", "by", "as", "if", "now"),
+    }
+)
+
+
+def _anchor_cost(anchor: frozenset[str]) -> tuple[int, int]:
+    common = sum(1 for word in anchor if word.rstrip("*") in _COMMON or len(word) <= 2)
+    return (common, len(anchor))
+
+
+def _parse(tokens: list[str], i: int) -> tuple[list[object], int]:
+    """Template tokens -> nested list: words, and (alternatives, optional) for groups."""
+    sequence: list[object] = []
+    while i < len(tokens):
+        token = tokens[i]
+        if token == "(":
+            alternatives: list[list[object]] = []
+            i += 1
+            while True:
+                branch, i = _parse(tokens, i)
+                alternatives.append(branch)
+                if i >= len(tokens) or tokens[i] != "|":
+                    break
+                i += 1
+            optional = i < len(tokens) and tokens[i] == ")?"
+            sequence.append((alternatives, optional))
+            i += 1
+        elif token in {")", ")?", "|"}:
+            return sequence, i
+        else:
+            sequence.append(token)
+            i += 1
+    return sequence, i
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One pattern match inside one clause, with what the clause says about it."""
@@ -126,43 +170,46 @@ class Matcher:
         self._idioms = [self._compile(p) for p in rules.idioms]
         self._past = [self._compile(p) for p in rules.past_markers]
 
-        # name -> compiled patterns; contexts are prefixed so they never clash with flag ids
-        self._patterns: dict[str, list[tuple[re.Pattern[str], ...]]] = {}
-        self._words_of: dict[str, set[str]] = {}
-        self._prefixes_of: dict[str, tuple[str, ...]] = {}
-        self._always: set[str] = set()
+        # Every pattern is compiled once and indexed by an "anchor": a set of words of which at
+        # least one must be in the clause for the pattern to have a chance. A clause then only
+        # tries the few patterns whose anchors it contains (this is what keeps screening fast).
+        # Contexts are named "@name" so they never clash with flag ids.
+        self._compiled: list[tuple[str, tuple[re.Pattern[str], ...]]] = []
+        self._always: list[int] = []
+        self._anchor_words: dict[str, list[int]] = {}
+        self._anchor_prefixes: list[tuple[str, int]] = []
         named: list[tuple[str, list[str]]] = [
             (f"@{name}", patterns) for name, patterns in rules.contexts.items()
         ]
         named += [(flag.id, flag.patterns) for flag in rules.flags]
         vocabulary: set[str] = set(self._synonyms) | set(self._synonyms.values())
         for name, patterns in named:
-            self._patterns[name] = [
-                tuple(self._compile(part.strip()) for part in p.split(" & ")) for p in patterns
-            ]
-            words: set[str] = set()
-            prefixes: set[str] = set()
             for pattern in patterns:
-                if pattern.startswith("re:"):
-                    self._always.add(name)
-                    continue
-                for token in _TEMPLATE_TOKEN_RE.findall(pattern):
-                    if token in {"...", "(", ")", ")?", "|", "&"}:
+                parts = [part.strip() for part in pattern.split(" & ")]
+                index = len(self._compiled)
+                self._compiled.append((name, tuple(self._compile(part) for part in parts)))
+                anchors = [self._anchor(part) for part in parts]
+                usable = [a for a in anchors if a is not None]
+                if not usable:
+                    self._always.append(index)
+                else:
+                    for word in min(usable, key=_anchor_cost):
+                        if word.endswith("*"):
+                            self._anchor_prefixes.append((word[:-1], index))
+                        else:
+                            self._anchor_words.setdefault(word, []).append(index)
+                for part in parts:
+                    if part.startswith("re:"):
                         continue
-                    if token.endswith("*"):
-                        prefixes.add(_fold(token[:-1]))
-                    else:
-                        words.add(self._canon(token))
-                        vocabulary.add(_fold(token))
-            self._words_of[name] = words
-            self._prefixes_of[name] = tuple(sorted(prefixes))
+                    for token in _TEMPLATE_TOKEN_RE.findall(part):
+                        if token not in _SYNTAX and not token.endswith("*"):
+                            vocabulary.add(_fold(token))
         self._vocabulary = frozenset(vocabulary)
         self._typo_index: dict[str, set[str]] = {}
         for word in self._vocabulary:
             if len(word) >= 5 and word.isalpha() and word not in self._not_typos:
                 for variant in _deletes(word):
                     self._typo_index.setdefault(variant, set()).add(word)
-        self._names = tuple(self._patterns)
         self._bare_denials = frozenset(
             {"no", "none", "nope", "nil", "said no", "answered no", "no to all", "no to both"}
         )
@@ -194,6 +241,40 @@ class Matcher:
             else:
                 out.append("".join(re.escape(w) + " " for w in self._words(token)))
         return re.compile("".join(out))
+
+    def _anchor(self, template: str) -> frozenset[str] | None:
+        """Words (``word*`` for prefixes) of which any match of ``template`` contains one."""
+        if template.startswith("re:"):
+            return None
+        sequence, _ = _parse(_TEMPLATE_TOKEN_RE.findall(template), 0)
+        return self._sequence_anchor(sequence)
+
+    def _sequence_anchor(self, sequence: list[object]) -> frozenset[str] | None:
+        options: list[frozenset[str]] = []
+        for element in sequence:
+            if isinstance(element, str):
+                if element == "...":
+                    continue
+                if element.endswith("*"):
+                    options.append(frozenset({_fold(element[:-1]) + "*"}))
+                else:
+                    words = self._words(element)
+                    if words:
+                        options.append(frozenset({max(words, key=len)}))
+                continue
+            alternatives, optional = element  # type: ignore[misc]
+            if optional:
+                continue
+            union: set[str] = set()
+            for alternative in alternatives:
+                anchor = self._sequence_anchor(alternative)
+                if anchor is None:
+                    union = set()
+                    break
+                union |= anchor
+            if union:
+                options.append(frozenset(union))
+        return min(options, key=_anchor_cost) if options else None
 
     # ---------------------------------------------------------------- normalising
     @functools.lru_cache(maxsize=8192)  # noqa: B019 - one Matcher per process, cache is bounded
@@ -272,13 +353,10 @@ class Matcher:
 
     # ---------------------------------------------------------------- matching
     @functools.lru_cache(maxsize=8192)  # noqa: B019
-    def _candidates(self, token: str) -> frozenset[str]:
-        return frozenset(
-            name
-            for name in self._names
-            if token in self._words_of[name]
-            or any(token.startswith(prefix) for prefix in self._prefixes_of[name])
-        )
+    def _candidates(self, token: str) -> tuple[int, ...]:
+        found = list(self._anchor_words.get(token, ()))
+        found += [index for prefix, index in self._anchor_prefixes if token.startswith(prefix)]
+        return tuple(found)
 
     def hits(self, text: str) -> list[Hit]:
         """Every flag or context (``@name``) found in ``text``, with negation and past marks."""
@@ -287,20 +365,17 @@ class Matcher:
         previous_opened_negated = False
         for index, clause in enumerate(clauses):
             tokens = clause.split()
-            names: set[str] = set(self._always)
+            candidates: set[int] = set(self._always)
             for token in tokens:
-                names |= self._candidates(token)
-            if not names:
-                previous_opened_negated = self._opens_negated(tokens, clause)
-                continue
+                candidates.update(self._candidates(token))
             carried = previous_opened_negated and tokens[0] in {"or", "nor"}
             past = any(p.search(clause) for p in self._past)
             denied = carried or self._denied_after(clauses, index)
-            for name in names:
-                for parts in self._patterns[name]:
-                    negated = self._match(parts, tokens, clause)
-                    if negated is not None:
-                        result.append(Hit(name, index, denied or negated, past))
+            for pattern_index in sorted(candidates):
+                name, parts = self._compiled[pattern_index]
+                negated = self._match(parts, tokens, clause)
+                if negated is not None:
+                    result.append(Hit(name, index, denied or negated, past))
             previous_opened_negated = self._opens_negated(tokens, clause)
         return result
 

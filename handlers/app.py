@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +15,7 @@ from bot.config import Settings
 from bot.core import GutBack
 from bot.db import make_engine, make_sessions, migrate
 from bot.delivery import Sweeper
+from bot.safety import screen
 from handlers.messenger import TelegramMessenger
 from handlers.rate_limit import ChatRateLimiter
 from handlers.telegram import menu_commands, register
@@ -87,6 +89,8 @@ async def _post_init(application: Application) -> None:
     runtime = runtime_of(application)
     if application.bot_data.get("migrate"):
         await migrate(runtime.settings.database_url)
+    # Compile the safety screen's patterns now, not inside the first person's message.
+    await asyncio.to_thread(screen, "")
     await application.bot.set_my_commands(menu_commands())
     assert application.job_queue is not None
     application.job_queue.run_repeating(
