@@ -164,7 +164,7 @@ async def start_now(session: AsyncSession, user: User, now: datetime) -> Outbox:
     checkin = await latest_open_checkin(session, user, now)
     if checkin is not None and checkin.local_date == today:
         checkin.remind_at = None
-        await send_current(session, checkin, t("checkin_intro_now", date=_day(today)), outbox)
+        await send_current(session, checkin, t("checkin_intro_now", date=format_day(today)), outbox)
         return outbox
     answered = await day_answers(session, user.id, today)
     missing = [q for q in ALL_QUESTIONS if q not in answered]
@@ -173,7 +173,7 @@ async def start_now(session: AsyncSession, user: User, now: datetime) -> Outbox:
     if user.skip_date == today:
         user.skip_date = None  # asking for a check-in undoes "skip today"
     checkin = await open_checkin(session, user, today, None, questions, now)
-    await send_current(session, checkin, t("checkin_intro_now", date=_day(today)), outbox)
+    await send_current(session, checkin, t("checkin_intro_now", date=format_day(today)), outbox)
     return outbox
 
 
@@ -304,7 +304,7 @@ async def typed(session: AsyncSession, user: User, text: str, now: datetime) -> 
     if question.id == FOOD:
         note = " ".join(text.split())[:MAX_NOTE]
         await _record(session, checkin, FOOD_NOTE, note, now)
-        outbox.send(t("food_note_saved", date=_day(checkin.local_date), note=note))
+        outbox.send(t("food_note_saved", date=format_day(checkin.local_date), note=note))
         return outbox
     return None
 
@@ -315,7 +315,7 @@ async def summary(session: AsyncSession, checkin: Checkin) -> str:
     lines = [f"• {answered_line(q, answers[q])}".replace(" ✓", "") for q in order if q in answers]
     if not any(answers.get(q) is not None for q in order):
         return t("checkin_summary_empty")
-    return t("checkin_summary", date=_day(checkin.local_date), lines="\n".join(lines))
+    return t("checkin_summary", date=format_day(checkin.local_date), lines="\n".join(lines))
 
 
 async def _record(
@@ -435,7 +435,7 @@ async def _copy_yesterday(
         outbox.toast = t("checkin_same_nothing")
         return
     _close(checkin, "done", now)
-    outbox.edit(message_id, t("checkin_same_copied", date=_day(checkin.local_date)))
+    outbox.edit(message_id, t("checkin_same_copied", date=format_day(checkin.local_date)))
     outbox.send(await summary(session, checkin))
     outbox.toast = t("button_saved")
 
@@ -451,5 +451,5 @@ def _is_no_bm(question_id: str, raw: str) -> bool:
     return question_id == "bristol" and raw == "0"
 
 
-def _day(day: date) -> str:
+def format_day(day: date) -> str:
     return f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"

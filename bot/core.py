@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import checkins, control, onboarding, safety_flow
+from bot import checkins, control, freetext, onboarding, safety_flow
 from bot.advice import tip_for
 from bot.breathing import breathing_steps
 from bot.callbacks import CheckinPress, SimplePress, parse
@@ -26,6 +26,7 @@ from bot.models import Checkin, ProcessedUpdate, User
 from bot.outbox import Edit, Outbox, Send
 from bot.safety import about_text, redflags_text
 from bot.schedule import local_date
+from bot.swaps import answer_swap
 from bot.timezones import parse_timezone
 from bot.users import get_or_create_user, stop_schedules
 from bot.wording import t
@@ -141,6 +142,12 @@ class GutBack:
                 return _finish_setup_first(user, sender)
             if command == "checkin":
                 return await checkins.start_now(session, user, now)
+            if command == "log":
+                return await self._log_command(session, user, args, now)
+            if command == "swap":
+                if not args.strip():
+                    return _text(t("swap_empty"))
+                return freetext.swap_reply(answer_swap(args))
             if command == "tip":
                 tip = await tip_for(session, user, local_date(now, user.timezone))
                 return _text(tip or t("tip_none_left"))
@@ -191,7 +198,22 @@ class GutBack:
         answer = await checkins.typed(session, user, text, now)
         if answer is not None:
             return answer
-        return _text(t("not_understood"))
+        if user.timezone is None:
+            return onboarding.step_prompt(user, Sender(user.platform_id, user.chat_id))
+        return await freetext.handle(session, user, text, now)
+
+    async def _log_command(
+        self, session: AsyncSession, user: User, text: str, now: datetime
+    ) -> Outbox:
+        """``/log``: screened like any message, then stored whatever intent it seems to have."""
+        screened = await safety_flow.screen_message(session, user, text, now)
+        if screened is not None and screened[1]:
+            return screened[0]
+        logged = await freetext.log(session, user, text, now)
+        if screened is not None:
+            screened[0].messages.extend(logged.messages)
+            return screened[0]
+        return logged
 
     async def on_location(self, sender: Sender, latitude: float, longitude: float) -> None:
         if not sender.private:
@@ -311,6 +333,8 @@ async def _simple_press(
         return await onboarding.set_timezone(session, user, pressed.arg, now)
     if pressed.action == "times" and pressed.arg in onboarding.TIME_PRESETS and user.timezone:
         return await onboarding.set_times(session, user, onboarding.TIME_PRESETS[pressed.arg], now)
+    if pressed.action == "undo":
+        return await freetext.undo(session, user, pressed.arg, message_id)
     if pressed.action == "breathe" and user.timezone:
         return core._start_breathing(sender)
     if pressed.action == "settings" and pressed.arg in ("tz", "times"):

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 #: Commands in the menu, in this order; each has a ``command_<name>`` text in wording.yaml.
 MENU = (
     "checkin",
+    "log",
+    "swap",
     "tip",
     "breathe",
     "settings",

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bot.breathing import breathing_steps
 from bot.models import Answer, User
+from handlers.app import runtime_of
 from tests.e2e.conftest import Harness
 
 ALEX = 1001
@@ -20,6 +21,8 @@ async def test_breathe_guides_then_the_next_checkin_asks_if_it_helped(harness: H
     texts = [m.text for m in harness.fake.messages(ALEX)]
     start = texts.index(steps[0].text)
     assert texts[start : start + len(steps)] == [step.text for step in steps]
+    assert harness.app is not None
+    await runtime_of(harness.app).core.wait_for_breathing()
 
     question = await harness.say(ALEX, "/checkin", "breathing break help")
     reply = await harness.tap(ALEX, question, "A little", "How is your back pain")

@@ -23,14 +23,16 @@ CODE_DIRS = ("bot", "handlers", "bench")
 RUN = 8  # words in a row that count as copying
 
 #: content file -> (module, candidate loader names). The first name the module has is used.
-LOADERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sections.yaml": ("bot.content", ("article_sections",)),
-    "tips.yaml": ("bot.tips", ("tips",)),
-    "breathing.yaml": ("bot.breathing", ("breathing",)),
-    "foods.yaml": ("bot.foods", ("lexicon",)),
-    "swaps.yaml": ("bot.swaps", ("swaps", "swap_library", "library", "load_swaps")),
-    "redflags.yaml": ("bot.safety", ("red_flags", "redflags", "red_flag_library", "library")),
-    "wording.yaml": ("bot.wording", ("wording",)),
+LOADERS: dict[str, tuple[str, str]] = {
+    "sections.yaml": ("bot.content", "article_sections"),
+    "tips.yaml": ("bot.tips", "tips"),
+    "breathing.yaml": ("bot.breathing", "breathing"),
+    "foods.yaml": ("bot.foods", "lexicon"),
+    "swaps.yaml": ("bot.swaps", "swaps"),
+    "redflags.yaml": ("bot.safety_content", "redflags"),
+    "emergency_numbers.yaml": ("bot.safety_content", "regions"),
+    "safety_wording.yaml": ("bot.safety_content", "safety_wording"),
+    "wording.yaml": ("bot.wording", "wording"),
 }
 
 YAML_FILES = sorted(CONTENT.glob("*.yaml"))
@@ -41,21 +43,10 @@ def _rel(path: Path) -> str:
 
 
 def _loader(filename: str) -> Callable[[], object]:
-    """Import the loader for ``filename`` only now, skipping if its module is not there yet."""
-    if filename not in LOADERS:
-        pytest.skip(f"content/{filename}: no loader registered; add it to LOADERS in this test")
-    module_name, names = LOADERS[filename]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:
-            raise  # the module exists but one of its own imports is broken: that is a failure
-        pytest.skip(f"content/{filename}: loader module {module_name} does not exist yet")
-    for name in names:
-        loader = getattr(module, name, None)
-        if callable(loader):
-            return loader
-    pytest.skip(f"content/{filename}: {module_name} has none of {', '.join(names)}")
+    """The validating loader of a content file; every file in content/ must have one."""
+    assert filename in LOADERS, f"content/{filename} has no loader: add one and list it here"
+    module_name, name = LOADERS[filename]
+    return getattr(importlib.import_module(module_name), name)
 
 
 @pytest.mark.parametrize("path", YAML_FILES, ids=lambda path: path.name)

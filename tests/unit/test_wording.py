@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
+
 from bot.questions import QUESTIONS
 from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
 from bot.wording import wording
@@ -40,3 +42,23 @@ def test_button_labels_fit_on_a_phone() -> None:
     texts = wording().texts
     labels = [k for k in texts if k.startswith(("btn_", "symptom_", "food_", "times_button_"))]
     assert all(len(texts[k]) <= 32 for k in labels), [k for k in labels if len(texts[k]) > 32]
+
+
+def test_every_command_the_content_mentions_exists() -> None:
+    """No text may send a person to a command the bot does not answer."""
+    mentioned: set[str] = set()
+    for path in (ROOT / "content").glob("*.yaml"):
+        for text in _strings(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            mentioned |= set(re.findall(r"(?<![\w/])/([a-z]{3,})\b", text))
+    known = set(MENU) | {"log", "swap"}
+    assert sorted(mentioned - known) == []
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return []
