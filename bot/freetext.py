@@ -7,11 +7,13 @@ swaps with the reason and the article section; a request for a diagnosis gets a 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import safety_flow
 from bot.callbacks import simple_data
 from bot.checkins import format_day
 from bot.content import article_sections
@@ -27,6 +29,8 @@ from bot.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS
 from bot.wording import t
 
 MAX_STORED_TEXT = 4000
+#: Swaps that leave a food out rather than replace it; not offered after eating-disorder signals.
+ELIMINATION_SWAPS = frozenset({"gluten_two_week_trial"})
 
 
 async def handle(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox:
@@ -34,7 +38,7 @@ async def handle(session: AsyncSession, user: User, text: str, now: datetime) ->
     if intent == "log":
         return await log(session, user, text, now)
     if intent == "swap_question":
-        return swap_reply(answer_swap(text))
+        return swap_reply(answer_swap(text), user)
     if intent == "medical_question":
         return _say(t("medical_refusal"))
     if intent == "smalltalk":
@@ -66,6 +70,10 @@ async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Ou
     undo = ((Button(t("log_undo_button"), simple_data("undo", str(entry.id))),),)
     outbox = Outbox()
     outbox.send(_understood(parsed, day), undo)
+    if parsed.pain is not None:
+        alert = await safety_flow.pain_alert_message(session, user, day, now)
+        if alert:
+            outbox.send(alert)
     return outbox
 
 
@@ -88,9 +96,14 @@ async def undo(session: AsyncSession, user: User, entry_id: str, message_id: int
     return outbox
 
 
-def swap_reply(answer: SwapAnswer) -> Outbox:
+def swap_reply(answer: SwapAnswer, user: User) -> Outbox:
     if answer.kind == "refuse_medical":
         return _say(t("medical_refusal"))
+    if user.no_restriction_tips and any(s.id in ELIMINATION_SWAPS for s in answer.swaps):
+        kept = tuple(s for s in answer.swaps if s.id not in ELIMINATION_SWAPS)
+        if not kept:
+            return _say(t("swap_no_elimination"))
+        answer = dataclasses.replace(answer, swaps=kept)
     if answer.kind == "unknown" or not answer.swaps:
         if answer.food and answer.groups and not answer.groups & OFFENDER_GROUPS:
             return _say(t("swap_already_friendly", food=answer.food.capitalize()))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.models import Answer, SafetyEvent, TipShown
+from bot.safety import pain_alert_text
+from bot.tips import tips
 from tests.e2e.conftest import Harness, at
 
 ALEX = 1001
+tips_by_id = {tip.id: tip for tip in tips().tips}
 CAUDA_EQUINA = "I can't feel anything when I wipe and my back is killing me"
 
 
@@ -102,3 +105,54 @@ async def test_about_and_redflags_work_for_anyone(harness: Harness) -> None:
     assert "not" in about.text.lower() and "medical" in about.text.lower()
     signs = await harness.say(ALEX, "/redflags", "")
     assert "now" in signs.text.lower()
+
+
+async def test_crisis_language_gets_a_warm_reply_with_the_regional_line(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, city="London")
+    reply = await harness.say(ALEX, "i want to kill myself, i cant take this anymore", "116 123")
+    assert "999" in reply.text
+    assert "From the article" not in reply.text
+    # The conversation stays open: the next message is answered normally.
+    await harness.say(ALEX, "/help", "what I can do")
+    assert ("T0", "message") in {(tier, source) for _, tier, source in await events(harness)}
+
+
+async def test_pain_linked_hopelessness_gets_a_gentle_question_first(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, city="London")
+    reply = await harness.say(ALEX, "I can't go on with this pain anymore", "")
+    assert "?" in reply.text
+    assert "116 123" in reply.text
+
+
+async def test_eating_disorder_signals_stop_restriction_tips(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    reply = await harness.say(ALEX, "I've been making myself sick after meals", "")
+    assert "won't suggest cutting foods" in reply.text
+    for _ in range(12):
+        await harness.say(ALEX, "/tip", "From the article")
+    shown = await harness.query(select(TipShown.tip_id))
+    kinds = {tips_by_id[tip_id].kind for (tip_id,) in shown}
+    assert shown and "restriction" not in kinds
+    # The one swap that means leaving a food out is not offered either.
+    reply = await harness.say(ALEX, "/swap gluten", "rather not suggest leaving foods out")
+    assert "two weeks" not in reply.text.lower()
+
+
+async def test_three_days_of_severe_pain_lead_to_one_suggestion(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    alert = pain_alert_text("Europe/Berlin")
+    for _ in range(2):
+        await harness.say(ALEX, "/log back pain 9/10", "Noted")
+        harness.clock.advance(at(24))
+    await harness.say(ALEX, "/log back pain 9/10", "Noted")
+    await harness.fake.wait_for_message(ALEX, alert[:40])
+    harness.clock.advance(at(24))
+    await harness.say(ALEX, "/log back pain 9/10", "Noted")
+    await harness.say(ALEX, "/help", "what I can do")  # everything before it has been answered
+    assert sum(m.text == alert for m in harness.fake.messages(ALEX)) == 1
+    stored = [flag for flag, _, _ in await events(harness)]
+    assert stored.count("pain_alert") == 1
