@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import safety_flow
-from bot.checkins import question_message, render_question, with_extras
+from bot.checkins import format_day, question_message, render_question, with_extras
 from bot.clock import Clock
 from bot.db import Sessions, insert_for
 from bot.messenger import DeliveryError, Messenger, RateLimited, RecipientGone
@@ -69,7 +69,7 @@ SEND_TIMEOUT = 60.0  # seconds; a hung send must not hold the sweep (max_instanc
 
 def intro_for(local_time: time, day: date) -> str:
     """The greeting fits the hour the person will read it at."""
-    label = f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+    label = format_day(day)
     if local_time < MORNING_ENDS:
         return t("checkin_intro_morning", date=label)
     if local_time < AFTERNOON_ENDS:
@@ -370,11 +370,8 @@ class Sweeper:
                 user = await session.get(User, checkin.user_id)
                 if user is None or not user.active:
                     continue
-                day = checkin.local_date
-                label = f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
-                message = await question_message(
-                    session, checkin, t("checkin_intro_reminder", date=label)
-                )
+                intro = t("checkin_intro_reminder", date=format_day(checkin.local_date))
+                message = await question_message(session, checkin, intro)
                 prompts.append(Prompt(user.id, user.chat_id, None, checkin.id, message))
         stats.reminders += len(prompts)
         await self.send_all(prompts, stats)

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.safety_content import RedFlagFile
+from bot.text import within_one_edit as damerau1
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+|\|")
 _TEMPLATE_TOKEN_RE = re.compile(r"\.\.\.|\(|\)\??|\||[^\s()|]+")
@@ -50,32 +51,6 @@ def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_QUOTES).translate(_APOSTROPHES))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.lower()
-
-
-def damerau1(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` differ by at most one edit (insert, delete, swap, transpose)."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    if la == lb:
-        diff = [i for i in range(la) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    if la > lb:
-        a, b = b, a
-    # b is one longer: removing one char of b must give a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i:] == b[i + 1 :]
 
 
 def _swapped(a: str, b: str) -> bool:

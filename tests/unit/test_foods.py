@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.foods import Lexicon, find_foods, groups_for, lexicon, within_one_edit
+from bot.foods import Lexicon, find_foods, groups_for, lexicon
+from bot.text import within_one_edit
 
 
 def test_lexicon_is_large_and_uses_only_shared_groups() -> None:
