@@ -8,13 +8,16 @@ each backend.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import Sessions, make_engine, make_sessions
@@ -36,8 +39,37 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of this test run's own on the configured server, dropped at the end.
+
+    Tests drop and create tables, so two runs sharing one database would break each other.
+    """
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    server = make_url(POSTGRES_URL)
+    name = f"gutback_test_{os.getpid()}"
+
+    async def admin(sql: str) -> None:
+        dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
-async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+async def database_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
     """An empty, current schema on the chosen backend."""
     url = (
         f"sqlite+aiosqlite:///{tmp_path / 'gutback-test.db'}"

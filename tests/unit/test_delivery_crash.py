@@ -19,63 +19,13 @@ from sqlalchemy import select, update
 from bot.clock import FrozenClock
 from bot.db import Sessions
 from bot.delivery import Sweeper
-from bot.messenger import NO_BUTTONS, Keyboard
-from bot.models import Checkin, Delivery, Schedule, User
-from bot.users import set_checkin_times
+from bot.models import Checkin, Delivery, Schedule
+from tests.support import BERLIN, RecordingMessenger, add_users
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("sweep_crash_worker.py")
-BERLIN = "Europe/Berlin"
 DUE = datetime(2025, 1, 15, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
 STARTUP_TIMEOUT = 60  # seconds for the worker to import, connect and reach its send
-
-
-class RecordingMessenger:
-    def __init__(self) -> None:
-        self.sent: list[int] = []
-
-    async def send(
-        self,
-        chat_id: int,
-        text: str,
-        buttons: Keyboard = NO_BUTTONS,
-        *,
-        ask_location: str | None = None,
-        clear_reply_keyboard: bool = False,
-    ) -> int:
-        self.sent.append(chat_id)
-        return 10_000 + len(self.sent)
-
-    async def edit(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
-        raise AssertionError("the sweep never edits messages")
-
-    async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int:
-        raise AssertionError("the sweep never sends pictures")
-
-    async def send_file(self, chat_id: int, filename: str, data: bytes, caption: str) -> int:
-        raise AssertionError("the sweep never sends files")
-
-
-async def add_people(sessions: Sessions, chat_ids: list[int], now: datetime) -> dict[int, int]:
-    ids = {}
-    async with sessions() as session, session.begin():
-        for chat_id in chat_ids:
-            user = User(
-                platform_id=chat_id,
-                chat_id=chat_id,
-                onboarding_step="done",
-                consented_at=now,
-                timezone=BERLIN,
-                active=True,
-                paused=False,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(user)
-            await session.flush()
-            await set_checkin_times(session, user, [time(8, 0)], now)
-            ids[chat_id] = user.id
-    return ids
 
 
 async def kill_mid_send(database_url: str) -> int:
@@ -113,7 +63,7 @@ async def test_prompt_claimed_by_a_killed_process_is_not_sent_again(
     sessions: Sessions, database_url: str
 ) -> None:
     now = datetime(2025, 1, 14, 12, 0, tzinfo=UTC)
-    ids = await add_people(sessions, [7001, 7002, 7003, 7004], now)
+    ids = await add_users(sessions, now, [7001, 7002, 7003, 7004], BERLIN, times=[time(8, 0)])
     # 7001's prompt falls due a minute earlier, so it is the one the worker's first batch claims.
     async with sessions() as session, session.begin():
         await session.execute(
@@ -125,13 +75,13 @@ async def test_prompt_claimed_by_a_killed_process_is_not_sent_again(
     killed_chat = await kill_mid_send(database_url)
     assert killed_chat == 7001
 
-    messenger = RecordingMessenger()
     clock = FrozenClock(DUE)
+    messenger = RecordingMessenger(clock)
     sweeper = Sweeper(sessions, messenger, clock)
     await sweeper.run_once()
     await sweeper.run_once()
 
-    assert sorted(messenger.sent) == [7002, 7003, 7004]
+    assert sorted(sent.chat_id for sent in messenger.sent) == [7002, 7003, 7004]
     async with sessions() as session:
         schedule = await session.scalar(select(Schedule).where(Schedule.user_id == ids[7001]))
         assert schedule is not None
@@ -146,4 +96,12 @@ async def test_prompt_claimed_by_a_killed_process_is_not_sent_again(
     # Life goes on: the next day's prompt reaches them as usual.
     clock.set(datetime(2025, 1, 16, 7, 0, tzinfo=UTC))
     await sweeper.run_once()
-    assert sorted(messenger.sent) == [7001, 7002, 7002, 7003, 7003, 7004, 7004]
+    assert sorted(sent.chat_id for sent in messenger.sent) == [
+        7001,
+        7002,
+        7002,
+        7003,
+        7003,
+        7004,
+        7004,
+    ]

@@ -1,0 +1,122 @@
+"""Shared test helpers: people set up directly in the database, and a messenger that records.
+
+Used by the delivery tests and the crash test, so that "an onboarded person" means the same thing
+everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from bot.clock import FrozenClock
+from bot.db import Sessions
+from bot.messenger import NO_BUTTONS, Keyboard, RateLimited, RecipientGone
+from bot.models import User
+from bot.users import set_checkin_times
+
+BERLIN = "Europe/Berlin"
+MORNING, EVENING = time(8, 0), time(20, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    chat_id: int
+    text: str
+    buttons: Keyboard
+    message_id: int
+    at: datetime
+
+
+class RecordingMessenger:
+    """Records what would reach people; can play a blocked user or a send that never returns."""
+
+    _ids = itertools.count(1)  # shared, so two "processes" never hand out the same message id
+
+    def __init__(self, clock: FrozenClock) -> None:
+        self.clock = clock
+        self.sent: list[Sent] = []
+        self.gone: set[int] = set()
+        self.refuse: Counter[int] = Counter()  # chat -> how many sends to refuse with a 429
+        self.hang: set[int] = set()
+        self.hanging = asyncio.Event()
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        buttons: Keyboard = NO_BUTTONS,
+        *,
+        ask_location: str | None = None,
+        clear_reply_keyboard: bool = False,
+    ) -> int:
+        if chat_id in self.hang:
+            self.hanging.set()
+            await asyncio.Event().wait()
+        if chat_id in self.gone:
+            raise RecipientGone(f"chat {chat_id} blocked the bot")
+        if self.refuse[chat_id] > 0:
+            self.refuse[chat_id] -= 1
+            raise RateLimited(30)
+        message_id = next(self._ids)
+        self.sent.append(Sent(chat_id, text, buttons, message_id, self.clock.now()))
+        return message_id
+
+    async def edit(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
+        raise AssertionError("the sweep never edits messages")
+
+    async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int:
+        raise AssertionError("the sweep never sends pictures")
+
+    async def send_file(self, chat_id: int, filename: str, data: bytes, caption: str) -> int:
+        raise AssertionError("the sweep never sends files")
+
+    def to(self, chat_id: int) -> list[Sent]:
+        return [sent for sent in self.sent if sent.chat_id == chat_id]
+
+
+async def add_users(
+    sessions: Sessions,
+    now: datetime,
+    chat_ids: Iterable[int],
+    tz_name: str,
+    times: Iterable[time] = (MORNING, EVENING),
+    **fields: object,
+) -> dict[int, int]:
+    """Onboarded people with their check-in schedules; returns chat id -> user id."""
+    ids: dict[int, int] = {}
+    async with sessions() as session, session.begin():
+        for chat_id in chat_ids:
+            user = User(
+                platform_id=chat_id,
+                chat_id=chat_id,
+                onboarding_step="done",
+                consented_at=now,
+                timezone=tz_name,
+                active=True,
+                paused=False,
+                created_at=now,
+                updated_at=now,
+            )
+            for name, value in fields.items():
+                setattr(user, name, value)
+            session.add(user)
+            await session.flush()
+            await set_checkin_times(session, user, list(times), now)
+            ids[chat_id] = user.id
+    return ids
+
+
+async def add_user(
+    sessions: Sessions,
+    now: datetime,
+    chat_id: int,
+    tz_name: str = BERLIN,
+    times: Iterable[time] = (MORNING, EVENING),
+    **fields: object,
+) -> int:
+    return (await add_users(sessions, now, [chat_id], tz_name, times, **fields))[chat_id]
