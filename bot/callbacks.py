@@ -28,7 +28,7 @@ class SimplePress:
 
 Press = CheckinPress | SimplePress
 
-SIMPLE_ACTIONS = frozenset({"consent", "tz", "times", "settings", "breathe", "undo"})
+SIMPLE_ACTIONS = frozenset({"consent", "tz", "times", "settings", "breathe", "undo", "privacy"})
 
 
 def checkin_data(checkin_id: int, question: str, value: str) -> str:

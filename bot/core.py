@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import checkins, control, freetext, onboarding, safety_flow
+from bot import checkins, control, freetext, onboarding, privacy, safety_flow
 from bot.advice import tip_for
 from bot.breathing import breathing_steps
 from bot.callbacks import CheckinPress, SimplePress, parse
@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.db import Sessions, insert_for
 from bot.messenger import DeliveryError, Messenger, RecipientGone, Sender
 from bot.models import Checkin, ProcessedUpdate, User
-from bot.outbox import Edit, Outbox, Send
+from bot.outbox import Edit, Outbox, Send, SendFile
 from bot.safety import about_text, redflags_text
 from bot.schedule import local_date
 from bot.swaps import answer_swap
@@ -124,6 +124,10 @@ class GutBack:
                 return _text(about_text(user.timezone))
             if command == "redflags":
                 return _text(redflags_text(user.timezone))
+            if command == "export":
+                return await privacy.export(session, user)
+            if command == "delete":
+                return privacy.ask_delete(user)
             if not onboarding.has_consented(user):
                 return _text(t("consent_needed"))
             if command == "timezone":
@@ -147,7 +151,7 @@ class GutBack:
             if command == "swap":
                 if not args.strip():
                     return _text(t("swap_empty"))
-                return freetext.swap_reply(answer_swap(args))
+                return freetext.swap_reply(answer_swap(args), user)
             if command == "tip":
                 tip = await tip_for(session, user, local_date(now, user.timezone))
                 return _text(tip or t("tip_none_left"))
@@ -277,6 +281,11 @@ class GutBack:
                         chat_id, message.message_id, message.text, message.buttons
                     )
                     continue
+                if isinstance(message, SendFile):
+                    await self.messenger.send_file(
+                        chat_id, message.filename, message.data, message.caption
+                    )
+                    continue
                 message_id = await self.messenger.send(
                     chat_id,
                     message.text,
@@ -327,6 +336,8 @@ async def _simple_press(
 ) -> Outbox:
     if pressed.action == "consent":
         return await onboarding.consent(session, user, sender, pressed.arg, message_id, now)
+    if pressed.action == "privacy":
+        return await privacy.press(session, user, pressed.arg, message_id, now)
     if not onboarding.has_consented(user):
         return Outbox(toast=t("button_expired"))
     if pressed.action == "tz" and parse_timezone(pressed.arg) == pressed.arg:

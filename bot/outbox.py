@@ -28,9 +28,18 @@ class Edit:
     buttons: Keyboard = NO_BUTTONS
 
 
+@dataclass(frozen=True, slots=True)
+class SendFile:
+    """A document for the person to keep (their data export)."""
+
+    filename: str
+    data: bytes
+    caption: str = ""
+
+
 @dataclass(slots=True)
 class Outbox:
-    messages: list[Send | Edit] = field(default_factory=list)
+    messages: list[Send | Edit | SendFile] = field(default_factory=list)
     toast: str | None = None
 
     def send(self, text: str, buttons: Keyboard = NO_BUTTONS, **options: object) -> None:

@@ -33,6 +33,8 @@ MENU = (
     "reminders",
     "pause",
     "resume",
+    "export",
+    "delete",
     "redflags",
     "about",
     "help",

@@ -33,6 +33,7 @@ LOADERS: dict[str, tuple[str, str]] = {
     "emergency_numbers.yaml": ("bot.safety_content", "regions"),
     "safety_wording.yaml": ("bot.safety_content", "safety_wording"),
     "wording.yaml": ("bot.wording", "wording"),
+    "privacy.yaml": ("bot.privacy", "privacy_wording"),
 }
 
 YAML_FILES = sorted(CONTENT.glob("*.yaml"))

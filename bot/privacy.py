@@ -1,0 +1,318 @@
+"""A person's own data: a full copy (``/export``) and erasure (``/delete``).
+
+Health diaries are special-category data, so the person can take everything with them in a
+machine-readable form and can erase it as easily as they gave it. Which tables hold a person's rows
+is read from the schema (every table with a foreign key to ``users.id``) rather than listed by hand,
+so a table added later is exported and erased without anyone having to remember this module.
+Rows are deleted explicitly, children first, in the caller's single transaction: that works the
+same on SQLite and PostgreSQL and does not depend on ``ON DELETE CASCADE`` being switched on.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Table, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import simple_data
+from bot.content import load_model
+from bot.messenger import Button, Keyboard
+from bot.models import Answer, Base, LogEntry, User
+from bot.outbox import Outbox, SendFile
+from bot.questions import BRISTOL, DIGESTION, FOOD, FOOD_NOTE, PAIN, SLEEP, STRESS
+from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
+
+CSV_NAME = "gutback-diary.csv"
+JSON_NAME = "gutback-data.json"
+#: Tables that are settings, not diary: "delete my diary, keep my settings" leaves them alone.
+SETTINGS_TABLES = frozenset({"schedules"})
+#: Button choices on the /delete confirmation.
+EVERYTHING, DIARY, CANCEL = "all", "diary", "cancel"
+_CHOICES = frozenset({EVERYTHING, DIARY, CANCEL})
+#: Spreadsheets run a cell that starts with one of these as a formula; a quote keeps it text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# --- wording ----------------------------------------------------------------------------------
+
+
+class _Text(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExportWording(_Text):
+    nothing: str = Field(min_length=1)
+    intro: str = Field(min_length=1)
+    csv_caption: str = Field(min_length=1, max_length=1024)
+    json_caption: str = Field(min_length=1, max_length=1024)
+
+
+class DeleteWording(_Text):
+    nothing: str = Field(min_length=1)
+    ask: str = Field(min_length=1)
+    everything_button: str = Field(min_length=1, max_length=40)
+    diary_button: str = Field(min_length=1, max_length=40)
+    cancel_button: str = Field(min_length=1, max_length=40)
+    done_everything: str = Field(min_length=1)
+    done_diary: str = Field(min_length=1)
+    done_toast: str = Field(min_length=1, max_length=200)
+    cancelled: str = Field(min_length=1)
+    stale_button: str = Field(min_length=1, max_length=200)
+
+
+class PrivacyWording(_Text):
+    export: ExportWording
+    delete: DeleteWording
+
+
+@functools.cache
+def privacy_wording() -> PrivacyWording:
+    return load_model("privacy.yaml", PrivacyWording)
+
+
+# --- which rows are a person's ----------------------------------------------------------------
+
+
+def person_tables() -> list[tuple[Table, str]]:
+    """Every table that references a user, with the referencing column, children first."""
+    users = User.__table__
+    found: list[tuple[Table, str]] = []
+    for table in reversed(Base.metadata.sorted_tables):
+        for column in table.columns:
+            if any(fk.column is users.c.id for fk in column.foreign_keys):
+                found.append((table, column.name))
+                break
+    return found
+
+
+async def erase_everything(session: AsyncSession, user_id: int) -> None:
+    """Delete every row that references the person, then the person."""
+    for table, column in person_tables():
+        await session.execute(delete(table).where(table.c[column] == user_id))
+    # ORM-enabled, so the loaded ``User`` leaves the session too and is never flushed again.
+    await session.execute(delete(User).where(User.id == user_id))
+
+
+async def erase_diary(session: AsyncSession, user: User, now: datetime) -> None:
+    """Delete the diary but keep the person, their consent, timezone and check-in times."""
+    for table, column in person_tables():
+        if table.name not in SETTINGS_TABLES:
+            await session.execute(delete(table).where(table.c[column] == user.id))
+    # Dates that only make sense with the diary they came from.
+    user.screened_on = None
+    user.pain_alert_on = None
+    user.skip_date = None
+    user.breathing_followup = False
+    user.updated_at = now
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A stored value as JSON: instants and dates in ISO 8601, everything else as it is."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return value
+
+
+async def _rows(session: AsyncSession, table: Table, where: Any) -> list[dict[str, Any]]:
+    order = [*table.primary_key.columns]
+    result = await session.execute(select(table).where(where).order_by(*order))
+    return [{key: _plain(value) for key, value in row.items()} for row in result.mappings()]
+
+
+async def data_json(session: AsyncSession, user_id: int) -> bytes:
+    """Every stored record about the person; the same data always gives the same bytes."""
+    users = User.__table__
+    profile = await _rows(session, users, users.c.id == user_id)
+    document: dict[str, Any] = {"profile": profile[0] if profile else None}
+    for table, column in person_tables():
+        document[table.name] = await _rows(session, table, table.c[column] == user_id)
+    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+@dataclass
+class _Day:
+    """One local date of the diary, built from check-in answers and free-text logs."""
+
+    answered: dict[str, Any] = field(default_factory=dict)  # latest non-skipped answer
+    logged: dict[str, Any] = field(default_factory=dict)  # latest value a log mentioned
+    symptoms: set[str] = field(default_factory=set)
+    foods: set[str] = field(default_factory=set)
+    notes: list[tuple[datetime, str]] = field(default_factory=list)  # (when, text)
+
+    def value(self, question: str) -> Any:
+        """The check-in answer if there is one, else what a diary line said."""
+        if question in self.answered:
+            return self.answered[question]
+        return self.logged.get(question)
+
+
+def csv_header() -> list[str]:
+    return [
+        "date",
+        "pain",
+        *(f"symptom_{s}" for s in SYMPTOMS),
+        "bristol",
+        *(f"food_{g}" for g in FOOD_GROUPS),
+        "stress",
+        "sleep",
+        "notes",
+    ]
+
+
+async def diary_csv(session: AsyncSession, user_id: int) -> bytes:
+    """One row per local date that has anything, for a spreadsheet.
+
+    Pain, Bristol type, stress and sleep are the day's latest check-in answer or, when no check-in
+    answered it, the latest diary line that mentioned it. A symptom or food group is 1 when any
+    check-in or diary line named it that day. Notes are food notes and diary lines, oldest first.
+    """
+    days: dict[date, _Day] = {}
+    answers = await session.scalars(
+        select(Answer).where(Answer.user_id == user_id).order_by(Answer.answered_at, Answer.id)
+    )
+    for answer in answers:
+        day = days.setdefault(answer.local_date, _Day())
+        value = answer.value
+        if answer.question in (PAIN, BRISTOL, STRESS, SLEEP) and value is not None:
+            day.answered[answer.question] = value
+        elif answer.question == DIGESTION and value:
+            day.symptoms.update(value)
+        elif answer.question == FOOD and value:
+            day.foods.update(value)
+        elif answer.question == FOOD_NOTE and value:
+            day.notes.append((answer.answered_at, str(value)))
+    logs = await session.scalars(
+        select(LogEntry)
+        .where(LogEntry.user_id == user_id)
+        .order_by(LogEntry.created_at, LogEntry.id)
+    )
+    for entry in logs:
+        day = days.setdefault(entry.local_date, _Day())
+        for question in (PAIN, BRISTOL, STRESS, SLEEP):
+            if getattr(entry, question) is not None:
+                day.logged[question] = getattr(entry, question)
+        day.symptoms.update(entry.symptoms or ())
+        day.foods.update(entry.food_groups or ())
+        day.notes.append((entry.created_at, entry.text))
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(csv_header())
+    for local_date in sorted(days):
+        day = days[local_date]
+        writer.writerow(
+            [
+                local_date.isoformat(),
+                _cell(day.value(PAIN)),
+                *(int(s in day.symptoms) for s in SYMPTOMS),
+                _cell(day.value(BRISTOL)),
+                *(int(g in day.foods) for g in FOOD_GROUPS),
+                _cell(day.value(STRESS)),
+                _cell(day.value(SLEEP)),
+                _as_text(" | ".join(text for _, text in sorted(day.notes, key=_when))),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _when(note: tuple[datetime, str]) -> datetime:
+    return note[0]
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _as_text(note: str) -> str:
+    return "'" + note if note.startswith(_FORMULA_STARTS) else note
+
+
+async def export(session: AsyncSession, user: User) -> Outbox:
+    """``/export``: the diary as CSV and every record as JSON, sent as two files."""
+    words = privacy_wording().export
+    outbox = Outbox()
+    if user.consented_at is None:
+        outbox.send(words.nothing)
+        return outbox
+    outbox.send(words.intro)
+    outbox.messages.append(SendFile(CSV_NAME, await diary_csv(session, user.id), words.csv_caption))
+    outbox.messages.append(
+        SendFile(JSON_NAME, await data_json(session, user.id), words.json_caption)
+    )
+    return outbox
+
+
+# --- delete -----------------------------------------------------------------------------------
+
+
+def _stamp(user: User) -> str:
+    """Who and which consent a confirmation belongs to.
+
+    The user id alone is not enough: SQLite may give a new person the id of someone just deleted,
+    and an old "Delete everything" button must never erase a fresh diary.
+    """
+    consented = user.consented_at or _EPOCH
+    return f"{user.id}:{(consented - _EPOCH) // timedelta(microseconds=1)}"
+
+
+def confirm_keyboard(user: User) -> Keyboard:
+    words = privacy_wording().delete
+    stamp = _stamp(user)
+    choices = (
+        (words.everything_button, EVERYTHING),
+        (words.diary_button, DIARY),
+        (words.cancel_button, CANCEL),
+    )
+    return tuple(
+        (Button(label, simple_data("privacy", f"{choice}:{stamp}")),) for label, choice in choices
+    )
+
+
+def ask_delete(user: User) -> Outbox:
+    """``/delete``: nothing happens until one of the buttons is pressed."""
+    words = privacy_wording().delete
+    outbox = Outbox()
+    if user.consented_at is None:
+        outbox.send(words.nothing)
+        return outbox
+    outbox.send(words.ask, confirm_keyboard(user))
+    return outbox
+
+
+async def press(
+    session: AsyncSession, user: User, arg: str, message_id: int | None, now: datetime
+) -> Outbox:
+    """A confirmation button: acts only for the person and the consent it was made for."""
+    words = privacy_wording().delete
+    outbox = Outbox()
+    choice, _, stamp = arg.partition(":")
+    if user.consented_at is None or stamp != _stamp(user) or choice not in _CHOICES:
+        outbox.toast = words.stale_button
+        return outbox
+    if choice == CANCEL:
+        outbox.edit(message_id, words.cancelled)
+        outbox.toast = words.cancelled
+        return outbox
+    if choice == EVERYTHING:
+        await erase_everything(session, user.id)
+        outbox.edit(message_id, words.done_everything)
+    else:
+        await erase_diary(session, user, now)
+        outbox.edit(message_id, words.done_diary)
+    outbox.toast = words.done_toast
+    return outbox
