@@ -120,26 +120,52 @@ def render_question(
     return Send(text, buttons, checkin_id=checkin_id)
 
 
-async def question_message(session: AsyncSession, checkin: Checkin, intro: str | None) -> Send:
-    """The current question of a check-in as a message, with an intro on its first question."""
+async def question_message(
+    session: AsyncSession,
+    checkin: Checkin,
+    intro: str | None,
+    answers: dict[str, Any] | None = None,
+) -> Send:
+    """The current question of a check-in as a message, with an intro on its first question.
+
+    ``answers`` saves a query when the caller has just read them.
+    """
     assert checkin.current is not None
-    answers = await checkin_answers(session, checkin.id)
-    yesterday = await day_answers(session, checkin.user_id, checkin.local_date - timedelta(days=1))
+    if answers is None:
+        answers = await checkin_answers(session, checkin.id)
     selected = answers.get(checkin.current)
     return render_question(
         checkin.id,
         checkin.current,
         selected if isinstance(selected, list) else None,
         first=checkin.current == checkin.questions[0] and not answers,
-        can_copy=any(q in yesterday for q in checkin.questions),
+        can_copy=await _answered_on(session, checkin, checkin.local_date - timedelta(days=1)),
         intro=intro,
     )
 
 
+async def _answered_on(session: AsyncSession, checkin: Checkin, day: date) -> bool:
+    """Whether "same as yesterday" has anything to copy for this check-in's questions."""
+    found = await session.scalar(
+        select(Answer.id)
+        .where(
+            Answer.user_id == checkin.user_id,
+            Answer.local_date == day,
+            Answer.question.in_(checkin.questions),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def send_current(
-    session: AsyncSession, checkin: Checkin, intro: str | None, outbox: Outbox
+    session: AsyncSession,
+    checkin: Checkin,
+    intro: str | None,
+    outbox: Outbox,
+    answers: dict[str, Any] | None = None,
 ) -> None:
-    outbox.messages.append(await question_message(session, checkin, intro))
+    outbox.messages.append(await question_message(session, checkin, intro, answers))
 
 
 async def latest_open_checkin(session: AsyncSession, user: User, now: datetime) -> Checkin | None:
@@ -246,7 +272,8 @@ async def press(
             return outbox
         await _record(session, checkin, question.id, value, now)
         if is_open:
-            edited = await question_message(session, checkin, None)
+            answers[question.id] = value
+            edited = await question_message(session, checkin, None, answers)
             outbox.edit(message_id, edited.text, edited.buttons)
         else:
             outbox.edit(message_id, answered_line(question.id, value))
@@ -367,7 +394,7 @@ async def _advance(
     checkin.remind_at = None
     if remaining:
         checkin.current = remaining[0]
-        await send_current(session, checkin, None, outbox)
+        await send_current(session, checkin, None, outbox, answers)
     else:
         _close(checkin, "done", now)
         outbox.send(await summary(session, checkin))

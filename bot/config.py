@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     chat_rate_per_second: float = Field(
         default=1.0, gt=0, validation_alias=AliasChoices("GUTBACK_CHAT_RATE")
     )
+    #: Diary entries older than this many days are removed; ``None`` keeps everything.
+    retention_days: int | None = Field(
+        default=None, ge=1, validation_alias=AliasChoices("GUTBACK_RETENTION_DAYS")
+    )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("GUTBACK_LOG_LEVEL"))
 
     def require_token(self) -> str:

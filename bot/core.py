@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import checkins, control, freetext, onboarding, privacy, safety_flow
+from bot import checkins, control, freetext, onboarding, privacy, report, safety_flow
 from bot.advice import tip_for
 from bot.breathing import breathing_steps
 from bot.callbacks import CheckinPress, SimplePress, parse
@@ -86,16 +86,20 @@ class GutBack:
 
     # --- at-least-once delivery from the platform ----------------------------------------------
 
-    async def first_time_seen(self, update_id: int) -> bool:
-        """Remember an update id; ``False`` if it was handled before (a redelivery)."""
-        async with self.sessions() as session, session.begin():
-            statement = (
-                insert_for(session, ProcessedUpdate)
-                .values(update_id=update_id, received_at=self.clock.now())
-                .on_conflict_do_nothing(index_elements=["update_id"])
-                .returning(ProcessedUpdate.update_id)
-            )
-            return (await session.scalar(statement)) is not None
+    async def _first_time_seen(self, session: AsyncSession, update_id: int) -> bool:
+        """Remember an update id in the action's own transaction; ``False`` for a redelivery.
+
+        Being part of that transaction matters: if handling fails, the id is rolled back with
+        everything else, so Telegram's redelivery is handled instead of dropped. Two processes
+        handed the same update serialise on the primary key and only one acts.
+        """
+        statement = (
+            insert_for(session, ProcessedUpdate)
+            .values(update_id=update_id, received_at=self.clock.now())
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(ProcessedUpdate.update_id)
+        )
+        return (await session.scalar(statement)) is not None
 
     async def forget_old_updates(self) -> None:
         async with self.sessions() as session, session.begin():
@@ -107,7 +111,9 @@ class GutBack:
 
     # --- what people do ------------------------------------------------------------------------
 
-    async def on_command(self, sender: Sender, command: str, args: str = "") -> None:
+    async def on_command(
+        self, sender: Sender, command: str, args: str = "", *, update_id: int | None = None
+    ) -> None:
         if not sender.private:
             await self._say_in_group(sender)
             return
@@ -121,13 +127,15 @@ class GutBack:
             if command == "help":
                 return _text(t("help"))
             if command == "about":
-                return _text(about_text(user.timezone))
+                return _text(f"{about_text(user.timezone)}\n\n{report.about_stored()}")
             if command == "redflags":
                 return _text(redflags_text(user.timezone))
             if command == "export":
                 return await privacy.export(session, user)
             if command == "delete":
                 return privacy.ask_delete(user)
+            if command == "report":
+                return await report.report(session, user, args, now)
             if not onboarding.has_consented(user):
                 return _text(t("consent_needed"))
             if command == "timezone":
@@ -165,9 +173,9 @@ class GutBack:
                 return await control.show_settings(session, user, now)
             return _text(t("unknown_command"))
 
-        await self._run(sender, act)
+        await self._run(sender, act, update_id=update_id)
 
-    async def on_text(self, sender: Sender, text: str) -> None:
+    async def on_text(self, sender: Sender, text: str, *, update_id: int | None = None) -> None:
         if not sender.private:
             await self._say_in_group(sender)
             return
@@ -187,7 +195,7 @@ class GutBack:
             return await self._diary_text(session, user, text, now)
 
         outbox_prefix = [Send(t("too_long", limit=MAX_TEXT))] if truncated else []
-        await self._run(sender, act, prefix=outbox_prefix)
+        await self._run(sender, act, prefix=outbox_prefix, update_id=update_id)
 
     async def _diary_text(
         self, session: AsyncSession, user: User, text: str, now: datetime
@@ -219,7 +227,14 @@ class GutBack:
             return screened[0]
         return logged
 
-    async def on_location(self, sender: Sender, latitude: float, longitude: float) -> None:
+    async def on_location(
+        self,
+        sender: Sender,
+        latitude: float,
+        longitude: float,
+        *,
+        update_id: int | None = None,
+    ) -> None:
         if not sender.private:
             await self._say_in_group(sender)
             return
@@ -230,7 +245,7 @@ class GutBack:
                 return _text(t("consent_needed"))
             return await onboarding.set_timezone_location(session, user, latitude, longitude, now)
 
-        await self._run(sender, act)
+        await self._run(sender, act, update_id=update_id)
 
     async def on_unsupported(self, sender: Sender) -> None:
         """Stickers, voice notes, photos: a friendly word instead of silence."""
@@ -240,7 +255,12 @@ class GutBack:
         await self._deliver(sender.chat_id, _text(t("unsupported_media")))
 
     async def on_button(
-        self, sender: Sender, message_id: int | None, data: str | None
+        self,
+        sender: Sender,
+        message_id: int | None,
+        data: str | None,
+        *,
+        update_id: int | None = None,
     ) -> str | None:
         """A button was pressed; returns the short notice to show on the button (or ``None``)."""
         if not sender.private:
@@ -257,13 +277,23 @@ class GutBack:
                 return await checkins.press(session, user, pressed, message_id, now)
             return await _simple_press(self, session, user, sender, pressed, message_id, now)
 
-        outbox = await self._run(sender, act)
-        return outbox.toast if outbox else None
+        outbox = await self._run(sender, act, update_id=update_id)
+        return outbox.toast
 
     # --- plumbing ------------------------------------------------------------------------------
 
-    async def _run(self, sender: Sender, act: Action, prefix: list[Send] | None = None) -> Outbox:
+    async def _run(
+        self,
+        sender: Sender,
+        act: Action,
+        prefix: list[Send] | None = None,
+        *,
+        update_id: int | None = None,
+    ) -> Outbox:
         async with self.sessions() as session, session.begin():
+            if update_id is not None and not await self._first_time_seen(session, update_id):
+                log.info("duplicate update dropped", extra={"update_id": update_id})
+                return Outbox()
             user = await get_or_create_user(session, sender, self.clock.now())
             outbox = await act(session, user)
             user_id = user.id

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.core import GutBack
 from bot.db import make_engine, make_sessions, migrate
 from bot.delivery import Sweeper
+from bot.retention import remove_expired
 from bot.safety import screen
 from handlers.messenger import TelegramMessenger
 from handlers.rate_limit import ChatRateLimiter
@@ -115,6 +116,9 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
         runtime.sweeps += 1
         if runtime.sweeps % HOUSEKEEPING_EVERY == 1:
             await runtime.core.forget_old_updates()
+            await remove_expired(
+                runtime.core.sessions, runtime.core.clock.now(), runtime.settings.retention_days
+            )
     except Exception:
         # A failed sweep (database away, say) is retried at the next tick; nothing is lost
         # because nothing was claimed.

@@ -7,11 +7,9 @@ import logging
 from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -33,6 +31,7 @@ MENU = (
     "reminders",
     "pause",
     "resume",
+    "report",
     "export",
     "delete",
     "redflags",
@@ -60,35 +59,35 @@ def sender_of(update: Update) -> Sender | None:
 
 
 def register(application: Application, core: GutBack) -> None:
-    async def drop_redelivered(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        if not await core.first_time_seen(update.update_id):
-            log.info("duplicate update dropped", extra={"update_id": update.update_id})
-            raise ApplicationHandlerStop
-
     async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender, message = sender_of(update), update.effective_message
         if sender is None or message is None or not message.text:
             return
         name = message.text.split()[0].lstrip("/").split("@")[0]
         args = message.text.partition(" ")[2] if " " in message.text else ""
-        await core.on_command(sender, name, args)
+        await core.on_command(sender, name, args, update_id=update.update_id)
 
     async def text(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         sender, message = sender_of(update), update.effective_message
         if sender is not None and message is not None and message.text is not None:
-            await core.on_text(sender, message.text)
+            await core.on_text(sender, message.text, update_id=update.update_id)
 
     async def location(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         sender, message = sender_of(update), update.effective_message
         if sender is not None and message is not None and message.location is not None:
-            await core.on_location(sender, message.location.latitude, message.location.longitude)
+            await core.on_location(
+                sender,
+                message.location.latitude,
+                message.location.longitude,
+                update_id=update.update_id,
+            )
 
     async def button(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         query, sender = update.callback_query, sender_of(update)
         if query is None or sender is None:
             return
         message_id = query.message.message_id if query.message is not None else None
-        notice = await core.on_button(sender, message_id, query.data)
+        notice = await core.on_button(sender, message_id, query.data, update_id=update.update_id)
         await query.answer(notice)
 
     async def anything_else(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -96,7 +95,6 @@ def register(application: Application, core: GutBack) -> None:
         if sender is not None and update.effective_message is not None:
             await core.on_unsupported(sender)
 
-    application.add_handler(TypeHandler(Update, drop_redelivered), group=-1)
     # Edited messages are ignored: the original was already handled.
     new = filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(new & filters.COMMAND, command))

@@ -67,16 +67,17 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-async def database_url(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[str]:
+def backend_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Where the chosen backend lives for this test (resolved outside any event loop)."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'gutback-test.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+async def database_url(backend_url: str) -> AsyncIterator[str]:
     """An empty, current schema on the chosen backend."""
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path / 'gutback-test.db'}"
-        if backend == "sqlite"
-        else POSTGRES_URL
-    )
-    assert url is not None
+    url = backend_url
     engine = make_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.drop_all)

@@ -34,6 +34,7 @@ LOADERS: dict[str, tuple[str, str]] = {
     "safety_wording.yaml": ("bot.safety_content", "safety_wording"),
     "wording.yaml": ("bot.wording", "wording"),
     "privacy.yaml": ("bot.privacy", "privacy_wording"),
+    "report.yaml": ("bot.report", "report_wording"),
 }
 
 YAML_FILES = sorted(CONTENT.glob("*.yaml"))

@@ -1,0 +1,541 @@
+"""``/report [weeks]``: a one-page PDF of the diary for the person to show a clinician.
+
+A clinician has a few minutes, so everything fits on one A4 page that prints well in black and
+white: lines carry markers, bars carry hatching, nothing depends on colour. The data is gathered
+from the database first (:func:`gather`, in the async session) and the page is drawn afterwards in
+a worker thread (:func:`render_pdf`), because matplotlib is slow, synchronous code that must not
+stall the event loop. The object-oriented ``Figure`` API is used instead of ``pyplot`` so that no
+global figure state is shared between threads. Text in the PDF is real text, so it can be selected,
+searched and read by a screen reader.
+
+The per-day view of the diary (:func:`diary_days`) is the same one the CSV export uses: the day's
+latest check-in answer, else the latest value a diary line mentioned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from matplotlib.dates import AutoDateLocator, DateFormatter
+from matplotlib.figure import Figure
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import load_model
+from bot.models import Answer, LogEntry, SafetyEvent, User
+from bot.outbox import Outbox, SendFile
+from bot.privacy import _Day
+from bot.questions import BRISTOL, DIGESTION, FOOD, FOOD_NOTE, PAIN, SLEEP, STRESS
+from bot.schedule import local_date
+from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.wording import t
+
+PDF_NAME = "gutback-report.pdf"
+DEFAULT_WEEKS, MIN_WEEKS, MAX_WEEKS = 4, 1, 26
+#: A pattern is shown only with at least this many days with the item and without it.
+MIN_DAYS_EACH_SIDE = 3
+TOP_PATTERNS = 3
+MAX_WARNING_LINES = 6
+A4_INCHES = (8.27, 11.69)
+_SCALAR_QUESTIONS = (PAIN, BRISTOL, STRESS, SLEEP)
+
+
+# --- wording ----------------------------------------------------------------------------------
+
+
+class _Text(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChatWording(_Text):
+    consent_needed: str = Field(min_length=1)
+    bad_weeks: str = Field(min_length=1)
+    nothing: str = Field(min_length=1)
+    intro: str = Field(min_length=1)
+    caption: str = Field(min_length=1, max_length=1024)
+
+
+class PdfWording(_Text):
+    title: str = Field(min_length=1)
+    disclaimer: str = Field(min_length=1)
+    person: str = Field(min_length=1)
+    period: str = Field(min_length=1)
+    pain_heading: str = Field(min_length=1)
+    pain_average: str = Field(min_length=1)
+    pain_none: str = Field(min_length=1)
+    pain_axis: str = Field(min_length=1)
+    pain_legend: str = Field(min_length=1)
+    average_legend: str = Field(min_length=1)
+    symptoms_heading: str = Field(min_length=1)
+    foods_heading: str = Field(min_length=1)
+    days_axis: str = Field(min_length=1)
+    habits_heading: str = Field(min_length=1)
+    stress_average: str = Field(min_length=1)
+    sleep_average: str = Field(min_length=1)
+    not_recorded: str = Field(min_length=1)
+    stress_name: str = Field(min_length=1)
+    sleep_name: str = Field(min_length=1)
+    warnings_heading: str = Field(min_length=1)
+    warnings_none: str = Field(min_length=1)
+    warnings_more: str = Field(min_length=1)
+    patterns_heading: str = Field(min_length=1)
+    pattern_line: str = Field(min_length=1)
+    patterns_none: str = Field(min_length=1)
+    footer: str = Field(min_length=1)
+
+
+class ReportWording(_Text):
+    chat: ChatWording
+    pdf: PdfWording
+    tiers: dict[str, str]
+    flag_prefixes: dict[str, str]
+    flag_words: dict[str, str]
+    about_stored: str = Field(min_length=1)
+
+
+@functools.cache
+def report_wording() -> ReportWording:
+    return load_model("report.yaml", ReportWording)
+
+
+def about_stored() -> str:
+    """The "what I store, why, how to export or erase" paragraph that ``/about`` ends with."""
+    return report_wording().about_stored
+
+
+# --- the diary, one local date at a time ------------------------------------------------------
+
+
+async def diary_days(
+    session: AsyncSession, user_id: int, start: date | None = None, end: date | None = None
+) -> dict[date, _Day]:
+    """The diary by local date (``start`` and ``end`` inclusive when given).
+
+    Pain, Bristol type, stress and sleep are the day's latest check-in answer or, when no check-in
+    answered it, the latest diary line that mentioned it. Symptoms and food groups are every one a
+    check-in or a diary line named that day. Notes are food notes and diary lines.
+    """
+    answer_filter = [Answer.user_id == user_id]
+    log_filter = [LogEntry.user_id == user_id]
+    if start is not None:
+        answer_filter.append(Answer.local_date >= start)
+        log_filter.append(LogEntry.local_date >= start)
+    if end is not None:
+        answer_filter.append(Answer.local_date <= end)
+        log_filter.append(LogEntry.local_date <= end)
+    days: dict[date, _Day] = {}
+    answers = await session.scalars(
+        select(Answer).where(*answer_filter).order_by(Answer.answered_at, Answer.id)
+    )
+    for answer in answers:
+        day = days.setdefault(answer.local_date, _Day())
+        value = answer.value
+        if answer.question in _SCALAR_QUESTIONS and value is not None:
+            day.answered[answer.question] = value
+        elif answer.question == DIGESTION and value:
+            day.symptoms.update(value)
+        elif answer.question == FOOD and value:
+            day.foods.update(value)
+        elif answer.question == FOOD_NOTE and value:
+            day.notes.append((answer.answered_at, str(value)))
+    logs = await session.scalars(
+        select(LogEntry).where(*log_filter).order_by(LogEntry.created_at, LogEntry.id)
+    )
+    for entry in logs:
+        day = days.setdefault(entry.local_date, _Day())
+        for question in _SCALAR_QUESTIONS:
+            if getattr(entry, question) is not None:
+                day.logged[question] = getattr(entry, question)
+        day.symptoms.update(entry.symptoms or ())
+        day.foods.update(entry.food_groups or ())
+        day.notes.append((entry.created_at, entry.text))
+    return days
+
+
+# --- what the page is made of -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WarningSign:
+    on: date  # local date
+    flag_id: str
+    tier: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """Average pain on days with an item against days without it."""
+
+    kind: str  # "symptom" or "food"
+    item: str
+    with_average: float
+    with_days: int
+    without_average: float
+    without_days: int
+
+    @property
+    def difference(self) -> float:
+        return self.with_average - self.without_average
+
+
+@dataclass(frozen=True, slots=True)
+class Average:
+    value: float | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    timezone: str
+    start: date
+    end: date
+    weeks: int
+    entry_days: int
+    pain: tuple[tuple[date, float | None], ...]  # every date of the period
+    symptom_days: dict[str, int]
+    food_days: dict[str, int]
+    stress: Average
+    sleep: Average
+    warnings: tuple[WarningSign, ...]
+    patterns: tuple[Pattern, ...]
+
+    @property
+    def pain_average(self) -> Average:
+        return _average([pain for _, pain in self.pain if pain is not None])
+
+    @property
+    def is_empty(self) -> bool:
+        return self.entry_days == 0 and not self.warnings
+
+
+def _average(values: list[float]) -> Average:
+    if not values:
+        return Average(None, 0)
+    return Average(sum(values) / len(values), len(values))
+
+
+def period(today: date, weeks: int) -> tuple[date, date]:
+    """The last ``weeks`` weeks, today included."""
+    return today - timedelta(days=7 * weeks - 1), today
+
+
+def find_patterns(days: dict[date, _Day]) -> tuple[Pattern, ...]:
+    """The strongest differences in pain between days with and without a symptom or food group.
+
+    Only days with a pain score count. An item is compared only with at least
+    :data:`MIN_DAYS_EACH_SIDE` days on each side; the :data:`TOP_PATTERNS` largest differences (in
+    either direction) are kept. This is a pattern to watch, never proof of a cause.
+    """
+    scored = [(day, float(day.value(PAIN))) for day in days.values() if day.value(PAIN) is not None]
+    found: list[Pattern] = []
+    candidates = [("symptom", s) for s in SYMPTOMS] + [("food", g) for g in FOOD_GROUPS]
+    for kind, item in candidates:
+        with_it = [pain for day, pain in scored if item in _items(day, kind)]
+        without = [pain for day, pain in scored if item not in _items(day, kind)]
+        if len(with_it) < MIN_DAYS_EACH_SIDE or len(without) < MIN_DAYS_EACH_SIDE:
+            continue
+        pattern = Pattern(
+            kind,
+            item,
+            sum(with_it) / len(with_it),
+            len(with_it),
+            sum(without) / len(without),
+            len(without),
+        )
+        if abs(pattern.difference) >= 0.05:  # a difference that shows at one decimal
+            found.append(pattern)
+    found.sort(key=lambda p: (-abs(p.difference), p.kind, p.item))
+    return tuple(found[:TOP_PATTERNS])
+
+
+def _items(day: _Day, kind: str) -> set[str]:
+    return day.symptoms if kind == "symptom" else day.foods
+
+
+async def gather(
+    session: AsyncSession, user_id: int, timezone: str, today: date, weeks: int
+) -> ReportData:
+    """Everything the page shows, read in the caller's session (no drawing here)."""
+    start, end = period(today, weeks)
+    days = await diary_days(session, user_id, start, end)
+    zone = ZoneInfo(timezone)
+    # A day either side in UTC covers every local date of the period; the exact cut is local.
+    since = datetime.combine(start - timedelta(days=1), time(), tzinfo=UTC)
+    until = datetime.combine(end + timedelta(days=2), time(), tzinfo=UTC)
+    events = await session.scalars(
+        select(SafetyEvent)
+        .where(
+            SafetyEvent.user_id == user_id,
+            SafetyEvent.created_at >= since,
+            SafetyEvent.created_at < until,
+        )
+        .order_by(SafetyEvent.created_at, SafetyEvent.id)
+    )
+    warnings = tuple(
+        WarningSign(event.created_at.astimezone(zone).date(), event.flag_id, event.tier)
+        for event in events
+        if start <= event.created_at.astimezone(zone).date() <= end
+    )
+    dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    pain = tuple((d, _number(days[d].value(PAIN)) if d in days else None) for d in dates)
+    return ReportData(
+        timezone=timezone,
+        start=start,
+        end=end,
+        weeks=weeks,
+        entry_days=len(days),
+        pain=pain,
+        symptom_days={s: sum(s in day.symptoms for day in days.values()) for s in SYMPTOMS},
+        food_days={g: sum(g in day.foods for day in days.values()) for g in FOOD_GROUPS},
+        stress=_average([v for d in days.values() if (v := _number(d.value(STRESS))) is not None]),
+        sleep=_average([v for d in days.values() if (v := _number(d.value(SLEEP))) is not None]),
+        warnings=warnings,
+        patterns=find_patterns(days),
+    )
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+# --- readable names ---------------------------------------------------------------------------
+
+
+def flag_name(flag_id: str) -> str:
+    """A warning sign's id as words: ``gi_black_stool`` -> "Gut: black stool"."""
+    words = report_wording()
+    parts = flag_id.split("_")
+    prefix = words.flag_prefixes.get(parts[0]) if len(parts) > 1 else None
+    rest = parts[1:] if prefix else parts
+    text = " ".join(words.flag_words.get(part, part) for part in rest)
+    return f"{prefix} {text}" if prefix else text[:1].upper() + text[1:]
+
+
+def tier_name(tier: str) -> str:
+    return report_wording().tiers.get(tier, tier)
+
+
+def item_name(kind: str, item: str) -> str:
+    """The check-in's own label for a symptom or food group, without a leading article."""
+    label = t(f"symptom_{item}") if kind == "symptom" else t(f"group_{item}")
+    for article in ("a ", "an "):
+        if label.startswith(article):
+            label = label[len(article) :]
+    return label[:1].upper() + label[1:]
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}"
+
+
+# --- drawing (runs in a worker thread) ---------------------------------------------------------
+
+
+def render_pdf(data: ReportData) -> bytes:
+    """The one-page A4 PDF; pure CPU work with no database or event loop."""
+    words = report_wording().pdf
+    figure = Figure(figsize=A4_INCHES)
+    left = 0.07
+
+    def line(y: float, text: str, size: float = 9, weight: str = "normal") -> None:
+        figure.text(left, y, text, fontsize=size, fontweight=weight, va="top")
+
+    line(0.975, words.title, size=17, weight="bold")
+    figure.text(
+        left,
+        0.948,
+        words.disclaimer,
+        fontsize=9.5,
+        fontweight="bold",
+        va="top",
+        bbox={"boxstyle": "square,pad=0.4", "facecolor": "white", "edgecolor": "black"},
+    )
+    line(0.922, words.person.format(timezone=data.timezone))
+    days = (data.end - data.start).days + 1
+    line(
+        0.905,
+        words.period.format(
+            start=data.start.isoformat(), end=data.end.isoformat(), days=days, count=data.entry_days
+        ),
+    )
+
+    line(0.878, words.pain_heading, size=11, weight="bold")
+    _pain_chart(figure, data, words)
+    average = data.pain_average
+    line(
+        0.672,
+        words.pain_none
+        if average.value is None
+        else words.pain_average.format(value=_one_decimal(average.value), count=average.count),
+    )
+
+    line(0.645, words.symptoms_heading, size=11, weight="bold")
+    figure.text(0.54, 0.645, words.foods_heading, fontsize=11, fontweight="bold", va="top")
+    counts = [*data.symptom_days.values(), *data.food_days.values(), 1]
+    top = max(counts) + 1
+    _bars(
+        figure,
+        [0.22, 0.455, 0.26, 0.165],
+        [item_name("symptom", s) for s in data.symptom_days],
+        list(data.symptom_days.values()),
+        "///",
+        top,
+        words.days_axis,
+    )
+    _bars(
+        figure,
+        [0.72, 0.455, 0.24, 0.165],
+        [item_name("food", g) for g in data.food_days],
+        list(data.food_days.values()),
+        "...",
+        top,
+        words.days_axis,
+    )
+
+    y = 0.395
+    step = 0.019
+    line(y, words.habits_heading, size=11, weight="bold")
+    for template, name, value in (
+        (words.stress_average, words.stress_name, data.stress),
+        (words.sleep_average, words.sleep_name, data.sleep),
+    ):
+        y -= step
+        if value.value is None:
+            line(y, words.not_recorded.format(what=name))
+        else:
+            line(y, template.format(value=_one_decimal(value.value), count=value.count))
+
+    y -= step * 1.6
+    line(y, words.warnings_heading, size=11, weight="bold")
+    shown = data.warnings[:MAX_WARNING_LINES]
+    if not shown:
+        y -= step
+        line(y, words.warnings_none)
+    for sign in shown:
+        y -= step
+        line(y, f"{sign.on.isoformat()}   {flag_name(sign.flag_id)}  ({tier_name(sign.tier)})")
+    if len(data.warnings) > len(shown):
+        y -= step
+        line(y, words.warnings_more.format(count=len(data.warnings) - len(shown)))
+
+    y -= step * 1.6
+    line(y, words.patterns_heading, size=11, weight="bold")
+    if not data.patterns:
+        y -= step
+        line(y, words.patterns_none)
+    for pattern in data.patterns:
+        y -= step
+        line(
+            y,
+            words.pattern_line.format(
+                what=item_name(pattern.kind, pattern.item),
+                with_value=_one_decimal(pattern.with_average),
+                with_days=pattern.with_days,
+                without_value=_one_decimal(pattern.without_average),
+                without_days=pattern.without_days,
+            ),
+        )
+
+    figure.text(left, 0.025, words.footer, fontsize=7.5, fontstyle="italic", va="bottom")
+    buffer = io.BytesIO()
+    # No creation date: the same diary gives the same file.
+    figure.savefig(buffer, format="pdf", metadata={"Title": words.title, "CreationDate": None})
+    return buffer.getvalue()
+
+
+def _pain_chart(figure: Figure, data: ReportData, words: PdfWording) -> None:
+    axes = figure.add_axes((0.09, 0.71, 0.86, 0.155))
+    dates = [day for day, _ in data.pain]
+    values = [math.nan if pain is None else pain for _, pain in data.pain]
+    axes.plot(
+        dates,
+        values,
+        color="black",
+        linestyle="-",
+        linewidth=1.2,
+        marker="o",
+        markersize=3,
+        label=words.pain_legend,
+    )
+    average = data.pain_average.value
+    if average is not None:
+        axes.axhline(
+            average, color="black", linestyle="--", linewidth=0.8, label=words.average_legend
+        )
+    axes.legend(loc="upper right", fontsize=7, frameon=True, edgecolor="black")
+    axes.set_ylim(-0.5, 10.5)
+    axes.set_yticks(range(0, 11, 2))
+    axes.set_xlim(data.start - timedelta(days=0.5), data.end + timedelta(days=0.5))
+    axes.set_ylabel(words.pain_axis, fontsize=8)
+    axes.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=9))
+    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    axes.tick_params(labelsize=7.5)
+    axes.grid(True, color="0.8", linestyle=":", linewidth=0.6)
+
+
+def _bars(
+    figure: Figure,
+    box: list[float],
+    labels: list[str],
+    counts: list[int],
+    hatch: str,
+    top: int,
+    axis_label: str,
+) -> None:
+    axes = figure.add_axes(tuple(box))
+    rows = list(range(len(labels)))
+    axes.barh(rows, counts, color="white", edgecolor="black", hatch=hatch, linewidth=0.8)
+    for row, count in zip(rows, counts, strict=True):
+        axes.text(count + top * 0.02, row, str(count), va="center", fontsize=7.5)
+    axes.set_yticks(rows, labels, fontsize=7.5)
+    axes.invert_yaxis()
+    axes.set_xlim(0, top * 1.12)
+    axes.set_xlabel(axis_label, fontsize=7.5)
+    axes.tick_params(axis="x", labelsize=7.5)
+    axes.xaxis.get_major_locator().set_params(integer=True)
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def parse_weeks(args: str) -> int | None:
+    """``/report``'s argument: blank means the default, anything outside 1-26 is ``None``."""
+    text = args.strip()
+    if not text:
+        return DEFAULT_WEEKS
+    if not text.isdigit():
+        return None
+    weeks = int(text)
+    return weeks if MIN_WEEKS <= weeks <= MAX_WEEKS else None
+
+
+async def report(session: AsyncSession, user: User, args: str, now: datetime) -> Outbox:
+    """``/report [weeks]``: the summary PDF, or a friendly word when there is nothing to show."""
+    words = report_wording().chat
+    outbox = Outbox()
+    if user.consented_at is None:
+        outbox.send(words.consent_needed)
+        return outbox
+    weeks = parse_weeks(args)
+    if weeks is None:
+        outbox.send(words.bad_weeks.format(low=MIN_WEEKS, high=MAX_WEEKS))
+        return outbox
+    if user.timezone is None:  # nothing can have been recorded before a timezone is set
+        outbox.send(words.nothing.format(weeks=weeks))
+        return outbox
+    today = local_date(now, user.timezone)
+    data = await gather(session, user.id, user.timezone, today, weeks)
+    if data.is_empty:
+        outbox.send(words.nothing.format(weeks=weeks))
+        return outbox
+    pdf = await asyncio.to_thread(render_pdf, data)
+    outbox.send(words.intro.format(weeks=weeks))
+    outbox.messages.append(SendFile(PDF_NAME, pdf, words.caption))
+    return outbox
