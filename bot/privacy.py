@@ -14,7 +14,6 @@ import csv
 import functools
 import io
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -24,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import simple_data
 from bot.content import load_model
+from bot.diary import diary_days
 from bot.messenger import Button, Keyboard
-from bot.models import Answer, Base, LogEntry, User
+from bot.models import Base, User
 from bot.outbox import Outbox, SendFile
-from bot.questions import BRISTOL, DIGESTION, FOOD, FOOD_NOTE, PAIN, SLEEP, STRESS
+from bot.questions import BRISTOL, PAIN, SLEEP, STRESS
 from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
 
 CSV_NAME = "gutback-diary.csv"
@@ -144,23 +144,6 @@ async def data_json(session: AsyncSession, user_id: int) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-@dataclass
-class _Day:
-    """One local date of the diary, built from check-in answers and free-text logs."""
-
-    answered: dict[str, Any] = field(default_factory=dict)  # latest non-skipped answer
-    logged: dict[str, Any] = field(default_factory=dict)  # latest value a log mentioned
-    symptoms: set[str] = field(default_factory=set)
-    foods: set[str] = field(default_factory=set)
-    notes: list[tuple[datetime, str]] = field(default_factory=list)  # (when, text)
-
-    def value(self, question: str) -> Any:
-        """The check-in answer if there is one, else what a diary line said."""
-        if question in self.answered:
-            return self.answered[question]
-        return self.logged.get(question)
-
-
 def csv_header() -> list[str]:
     return [
         "date",
@@ -181,35 +164,7 @@ async def diary_csv(session: AsyncSession, user_id: int) -> bytes:
     answered it, the latest diary line that mentioned it. A symptom or food group is 1 when any
     check-in or diary line named it that day. Notes are food notes and diary lines, oldest first.
     """
-    days: dict[date, _Day] = {}
-    answers = await session.scalars(
-        select(Answer).where(Answer.user_id == user_id).order_by(Answer.answered_at, Answer.id)
-    )
-    for answer in answers:
-        day = days.setdefault(answer.local_date, _Day())
-        value = answer.value
-        if answer.question in (PAIN, BRISTOL, STRESS, SLEEP) and value is not None:
-            day.answered[answer.question] = value
-        elif answer.question == DIGESTION and value:
-            day.symptoms.update(value)
-        elif answer.question == FOOD and value:
-            day.foods.update(value)
-        elif answer.question == FOOD_NOTE and value:
-            day.notes.append((answer.answered_at, str(value)))
-    logs = await session.scalars(
-        select(LogEntry)
-        .where(LogEntry.user_id == user_id)
-        .order_by(LogEntry.created_at, LogEntry.id)
-    )
-    for entry in logs:
-        day = days.setdefault(entry.local_date, _Day())
-        for question in (PAIN, BRISTOL, STRESS, SLEEP):
-            if getattr(entry, question) is not None:
-                day.logged[question] = getattr(entry, question)
-        day.symptoms.update(entry.symptoms or ())
-        day.foods.update(entry.food_groups or ())
-        day.notes.append((entry.created_at, entry.text))
-
+    days = await diary_days(session, user_id)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(csv_header())

@@ -29,10 +29,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import load_model
-from bot.models import Answer, LogEntry, SafetyEvent, User
+from bot.diary import DiaryDay, diary_days
+from bot.models import SafetyEvent, User
 from bot.outbox import Outbox, SendFile
-from bot.privacy import _Day
-from bot.questions import BRISTOL, DIGESTION, FOOD, FOOD_NOTE, PAIN, SLEEP, STRESS
+from bot.questions import PAIN, SLEEP, STRESS
 from bot.schedule import local_date
 from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
 from bot.wording import t
@@ -44,7 +44,6 @@ MIN_DAYS_EACH_SIDE = 3
 TOP_PATTERNS = 3
 MAX_WARNING_LINES = 6
 A4_INCHES = (8.27, 11.69)
-_SCALAR_QUESTIONS = (PAIN, BRISTOL, STRESS, SLEEP)
 
 
 # --- wording ----------------------------------------------------------------------------------
@@ -111,52 +110,6 @@ def about_stored() -> str:
 
 
 # --- the diary, one local date at a time ------------------------------------------------------
-
-
-async def diary_days(
-    session: AsyncSession, user_id: int, start: date | None = None, end: date | None = None
-) -> dict[date, _Day]:
-    """The diary by local date (``start`` and ``end`` inclusive when given).
-
-    Pain, Bristol type, stress and sleep are the day's latest check-in answer or, when no check-in
-    answered it, the latest diary line that mentioned it. Symptoms and food groups are every one a
-    check-in or a diary line named that day. Notes are food notes and diary lines.
-    """
-    answer_filter = [Answer.user_id == user_id]
-    log_filter = [LogEntry.user_id == user_id]
-    if start is not None:
-        answer_filter.append(Answer.local_date >= start)
-        log_filter.append(LogEntry.local_date >= start)
-    if end is not None:
-        answer_filter.append(Answer.local_date <= end)
-        log_filter.append(LogEntry.local_date <= end)
-    days: dict[date, _Day] = {}
-    answers = await session.scalars(
-        select(Answer).where(*answer_filter).order_by(Answer.answered_at, Answer.id)
-    )
-    for answer in answers:
-        day = days.setdefault(answer.local_date, _Day())
-        value = answer.value
-        if answer.question in _SCALAR_QUESTIONS and value is not None:
-            day.answered[answer.question] = value
-        elif answer.question == DIGESTION and value:
-            day.symptoms.update(value)
-        elif answer.question == FOOD and value:
-            day.foods.update(value)
-        elif answer.question == FOOD_NOTE and value:
-            day.notes.append((answer.answered_at, str(value)))
-    logs = await session.scalars(
-        select(LogEntry).where(*log_filter).order_by(LogEntry.created_at, LogEntry.id)
-    )
-    for entry in logs:
-        day = days.setdefault(entry.local_date, _Day())
-        for question in _SCALAR_QUESTIONS:
-            if getattr(entry, question) is not None:
-                day.logged[question] = getattr(entry, question)
-        day.symptoms.update(entry.symptoms or ())
-        day.foods.update(entry.food_groups or ())
-        day.notes.append((entry.created_at, entry.text))
-    return days
 
 
 # --- what the page is made of -----------------------------------------------------------------
@@ -226,7 +179,7 @@ def period(today: date, weeks: int) -> tuple[date, date]:
     return today - timedelta(days=7 * weeks - 1), today
 
 
-def find_patterns(days: dict[date, _Day]) -> tuple[Pattern, ...]:
+def find_patterns(days: dict[date, DiaryDay]) -> tuple[Pattern, ...]:
     """The strongest differences in pain between days with and without a symptom or food group.
 
     Only days with a pain score count. An item is compared only with at least
@@ -255,7 +208,7 @@ def find_patterns(days: dict[date, _Day]) -> tuple[Pattern, ...]:
     return tuple(found[:TOP_PATTERNS])
 
 
-def _items(day: _Day, kind: str) -> set[str]:
+def _items(day: DiaryDay, kind: str) -> set[str]:
     return day.symptoms if kind == "symptom" else day.foods
 
 

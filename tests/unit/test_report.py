@@ -11,9 +11,9 @@ from pypdf import PdfReader
 
 from bot import report
 from bot.db import Sessions
+from bot.diary import DiaryDay
 from bot.models import Answer, Checkin, LogEntry, SafetyEvent, User
 from bot.outbox import Send, SendFile
-from bot.privacy import _Day
 
 BERLIN = "Europe/Berlin"
 NOW = datetime(2026, 1, 25, 20, 0, tzinfo=UTC)  # 21:00 in Berlin
@@ -192,8 +192,8 @@ async def test_the_pdf_is_one_page_with_the_summary_as_text(sessions: Sessions) 
     assert "toast" not in text and "back 9" not in text  # diary words stay out of the PDF
 
 
-def day(pain: int | None, *items: str) -> _Day:
-    result = _Day()
+def day(pain: int | None, *items: str) -> DiaryDay:
+    result = DiaryDay()
     if pain is not None:
         result.answered["pain"] = pain
     result.foods.update(items)
