@@ -43,6 +43,7 @@ def setup_logging(level: str = "INFO") -> None:
         "telegram.ext.ExtBot",
         "telegram.ext.Updater",
         "apscheduler",
+        "alembic.runtime.plugins",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # PTB's application logs every update it processes at DEBUG, with the person's text in it.
