@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import checkins, control, freetext, onboarding, privacy, report, safety_flow
+from bot import checkins, control, freetext, onboarding, privacy, recap, report, safety_flow
 from bot.advice import tip_for
 from bot.breathing import breathing_steps
 from bot.callbacks import CheckinPress, SimplePress, parse
@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.db import Sessions, insert_for
 from bot.messenger import DeliveryError, Messenger, RecipientGone, Sender
 from bot.models import Checkin, ProcessedUpdate, User
-from bot.outbox import Edit, Outbox, Send, SendFile
+from bot.outbox import Edit, Outbox, Send, SendFile, SendPhoto
 from bot.safety import about_text, redflags_text
 from bot.schedule import local_date
 from bot.swaps import answer_swap
@@ -160,6 +160,12 @@ class GutBack:
                 if not args.strip():
                     return _text(t("swap_empty"))
                 return freetext.swap_reply(answer_swap(args), user)
+            if command == "recap":
+                text, png = await recap.recap_message(session, user, now)
+                outbox = _text(text)
+                if png is not None:
+                    outbox.messages.append(SendPhoto(png, recap.chart_caption()))
+                return outbox
             if command == "tip":
                 tip = await tip_for(session, user, local_date(now, user.timezone))
                 return _text(tip or t("tip_none_left"))
@@ -310,6 +316,9 @@ class GutBack:
                     await self.messenger.edit(
                         chat_id, message.message_id, message.text, message.buttons
                     )
+                    continue
+                if isinstance(message, SendPhoto):
+                    await self.messenger.send_photo(chat_id, message.png, message.caption)
                     continue
                 if isinstance(message, SendFile):
                     await self.messenger.send_file(

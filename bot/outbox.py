@@ -37,9 +37,17 @@ class SendFile:
     caption: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class SendPhoto:
+    """A picture (the recap chart) with a caption that says what it shows."""
+
+    png: bytes
+    caption: str
+
+
 @dataclass(slots=True)
 class Outbox:
-    messages: list[Send | Edit | SendFile] = field(default_factory=list)
+    messages: list[Send | Edit | SendFile | SendPhoto] = field(default_factory=list)
     toast: str | None = None
 
     def send(self, text: str, buttons: Keyboard = NO_BUTTONS, **options: object) -> None:

@@ -26,6 +26,7 @@ MENU = (
     "swap",
     "tip",
     "breathe",
+    "recap",
     "settings",
     "timezone",
     "reminders",

@@ -35,6 +35,7 @@ LOADERS: dict[str, tuple[str, str]] = {
     "wording.yaml": ("bot.wording", "wording"),
     "privacy.yaml": ("bot.privacy", "privacy_wording"),
     "report.yaml": ("bot.report", "report_wording"),
+    "recap.yaml": ("bot.recap", "recap_wording"),
 }
 
 YAML_FILES = sorted(CONTENT.glob("*.yaml"))

@@ -1,0 +1,133 @@
+"""Print how fast one recap's numbers are computed and one recap chart is drawn.
+
+Run: ``python bench/recap.py [users]`` (default 10,000 users with 4 weeks of diary lines each, in a
+temporary SQLite file built with bulk inserts). Prints numbers next to their targets; it asserts
+nothing (speed targets are not tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.db import make_engine, make_sessions  # noqa: E402
+from bot.diary import diary_days  # noqa: E402
+from bot.models import Base, LogEntry, User  # noqa: E402
+from bot.recap import chart_data, recap_numbers, render_chart  # noqa: E402
+from bot.vocabulary import FOOD_GROUPS, SYMPTOMS  # noqa: E402
+
+TODAY = date(2026, 2, 15)
+DAYS = 28
+SAMPLES = 300
+CHART_SAMPLES = 30
+NUMBERS_TARGET_MS = 5.0
+CHART_TARGET_MS = 150.0
+
+
+def build(path: Path, users: int) -> None:
+    """Users and their diary lines, inserted in large batches on a plain sync connection."""
+    rng = random.Random(7)
+    engine = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(User),
+            [
+                {
+                    "id": n,
+                    "platform_id": n,
+                    "chat_id": n,
+                    "onboarding_step": "done",
+                    "consented_at": created,
+                    "timezone": "Europe/Berlin",
+                    "created_at": created,
+                    "updated_at": created,
+                }
+                for n in range(1, users + 1)
+            ],
+        )
+        batch: list[dict[str, object]] = []
+        for user_id in range(1, users + 1):
+            for offset in range(DAYS):
+                if rng.random() < 0.15:  # some days are skipped, as in real life
+                    continue
+                day = TODAY - timedelta(days=offset)
+                batch.append(
+                    {
+                        "user_id": user_id,
+                        "local_date": day,
+                        "text": "",
+                        "food_groups": [g for g in FOOD_GROUPS if rng.random() < 0.2],
+                        "symptoms": [s for s in SYMPTOMS if rng.random() < 0.15],
+                        "pain": rng.randint(0, 10),
+                        "stress": rng.randint(1, 5),
+                        "sleep": rng.randint(1, 5),
+                        "bristol": None,
+                        "created_at": datetime(day.year, day.month, day.day, 19, tzinfo=UTC),
+                    }
+                )
+            if len(batch) >= 50_000:
+                connection.execute(insert(LogEntry), batch)
+                batch.clear()
+        if batch:
+            connection.execute(insert(LogEntry), batch)
+    engine.dispose()
+
+
+async def measure(path: Path, users: int) -> tuple[list[float], list[float]]:
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    sessions = make_sessions(engine)
+    rng = random.Random(11)
+    numbers: list[float] = []
+    for _ in range(SAMPLES):
+        user_id = rng.randint(1, users)
+        async with sessions() as session:
+            user = await session.get(User, user_id)
+            assert user is not None
+            started = time.perf_counter()
+            await recap_numbers(session, user, TODAY)
+            numbers.append((time.perf_counter() - started) * 1000)
+    async with sessions() as session:
+        data = chart_data(await diary_days(session, 1, end=TODAY), TODAY)
+    await engine.dispose()
+    render_chart(data)  # the first drawing loads fonts; a running bot has done that already
+    charts: list[float] = []
+    for _ in range(CHART_SAMPLES):
+        started = time.perf_counter()
+        render_chart(data)
+        charts.append((time.perf_counter() - started) * 1000)
+    return numbers, charts
+
+
+def main() -> None:
+    users = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench-recap.db"
+        started = time.perf_counter()
+        build(path, users)
+        print(f"built {users} users x {DAYS} days in {time.perf_counter() - started:.1f} s")
+        numbers, charts = asyncio.run(measure(path, users))
+    print(
+        f"recap_numbers: median {statistics.median(numbers):.2f} ms over {SAMPLES} users "
+        f"(target < {NUMBERS_TARGET_MS:.0f} ms)"
+    )
+    print(
+        f"render_chart:  median {statistics.median(charts):.1f} ms over {CHART_SAMPLES} charts "
+        f"(target < {CHART_TARGET_MS:.0f} ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
