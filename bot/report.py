@@ -425,7 +425,10 @@ def _pain_chart(figure: Figure, data: ReportData, words: PdfWording) -> None:
     axes.legend(loc="upper right", fontsize=7, frameon=True, edgecolor="black")
     axes.set_ylim(-0.5, 10.5)
     axes.set_yticks(range(0, 11, 2))
-    axes.set_xlim(data.start - timedelta(days=0.5), data.end + timedelta(days=0.5))
+    # Half a day of margin each side; a date minus half a day is the same date, so use datetimes.
+    first = datetime.combine(data.start, time())
+    last = datetime.combine(data.end, time())
+    axes.set_xlim(first - timedelta(hours=12), last + timedelta(hours=12))
     axes.set_ylabel(words.pain_axis, fontsize=8)
     axes.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=9))
     axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
