@@ -15,12 +15,14 @@ from datetime import date, timedelta
 
 from bot.diary import DiaryDay
 from bot.questions import PAIN
-from bot.report import MIN_DAYS_EACH_SIDE, item_name
 from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.wording import t
 
 LAGS = (0, 1)
 #: A difference smaller than this does not show at one decimal and is not worth a sentence.
-MIN_DIFFERENCE = 0.05
+#: A link is shown only with at least this many days with the item and without it.
+MIN_DAYS_EACH_SIDE = 3
+MIN_DIFFERENCE = 0.05  # a difference that shows at one decimal
 _CANDIDATES = tuple(("symptom", s) for s in SYMPTOMS) + tuple(("food", g) for g in FOOD_GROUPS)
 
 
@@ -79,6 +81,15 @@ def links(days: Mapping[date, DiaryDay], *, min_days: int = MIN_DAYS_EACH_SIDE) 
                 found.append(link)
     found.sort(key=lambda k: (-abs(k.difference), k.lag, k.kind, k.item))
     return found
+
+
+def item_name(kind: str, item: str) -> str:
+    """The check-in's own label for a symptom or food group, without a leading article."""
+    label = t(f"symptom_{item}") if kind == "symptom" else t(f"group_{item}")
+    for article in ("a ", "an "):
+        if label.startswith(article):
+            label = label[len(article) :]
+    return label[:1].upper() + label[1:]
 
 
 def link_subject(link: Link) -> str:

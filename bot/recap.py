@@ -15,21 +15,20 @@ import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from matplotlib.dates import DateFormatter, DayLocator
 from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import load_model
 from bot.diary import DiaryDay, diary_days
-from bot.insights import Link, describe, links
-from bot.models import SafetyEvent, User
+from bot.insights import Link, describe, item_name, links
+from bot.models import User
 from bot.questions import PAIN, SLEEP, STRESS
-from bot.report import WarningSign, flag_name, item_name, tier_name
+from bot.report import WarningSign, flag_name, tier_name, warning_signs
 from bot.schedule import local_date
 from bot.swaps import swap_by_id, swaps
 from bot.tips import KINDS_NEEDING_CAUTION, tips
@@ -235,35 +234,12 @@ def compute_recap(
     )
 
 
-async def _safety(
-    session: AsyncSession, user_id: int, zone: ZoneInfo, start: date, end: date
-) -> tuple[WarningSign, ...]:
-    # A day either side in UTC covers every local date; the exact cut is made locally.
-    since = datetime.combine(start - timedelta(days=1), time(), tzinfo=UTC)
-    until = datetime.combine(end + timedelta(days=2), time(), tzinfo=UTC)
-    # Plain columns, not ORM objects: this runs for every recap and the rows are only read.
-    events = await session.execute(
-        select(SafetyEvent.created_at, SafetyEvent.flag_id, SafetyEvent.tier)
-        .where(
-            SafetyEvent.user_id == user_id,
-            SafetyEvent.created_at >= since,
-            SafetyEvent.created_at < until,
-        )
-        .order_by(SafetyEvent.created_at, SafetyEvent.id)
-    )
-    signs = (
-        WarningSign(created_at.astimezone(zone).date(), flag_id, tier)
-        for created_at, flag_id, tier in events
-    )
-    return tuple(sign for sign in signs if start <= sign.on <= end)
-
-
 async def _read(
     session: AsyncSession, user: User, today: date
 ) -> tuple[dict[date, DiaryDay], Recap]:
     days = await diary_days(session, user.id, end=today)
     zone = ZoneInfo(user.timezone or "UTC")
-    safety = await _safety(session, user.id, zone, today - timedelta(days=WEEK - 1), today)
+    safety = await warning_signs(session, user.id, zone, today - timedelta(days=WEEK - 1), today)
     return days, compute_recap(days, safety, today)
 
 

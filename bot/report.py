@@ -30,17 +30,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import load_model
 from bot.diary import DiaryDay, diary_days
+from bot.insights import item_name, links
 from bot.models import SafetyEvent, User
 from bot.outbox import Outbox, SendFile
 from bot.questions import PAIN, SLEEP, STRESS
 from bot.schedule import local_date
 from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
-from bot.wording import t
 
 PDF_NAME = "gutback-report.pdf"
 DEFAULT_WEEKS, MIN_WEEKS, MAX_WEEKS = 4, 1, 26
-#: A pattern is shown only with at least this many days with the item and without it.
-MIN_DAYS_EACH_SIDE = 3
 TOP_PATTERNS = 3
 MAX_WARNING_LINES = 6
 A4_INCHES = (8.27, 11.69)
@@ -180,36 +178,51 @@ def period(today: date, weeks: int) -> tuple[date, date]:
 
 
 def find_patterns(days: dict[date, DiaryDay]) -> tuple[Pattern, ...]:
-    """The strongest differences in pain between days with and without a symptom or food group.
+    """The strongest same-day differences in pain between days with and without an item.
 
-    Only days with a pain score count. An item is compared only with at least
-    :data:`MIN_DAYS_EACH_SIDE` days on each side; the :data:`TOP_PATTERNS` largest differences (in
-    either direction) are kept. This is a pattern to watch, never proof of a cause.
+    The same analysis as the recap's links (:func:`bot.insights.links`), kept to the same day and
+    to the :data:`TOP_PATTERNS` largest. A pattern to watch, never proof of a cause.
     """
-    scored = [(day, float(day.value(PAIN))) for day in days.values() if day.value(PAIN) is not None]
-    found: list[Pattern] = []
-    candidates = [("symptom", s) for s in SYMPTOMS] + [("food", g) for g in FOOD_GROUPS]
-    for kind, item in candidates:
-        with_it = [pain for day, pain in scored if item in _items(day, kind)]
-        without = [pain for day, pain in scored if item not in _items(day, kind)]
-        if len(with_it) < MIN_DAYS_EACH_SIDE or len(without) < MIN_DAYS_EACH_SIDE:
-            continue
-        pattern = Pattern(
-            kind,
-            item,
-            sum(with_it) / len(with_it),
-            len(with_it),
-            sum(without) / len(without),
-            len(without),
+    same_day = [link for link in links(days) if link.lag == 0]
+    return tuple(
+        Pattern(
+            link.kind,
+            link.item,
+            link.with_average,
+            link.with_days,
+            link.without_average,
+            link.without_days,
         )
-        if abs(pattern.difference) >= 0.05:  # a difference that shows at one decimal
-            found.append(pattern)
-    found.sort(key=lambda p: (-abs(p.difference), p.kind, p.item))
-    return tuple(found[:TOP_PATTERNS])
+        for link in same_day[:TOP_PATTERNS]
+    )
 
 
 def _items(day: DiaryDay, kind: str) -> set[str]:
     return day.symptoms if kind == "symptom" else day.foods
+
+
+async def warning_signs(
+    session: AsyncSession, user_id: int, zone: ZoneInfo, start: date, end: date
+) -> tuple[WarningSign, ...]:
+    """Warning signs recorded on local dates ``start``..``end`` (flag and tier, never text)."""
+    # A day either side in UTC covers every local date; the exact cut is made locally.
+    since = datetime.combine(start - timedelta(days=1), time(), tzinfo=UTC)
+    until = datetime.combine(end + timedelta(days=2), time(), tzinfo=UTC)
+    # Plain columns, not ORM objects: this runs for every recap and the rows are only read.
+    events = await session.execute(
+        select(SafetyEvent.created_at, SafetyEvent.flag_id, SafetyEvent.tier)
+        .where(
+            SafetyEvent.user_id == user_id,
+            SafetyEvent.created_at >= since,
+            SafetyEvent.created_at < until,
+        )
+        .order_by(SafetyEvent.created_at, SafetyEvent.id)
+    )
+    signs = (
+        WarningSign(created_at.astimezone(zone).date(), flag_id, tier)
+        for created_at, flag_id, tier in events
+    )
+    return tuple(sign for sign in signs if start <= sign.on <= end)
 
 
 async def gather(
@@ -219,23 +232,7 @@ async def gather(
     start, end = period(today, weeks)
     days = await diary_days(session, user_id, start, end)
     zone = ZoneInfo(timezone)
-    # A day either side in UTC covers every local date of the period; the exact cut is local.
-    since = datetime.combine(start - timedelta(days=1), time(), tzinfo=UTC)
-    until = datetime.combine(end + timedelta(days=2), time(), tzinfo=UTC)
-    events = await session.scalars(
-        select(SafetyEvent)
-        .where(
-            SafetyEvent.user_id == user_id,
-            SafetyEvent.created_at >= since,
-            SafetyEvent.created_at < until,
-        )
-        .order_by(SafetyEvent.created_at, SafetyEvent.id)
-    )
-    warnings = tuple(
-        WarningSign(event.created_at.astimezone(zone).date(), event.flag_id, event.tier)
-        for event in events
-        if start <= event.created_at.astimezone(zone).date() <= end
-    )
+    warnings = await warning_signs(session, user_id, zone, start, end)
     dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     pain = tuple((d, _number(days[d].value(PAIN)) if d in days else None) for d in dates)
     return ReportData(
@@ -273,15 +270,6 @@ def flag_name(flag_id: str) -> str:
 
 def tier_name(tier: str) -> str:
     return report_wording().tiers.get(tier, tier)
-
-
-def item_name(kind: str, item: str) -> str:
-    """The check-in's own label for a symptom or food group, without a leading article."""
-    label = t(f"symptom_{item}") if kind == "symptom" else t(f"group_{item}")
-    for article in ("a ", "an "):
-        if label.startswith(article):
-            label = label[len(article) :]
-    return label[:1].upper() + label[1:]
 
 
 def _one_decimal(value: float) -> str:
