@@ -11,7 +11,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, date, datetime, time
 
 from bot.clock import FrozenClock
 from bot.db import Sessions
@@ -120,3 +120,25 @@ async def add_user(
     **fields: object,
 ) -> int:
     return (await add_users(sessions, now, [chat_id], tz_name, times, **fields))[chat_id]
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    """An aware UTC instant on ``day``."""
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+
+async def add_person(sessions: Sessions, platform_id: int, timezone: str | None = BERLIN) -> User:
+    """Someone who consented and finished set-up on 1 Jan 2026, without check-in times."""
+    joined = at(date(2026, 1, 1), 9)
+    async with sessions() as session, session.begin():
+        user = User(
+            platform_id=platform_id,
+            chat_id=platform_id,
+            onboarding_step="done",
+            consented_at=joined,
+            timezone=timezone,
+            created_at=joined,
+            updated_at=joined,
+        )
+        session.add(user)
+    return user

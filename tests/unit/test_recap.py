@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import struct
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot import recap as recap_module
 from bot.db import Sessions
 from bot.diary import DiaryDay
-from bot.models import Answer, Checkin, LogEntry, SafetyEvent, User
+from bot.models import Answer, Checkin, LogEntry, SafetyEvent
 from bot.recap import compute_recap, format_recap, recap_message, recap_numbers, streak
 from bot.swaps import swap_by_id, swaps
+from tests.support import add_person, at
 
-BERLIN = "Europe/Berlin"
 TODAY = date(2026, 2, 15)  # a Sunday
 NOW = datetime(2026, 2, 15, 20, 0, tzinfo=UTC)  # 21:00 in Berlin
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
 
 
 def ago(n: int) -> date:
@@ -121,21 +117,6 @@ def test_someone_with_no_data_gets_a_kind_start() -> None:
 
 
 # --- from the database ------------------------------------------------------------------------
-
-
-async def add_person(sessions: Sessions, platform_id: int, timezone: str | None = BERLIN) -> User:
-    async with sessions() as session, session.begin():
-        user = User(
-            platform_id=platform_id,
-            chat_id=platform_id,
-            onboarding_step="done",
-            consented_at=at(date(2026, 1, 1), 9),
-            timezone=timezone,
-            created_at=at(date(2026, 1, 1), 9),
-            updated_at=at(date(2026, 1, 1), 9),
-        )
-        session.add(user)
-    return user
 
 
 async def add_checkin(sessions: Sessions, user_id: int, when: date, values: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,8 +14,8 @@ from bot.db import Sessions
 from bot.diary import DiaryDay
 from bot.models import Answer, Checkin, LogEntry, SafetyEvent, User
 from bot.outbox import Send, SendFile
+from tests.support import BERLIN, add_person, at
 
-BERLIN = "Europe/Berlin"
 NOW = datetime(2026, 1, 25, 20, 0, tzinfo=UTC)  # 21:00 in Berlin
 TODAY = date(2026, 1, 25)
 #: (local date, pain, symptoms, food groups, stress) answered in an evening check-in.
@@ -28,26 +28,6 @@ CHECKINS: list[tuple[date, int, list[str], list[str], int | None]] = [
     (date(2026, 1, 18), 2, [], [], None),
     (date(2026, 1, 5), 10, ["cramps"], ["alcohol"], 5),  # before a two-week report starts
 ]
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
-
-
-async def add_person(sessions: Sessions, platform_id: int) -> int:
-    async with sessions() as session, session.begin():
-        user = User(
-            platform_id=platform_id,
-            chat_id=platform_id,
-            onboarding_step="done",
-            consented_at=at(date(2026, 1, 1), 9),
-            timezone=BERLIN,
-            created_at=at(date(2026, 1, 1), 9),
-            updated_at=at(date(2026, 1, 1), 9),
-        )
-        session.add(user)
-        await session.flush()
-        return user.id
 
 
 async def seed_diary(sessions: Sessions, user_id: int) -> None:
@@ -124,9 +104,9 @@ async def seed_diary(sessions: Sessions, user_id: int) -> None:
 
 
 async def test_the_report_data_has_the_diarys_numbers(sessions: Sessions) -> None:
-    user_id = await add_person(sessions, 1)
+    user_id = (await add_person(sessions, 1)).id
     await seed_diary(sessions, user_id)
-    await seed_diary(sessions, await add_person(sessions, 2))  # someone else's diary stays out
+    await seed_diary(sessions, (await add_person(sessions, 2)).id)  # someone else's diary stays out
     async with sessions() as session:
         data = await report.gather(session, user_id, BERLIN, TODAY, weeks=2)
 
@@ -158,7 +138,7 @@ async def test_the_report_data_has_the_diarys_numbers(sessions: Sessions) -> Non
 
 
 async def test_the_pdf_is_one_page_with_the_summary_as_text(sessions: Sessions) -> None:
-    user_id = await add_person(sessions, 1)
+    user_id = (await add_person(sessions, 1)).id
     await seed_diary(sessions, user_id)
     async with sessions() as session:
         user = await session.get(User, user_id)
@@ -231,8 +211,8 @@ def test_only_the_three_strongest_patterns_are_kept() -> None:
 
 
 async def test_no_diary_means_no_pdf(sessions: Sessions) -> None:
-    user_id = await add_person(sessions, 1)
-    other = await add_person(sessions, 2)
+    user_id = (await add_person(sessions, 1)).id
+    other = (await add_person(sessions, 2)).id
     await seed_diary(sessions, other)
     async with sessions() as session:
         user = await session.get(User, user_id)
@@ -249,7 +229,7 @@ async def test_no_diary_means_no_pdf(sessions: Sessions) -> None:
 
 @pytest.mark.parametrize("args", ["0", "27", "99", "two", "-1", "4 weeks"])
 async def test_a_bad_number_of_weeks_gets_a_friendly_answer(sessions: Sessions, args: str) -> None:
-    user_id = await add_person(sessions, 1)
+    user_id = (await add_person(sessions, 1)).id
     async with sessions() as session:
         user = await session.get(User, user_id)
         assert user is not None
@@ -259,7 +239,7 @@ async def test_a_bad_number_of_weeks_gets_a_friendly_answer(sessions: Sessions, 
 
 
 async def test_no_report_before_consent(sessions: Sessions) -> None:
-    user_id = await add_person(sessions, 1)
+    user_id = (await add_person(sessions, 1)).id
     await seed_diary(sessions, user_id)
     async with sessions() as session, session.begin():
         user = await session.get(User, user_id)
