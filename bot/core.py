@@ -125,11 +125,11 @@ class GutBack:
             if command == "start":
                 return await onboarding.start(session, user, sender, now)
             if command == "help":
-                return _text(t("help"))
+                return Outbox.saying(t("help"))
             if command == "about":
-                return _text(f"{about_text(user.timezone)}\n\n{report.about_stored()}")
+                return Outbox.saying(f"{about_text(user.timezone)}\n\n{report.about_stored()}")
             if command == "redflags":
-                return _text(redflags_text(user.timezone))
+                return Outbox.saying(redflags_text(user.timezone))
             if command == "export":
                 return await privacy.export(session, user)
             if command == "delete":
@@ -137,7 +137,7 @@ class GutBack:
             if command == "report":
                 return await report.report(session, user, args, now)
             if not onboarding.has_consented(user):
-                return _text(t("consent_needed"))
+                return Outbox.saying(t("consent_needed"))
             if command == "timezone":
                 if args.strip():
                     return await onboarding.set_timezone_text(session, user, args, now)
@@ -158,17 +158,17 @@ class GutBack:
                 return await self._log_command(session, user, args, now)
             if command == "swap":
                 if not args.strip():
-                    return _text(t("swap_empty"))
+                    return Outbox.saying(t("swap_empty"))
                 return freetext.swap_reply(answer_swap(args), user)
             if command == "recap":
                 text, png = await recap.recap_message(session, user, now)
-                outbox = _text(text)
+                outbox = Outbox.saying(text)
                 if png is not None:
                     outbox.messages.append(SendPhoto(png, recap.chart_caption()))
                 return outbox
             if command == "tip":
                 tip = await tip_for(session, user, local_date(now, user.timezone))
-                return _text(tip or t("tip_none_left"))
+                return Outbox.saying(tip or t("tip_none_left"))
             if command == "breathe":
                 return self._start_breathing(sender)
             if command == "pause":
@@ -177,7 +177,7 @@ class GutBack:
                 return await control.resume(session, user, now)
             if command == "settings":
                 return await control.show_settings(session, user, now)
-            return _text(t("unknown_command"))
+            return Outbox.saying(t("unknown_command"))
 
         await self._run(sender, act, update_id=update_id)
 
@@ -208,7 +208,7 @@ class GutBack:
     ) -> Outbox:
         """Free text once the safety screen has had its say."""
         if not onboarding.has_consented(user):
-            return _text(t("consent_needed"))
+            return Outbox.saying(t("consent_needed"))
         if user.onboarding_step in (onboarding.TIMEZONE, onboarding.EDIT_TIMEZONE):
             return await onboarding.set_timezone_text(session, user, text, now)
         if user.onboarding_step in (onboarding.TIMES, onboarding.EDIT_TIMES):
@@ -248,7 +248,7 @@ class GutBack:
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             if not onboarding.has_consented(user):
-                return _text(t("consent_needed"))
+                return Outbox.saying(t("consent_needed"))
             return await onboarding.set_timezone_location(session, user, latitude, longitude, now)
 
         await self._run(sender, act, update_id=update_id)
@@ -258,7 +258,7 @@ class GutBack:
         if not sender.private:
             await self._say_in_group(sender)
             return
-        await self._deliver(sender.chat_id, _text(t("unsupported_media")))
+        await self._deliver(sender.chat_id, Outbox.saying(t("unsupported_media")))
 
     async def on_button(
         self,
@@ -361,7 +361,7 @@ class GutBack:
         log.info("user inactive after delivery refused", extra={"user_id": user_id})
 
     async def _say_in_group(self, sender: Sender) -> None:
-        await self._deliver(sender.chat_id, _text(t("group_chat")))
+        await self._deliver(sender.chat_id, Outbox.saying(t("group_chat")))
 
 
 async def _simple_press(
@@ -410,10 +410,4 @@ def _finish_setup_first(user: User, sender: Sender) -> Outbox:
         first.buttons,
         ask_location=first.ask_location,
     )
-    return outbox
-
-
-def _text(text: str) -> Outbox:
-    outbox = Outbox()
-    outbox.send(text)
     return outbox

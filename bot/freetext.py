@@ -40,16 +40,16 @@ async def handle(session: AsyncSession, user: User, text: str, now: datetime) ->
     if intent == "swap_question":
         return swap_reply(answer_swap(text), user)
     if intent == "medical_question":
-        return _say(t("medical_refusal"))
+        return Outbox.saying(t("medical_refusal"))
     if intent == "smalltalk":
-        return _say(t("smalltalk"))
-    return _say(t("unknown_text"))
+        return Outbox.saying(t("smalltalk"))
+    return Outbox.saying(t("unknown_text"))
 
 
 async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox:
     """Store a diary line for its local day (today, or yesterday for "yesterday ...")."""
     if not text.strip():
-        return _say(t("log_empty"))
+        return Outbox.saying(t("log_empty"))
     assert user.timezone is not None
     parsed = parse_log(text)
     day = local_date(now, user.timezone) + timedelta(days=parsed.day_offset)
@@ -98,16 +98,16 @@ async def undo(session: AsyncSession, user: User, entry_id: str, message_id: int
 
 def swap_reply(answer: SwapAnswer, user: User) -> Outbox:
     if answer.kind == "refuse_medical":
-        return _say(t("medical_refusal"))
+        return Outbox.saying(t("medical_refusal"))
     if user.no_restriction_tips and any(s.id in ELIMINATION_SWAPS for s in answer.swaps):
         kept = tuple(s for s in answer.swaps if s.id not in ELIMINATION_SWAPS)
         if not kept:
-            return _say(t("swap_no_elimination"))
+            return Outbox.saying(t("swap_no_elimination"))
         answer = dataclasses.replace(answer, swaps=kept)
     if answer.kind == "unknown" or not answer.swaps:
         if answer.food and answer.groups and not answer.groups & OFFENDER_GROUPS:
-            return _say(t("swap_already_friendly", food=answer.food.capitalize()))
-        return _say(t("swap_unknown", examples=", ".join(answer.examples[:5])))
+            return Outbox.saying(t("swap_already_friendly", food=answer.food.capitalize()))
+        return Outbox.saying(t("swap_unknown", examples=", ".join(answer.examples[:5])))
     sections = article_sections()
     if answer.kind == "group":
         group = next(iter(sorted(answer.groups & OFFENDER_GROUPS)), None)
@@ -128,7 +128,7 @@ def swap_reply(answer: SwapAnswer, user: User) -> Outbox:
             block.append(t("swap_caution", caution=swap.caution))
         block.append(t("swap_source", section=sections.title(swap.section)))
         parts.append("\n".join(block))
-    return _say("\n\n".join(parts))
+    return Outbox.saying("\n\n".join(parts))
 
 
 def _understood(parsed: ParsedLog, day: date) -> str:
@@ -159,9 +159,3 @@ def _understood(parsed: ParsedLog, day: date) -> str:
     if not lines:
         return t("log_note_only", date=format_day(day))
     return t("log_saved", date=format_day(day)) + "\n" + "\n".join(f"• {line}" for line in lines)
-
-
-def _say(text: str) -> Outbox:
-    outbox = Outbox()
-    outbox.send(text)
-    return outbox

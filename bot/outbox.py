@@ -50,6 +50,11 @@ class Outbox:
     messages: list[Send | Edit | SendFile | SendPhoto] = field(default_factory=list)
     toast: str | None = None
 
+    @classmethod
+    def saying(cls, text: str) -> Outbox:
+        """An outbox holding one plain message."""
+        return cls(messages=[Send(text)])
+
     def send(self, text: str, buttons: Keyboard = NO_BUTTONS, **options: object) -> None:
         self.messages.append(Send(text, buttons, **options))  # type: ignore[arg-type]
 

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Answer, LogEntry, SafetyEvent, User
+from bot.onboarding import has_consented
 from bot.outbox import Outbox
 from bot.safety import (
     SafetyAnswer,
@@ -29,10 +30,6 @@ from bot.wording import t
 PAIN_ALERT_COOLDOWN = timedelta(days=7)
 SCREEN_EVERY = timedelta(days=7)
 PAIN_JUMP = 3
-
-
-def consented(user: User) -> bool:
-    return user.consented_at is not None
 
 
 async def screen_message(
@@ -61,7 +58,7 @@ async def record(
     source: str,
 ) -> None:
     """Remember what was flagged (only with consent) so recaps and reports can mention it."""
-    if not consented(user):
+    if not has_consented(user):
         return
     if screening.ed_signal:
         user.no_restriction_tips = True
@@ -82,7 +79,7 @@ async def record(
 
 def screen_due(user: User, today: date) -> bool:
     """The weekly "anything new?" screen is due for this person's next check-in."""
-    return consented(user) and (
+    return has_consented(user) and (
         user.screened_on is None or today - user.screened_on >= SCREEN_EVERY
     )
 
@@ -128,7 +125,7 @@ async def pain_alert_message(
     session: AsyncSession, user: User, today: date, now: datetime
 ) -> str | None:
     """The one suggestion to see a clinician about persistent or jumping pain (weekly at most)."""
-    if not consented(user):
+    if not has_consented(user):
         return None
     if user.pain_alert_on is not None and today - user.pain_alert_on < PAIN_ALERT_COOLDOWN:
         return None
