@@ -99,7 +99,10 @@ class User(Base):
 
 
 class Schedule(Base):
-    """A recurring prompt (a daily check-in slot) and the UTC instant it is next due."""
+    """A recurring prompt (a daily check-in slot or the weekly recap) and when it is next due (UTC).
+
+    ``weekday`` (Monday=0 ... Sunday=6) is set only for weekly prompts; daily ones leave it empty.
+    """
 
     __tablename__ = "schedules"
     __table_args__ = (
@@ -112,6 +115,7 @@ class Schedule(Base):
     kind: Mapped[str] = mapped_column(String(16))
     slot: Mapped[int] = mapped_column(SmallInteger)
     local_time: Mapped[time] = mapped_column(Time)
+    weekday: Mapped[int | None] = mapped_column(SmallInteger)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -223,3 +227,25 @@ class SafetyEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: Emergency answers get a gentle "did you get help?" later that day.
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Experiment(Base):
+    """A two-week N-of-1 swap trial: which swap, which local dates, and the verdict at the end.
+
+    Whether the person stuck to it each day is an ``Answer`` (question ``experiment``) of that
+    day's evening check-in, so it is exported, erased and shown like every other answer.
+    """
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    swap_id: Mapped[str] = mapped_column(String(64))
+    started_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    #: active, finished (verdict given) or stopped (ended early by the person).
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    #: better, no_change or not_enough, once finished.
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
