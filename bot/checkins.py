@@ -18,6 +18,7 @@ from bot import safety_flow
 from bot.advice import tip_for
 from bot.callbacks import CheckinPress, simple_data
 from bot.db import insert_for
+from bot.experiment_plan import question_values, with_question_now
 from bot.messenger import Button
 from bot.models import Answer, Checkin, User
 from bot.outbox import Outbox, Send
@@ -25,6 +26,7 @@ from bot.questions import (
     ALL_QUESTIONS,
     BREATHING,
     DONE,
+    EXPERIMENT,
     FOOD,
     FOOD_NOTE,
     LATER,
@@ -110,10 +112,11 @@ def render_question(
     first: bool,
     can_copy: bool,
     intro: str | None,
+    prompt_values: dict[str, str] | None = None,
 ) -> Send:
     """A question as a message; pure, so the sweep can render a thousand without queries."""
     question = QUESTIONS[question_id]
-    text = question.prompt()
+    text = question.prompt(**(prompt_values or {}))
     if intro:
         text = f"{intro}\n\n{text}"
     buttons = keyboard(checkin_id, question, selected, first=first, can_copy=can_copy)
@@ -141,6 +144,11 @@ async def question_message(
         first=checkin.current == checkin.questions[0] and not answers,
         can_copy=await _answered_on(session, checkin, checkin.local_date - timedelta(days=1)),
         intro=intro,
+        prompt_values=(
+            await question_values(session, checkin.user_id, checkin.local_date)
+            if checkin.current == EXPERIMENT
+            else None
+        ),
     )
 
 
@@ -196,6 +204,7 @@ async def start_now(session: AsyncSession, user: User, now: datetime) -> Outbox:
     missing = [q for q in ALL_QUESTIONS if q not in answered]
     questions = [PAIN, *[q for q in missing if q != PAIN]] if missing else list(ALL_QUESTIONS)
     questions = with_extras(user, today, questions)
+    questions = await with_question_now(session, user, today, questions, answered, now)
     if user.skip_date == today:
         user.skip_date = None  # asking for a check-in undoes "skip today"
     checkin = await open_checkin(session, user, today, None, questions, now)
@@ -313,7 +322,7 @@ async def typed(session: AsyncSession, user: User, text: str, now: datetime) -> 
     question = QUESTIONS[checkin.current]
     outbox = Outbox()
     stripped = text.strip().removesuffix("/10").removesuffix("/5").strip()
-    if not question.multi and stripped.isdigit():
+    if not question.multi and not question.single and stripped.isdigit():
         value = int(stripped)
         if not question.accepts(value):
             outbox.send(

@@ -16,6 +16,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import checkins, control, freetext, onboarding, privacy, recap, report, safety_flow
+from bot import experiments as experiment_flow
 from bot.advice import tip_for
 from bot.breathing import breathing_steps
 from bot.callbacks import CheckinPress, SimplePress, parse
@@ -166,6 +167,8 @@ class GutBack:
                 if png is not None:
                     outbox.messages.append(SendPhoto(png, recap.chart_caption()))
                 return outbox
+            if command == "experiment":
+                return await experiment_flow.command(session, user, now)
             if command == "tip":
                 tip = await tip_for(session, user, local_date(now, user.timezone))
                 return Outbox.saying(tip or t("tip_none_left"))
@@ -385,6 +388,8 @@ async def _simple_press(
         return await onboarding.set_times(session, user, onboarding.TIME_PRESETS[pressed.arg], now)
     if pressed.action == "undo":
         return await freetext.undo(session, user, pressed.arg, message_id)
+    if pressed.action == "exp":
+        return await experiment_flow.press(session, user, pressed.arg, message_id, now)
     if pressed.action == "breathe" and user.timezone:
         return core._start_breathing(sender)
     if pressed.action == "settings" and pressed.arg in ("tz", "times"):

@@ -23,6 +23,8 @@ from bot import safety_flow
 from bot.checkins import format_day, question_message, render_question, with_extras
 from bot.clock import Clock
 from bot.db import Sessions, insert_for
+from bot.experiment_plan import running_for, with_question
+from bot.experiment_results import deliver_verdicts
 from bot.messenger import DeliveryError, Messenger, RateLimited, RecipientGone
 from bot.models import Answer, Checkin, Delivery, Schedule, User
 from bot.outbox import Send
@@ -106,6 +108,7 @@ class Sweeper:
                 break
         await self.send_reminders(stats)
         await self.send_follow_ups(stats)
+        await self.send_experiment_verdicts(stats)
         self.last_finished = self.clock.now()
         self.last_finished_count += 1
         if stats.claimed or stats.reminders or stats.late_skipped:
@@ -204,6 +207,11 @@ class Sweeper:
             )
             for schedule, user, day in won
         }
+        running = await running_for(session, {(u.id, d) for _, u, d in won})
+        for schedule, user, day in won:
+            if (user.id, day) in running:
+                key = (user.id, schedule.slot)
+                questions[key] = with_question(questions[key])
         # One multi-row INSERT ... RETURNING: row-by-row ORM inserts cost half the sweep.
         created = await session.execute(
             insert(Checkin)
@@ -386,6 +394,14 @@ class Sweeper:
                 stats.counts["follow_up"] += 1
             except DeliveryError:
                 log.warning("safety follow-up not delivered")
+
+    async def send_experiment_verdicts(self, stats: SweepStats) -> None:
+        """Results of two-week swap experiments, each given once (bot/experiment_results.py)."""
+        stats.counts.update(
+            await deliver_verdicts(
+                self.sessions, self.messenger, self.clock.now(), self.batch, SEND_TIMEOUT
+            )
+        )
 
 
 async def _slot_counts(session: AsyncSession, user_ids: set[int]) -> dict[int, int]:

@@ -28,6 +28,9 @@ class DiaryDay:
     symptoms: set[str] = field(default_factory=set)
     foods: set[str] = field(default_factory=set)
     notes: list[tuple[datetime, str]] = field(default_factory=list)  # (when, text)
+    #: A check-in answered the digestion question ("none" included) or a diary line named a
+    #: symptom: a day without bloating is known only then, not from silence.
+    digestion_reported: bool = False
 
     def value(self, question: str) -> Any:
         """The check-in answer if there is one, else what a diary line said."""
@@ -62,7 +65,8 @@ async def diary_days(
         value = answer.value
         if answer.question in _SCALAR_QUESTIONS and value is not None:
             day.answered[answer.question] = value
-        elif answer.question == DIGESTION and value:
+        elif answer.question == DIGESTION and value is not None:
+            day.digestion_reported = True
             day.symptoms.update(value)
         elif answer.question == FOOD and value:
             day.foods.update(value)
@@ -77,6 +81,7 @@ async def diary_days(
             if getattr(entry, question) is not None:
                 day.logged[question] = getattr(entry, question)
         day.symptoms.update(entry.symptoms or ())
+        day.digestion_reported |= bool(entry.symptoms)
         day.foods.update(entry.food_groups or ())
         day.notes.append((entry.created_at, entry.text))
     return days

@@ -6,7 +6,7 @@ The person's position in this flow is ``users.onboarding_step`` ("consent", "tim
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +39,19 @@ TIME_PRESETS: dict[str, tuple[time, ...]] = {
 
 def has_consented(user: User) -> bool:
     return user.consented_at is not None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def consent_stamp(user: User) -> str:
+    """Who and which consent a button belongs to, for buttons that must not outlive either.
+
+    The user id alone is not enough: SQLite may give a new person the id of someone just deleted,
+    and an old button must never act on a fresh diary.
+    """
+    consented = user.consented_at or _EPOCH
+    return f"{user.id}:{(consented - _EPOCH) // timedelta(microseconds=1)}"
 
 
 def is_set_up(user: User) -> bool:

@@ -14,7 +14,7 @@ import csv
 import functools
 import io
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +26,7 @@ from bot.content import load_model
 from bot.diary import diary_days
 from bot.messenger import Button, Keyboard
 from bot.models import Base, User
+from bot.onboarding import consent_stamp
 from bot.outbox import Outbox, SendFile
 from bot.questions import BRISTOL, PAIN, SLEEP, STRESS
 from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
@@ -39,7 +40,6 @@ EVERYTHING, DIARY, CANCEL = "all", "diary", "cancel"
 _CHOICES = frozenset({EVERYTHING, DIARY, CANCEL})
 #: Spreadsheets run a cell that starts with one of these as a formula; a quote keeps it text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # --- wording ----------------------------------------------------------------------------------
@@ -215,19 +215,9 @@ async def export(session: AsyncSession, user: User) -> Outbox:
 # --- delete -----------------------------------------------------------------------------------
 
 
-def _stamp(user: User) -> str:
-    """Who and which consent a confirmation belongs to.
-
-    The user id alone is not enough: SQLite may give a new person the id of someone just deleted,
-    and an old "Delete everything" button must never erase a fresh diary.
-    """
-    consented = user.consented_at or _EPOCH
-    return f"{user.id}:{(consented - _EPOCH) // timedelta(microseconds=1)}"
-
-
 def confirm_keyboard(user: User) -> Keyboard:
     words = privacy_wording().delete
-    stamp = _stamp(user)
+    stamp = consent_stamp(user)
     choices = (
         (words.everything_button, EVERYTHING),
         (words.diary_button, DIARY),
@@ -256,7 +246,7 @@ async def press(
     words = privacy_wording().delete
     outbox = Outbox()
     choice, _, stamp = arg.partition(":")
-    if user.consented_at is None or stamp != _stamp(user) or choice not in _CHOICES:
+    if user.consented_at is None or stamp != consent_stamp(user) or choice not in _CHOICES:
         outbox.toast = words.stale_button
         return outbox
     if choice == CANCEL:

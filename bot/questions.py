@@ -28,6 +28,7 @@ PAIN, DIGESTION, BRISTOL, FOOD, STRESS, SLEEP = (
 )
 SCREEN = "screen"  # the weekly one-tap "any of these new?" safety screen
 BREATHING = "breathing"  # "did the breathing break help?" after a break
+EXPERIMENT = "experiment"  # "did you stick to it today?" during a swap experiment
 FOOD_NOTE = "food_note"  # free text typed while the food question is open
 
 ALL_QUESTIONS = (PAIN, DIGESTION, BRISTOL, FOOD, STRESS, SLEEP)
@@ -60,8 +61,9 @@ class Question:
     def multi(self) -> bool:
         return bool(self.choices) and not self.single
 
-    def prompt(self) -> str:
-        return t(self.prompt_key, **dict(self.prompt_values))
+    def prompt(self, **values: str) -> str:
+        """The question's text; ``values`` fill placeholders known only per person (a swap)."""
+        return t(self.prompt_key, **{**dict(self.prompt_values), **values})
 
     def accepts(self, value: int) -> bool:
         return self.low <= value <= self.high
@@ -104,8 +106,22 @@ def _breathing_question() -> Question:
     )
 
 
+def _experiment_question() -> Question:
+    """One tap a day during a swap experiment; the swap's name is filled in when it is asked."""
+    return Question(
+        EXPERIMENT,
+        "q_experiment",
+        "label_experiment",
+        choices=("yes", "partly", "no"),
+        choice_key_prefix="experiment_",
+        single=True,
+        prompt_values=(("swap", t("experiment_swap_fallback")),),
+    )
+
+
 QUESTIONS[SCREEN] = _screen_question()
 QUESTIONS[BREATHING] = _breathing_question()
+QUESTIONS[EXPERIMENT] = _experiment_question()
 
 
 def questions_for_slot(slot: int, slot_count: int) -> list[str]:

@@ -2,9 +2,10 @@
 
 Keeping health data no longer than needed is good practice, but how long is the operator's call,
 so it is off unless ``GUTBACK_RETENTION_DAYS`` is set. Only the diary goes (check-ins and their
-answers, diary lines, tips seen, warning signs, delivery claims); the person, their consent and
-their check-in times stay, so check-ins carry on. Age is the local date a row belongs to or, for
-rows that have none (warning signs), the UTC instant it was made. The cut-off is computed from the
+answers, diary lines, tips seen, warning signs, delivery claims, swap experiments); the person,
+their consent and their check-in times stay, so check-ins carry on. Age is the local date a row
+belongs to (an experiment's last day) or, for rows that have none (warning signs), the UTC instant
+it was made. The cut-off is computed from the
 UTC date, so a row may stay up to a day longer than the setting in far-east timezones, never less.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Sessions
-from bot.models import Answer, Checkin, Delivery, LogEntry, SafetyEvent, TipShown
+from bot.models import Answer, Checkin, Delivery, Experiment, LogEntry, SafetyEvent, TipShown
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ async def remove_old_entries(session: AsyncSession, today_utc_date: date, days: 
         delete(TipShown).where(TipShown.shown_on < cutoff),
         delete(SafetyEvent).where(SafetyEvent.created_at < cutoff_instant),
         delete(Delivery).where(Delivery.local_date < cutoff),
+        # An experiment is as old as its last day: once that is past the cut-off, so is its diary.
+        delete(Experiment).where(Experiment.ends_on < cutoff),
     )
     removed = 0
     for statement in statements:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.experiment_plan import stop_restrictions
 from bot.models import Answer, LogEntry, SafetyEvent, User
 from bot.onboarding import has_consented
 from bot.outbox import Outbox
@@ -62,6 +63,7 @@ async def record(
         return
     if screening.ed_signal:
         user.no_restriction_tips = True
+        await stop_restrictions(session, user.id, now)
     follow_up = now + timedelta(hours=answer.follow_up_hours) if answer.follow_up_hours else None
     for finding in screening.findings:
         session.add(

@@ -24,6 +24,7 @@ MENU = (
     "checkin",
     "log",
     "swap",
+    "experiment",
     "tip",
     "breathe",
     "recap",

@@ -99,6 +99,14 @@ def sessions(engine: AsyncEngine) -> Sessions:
     return make_sessions(engine)
 
 
+@pytest.fixture
+async def second_process(database_url: str) -> AsyncIterator[Sessions]:
+    """Sessions on an engine of their own, as a second bot process would have."""
+    engine = make_engine(database_url)
+    yield make_sessions(engine)
+    await engine.dispose()
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     match = _BACKEND_IN_ID.search(report.nodeid)
     if match is None:

@@ -36,6 +36,7 @@ LOADERS: dict[str, tuple[str, str]] = {
     "privacy.yaml": ("bot.privacy", "privacy_wording"),
     "report.yaml": ("bot.report", "report_wording"),
     "recap.yaml": ("bot.recap", "recap_wording"),
+    "experiments.yaml": ("bot.experiment_plan", "experiment_library"),
 }
 
 YAML_FILES = sorted(CONTENT.glob("*.yaml"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ from sqlalchemy import select, update
 
 from bot.callbacks import CheckinPress, parse
 from bot.clock import FrozenClock
-from bot.db import Sessions, make_engine, make_sessions
+from bot.db import Sessions
 from bot.delivery import Sweeper
 from bot.messenger import Keyboard
 from bot.models import Checkin, Delivery, Schedule, User
@@ -79,14 +78,6 @@ def messenger(clock: FrozenClock) -> RecordingMessenger:
 @pytest.fixture
 def sweeper(sessions: Sessions, messenger: RecordingMessenger, clock: FrozenClock) -> Sweeper:
     return Sweeper(sessions, messenger, clock)
-
-
-@pytest.fixture
-async def second_process(database_url: str) -> AsyncIterator[Sessions]:
-    """Sessions on an engine of their own, as a second bot process would have."""
-    engine = make_engine(database_url)
-    yield make_sessions(engine)
-    await engine.dispose()
 
 
 # --------------------------------------------------------------------------------------------

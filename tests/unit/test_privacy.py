@@ -17,6 +17,7 @@ from bot.models import (
     Base,
     Checkin,
     Delivery,
+    Experiment,
     LogEntry,
     SafetyEvent,
     Schedule,
@@ -35,7 +36,8 @@ def at(day: date, hour: int) -> datetime:
 
 
 async def seed_person(sessions: Sessions, platform_id: int) -> int:
-    """A consented person with two days of diary, a log line, a tip, a warning sign."""
+    """A consented person with two days of diary, a log line, a tip, a warning sign, and a swap
+    experiment with one "did you stick to it?" answer."""
     async with sessions() as session, session.begin():
         user = User(
             platform_id=platform_id,
@@ -91,6 +93,7 @@ async def seed_person(sessions: Sessions, platform_id: int) -> int:
             (evening, "stress", 3, 20),
             (next_day, "pain", None, 19),  # skipped: the diary line's value shows instead
             (next_day, "digestion", [], 19),
+            (next_day, "experiment", "partly", 20),
         ]
         for checkin, question, value, hour in answers:
             session.add(
@@ -138,6 +141,14 @@ async def seed_person(sessions: Sessions, platform_id: int) -> int:
                     slot=1,
                     status="sent",
                     claimed_at=at(DAY1, 19),
+                ),
+                Experiment(
+                    user_id=user.id,
+                    swap_id="soda_to_kombucha",
+                    started_on=DAY2,
+                    ends_on=date(2026, 1, 26),
+                    status="active",
+                    created_at=at(DAY2, 10),
                 ),
             ]
         )
@@ -206,6 +217,13 @@ async def test_the_json_export_holds_every_record_and_is_identical_twice(
         "pizza and a coke, cramps",
         "=porridge, back 3",
     ]
+    assert answers[("2026-01-13", "experiment")] == "partly"
+    [experiment] = data["experiments"]
+    assert (experiment["swap_id"], experiment["started_on"], experiment["ends_on"]) == (
+        "soda_to_kombucha",
+        "2026-01-13",
+        "2026-01-26",
+    )
     assert [t["tip_id"] for t in data["tips_shown"]] == ["fibre_slowly"]
     [event] = data["safety_events"]
     assert (event["flag_id"], event["tier"], event["source"]) == ("black_stool", "urgent", "text")

@@ -8,14 +8,24 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import Sessions
-from bot.models import Answer, Checkin, Delivery, LogEntry, SafetyEvent, Schedule, TipShown, User
+from bot.models import (
+    Answer,
+    Checkin,
+    Delivery,
+    Experiment,
+    LogEntry,
+    SafetyEvent,
+    Schedule,
+    TipShown,
+    User,
+)
 from bot.retention import remove_expired, remove_old_entries
 from tests.support import add_user
 
 TODAY = date(2026, 3, 1)
 NOW = datetime.combine(TODAY, time(12), tzinfo=UTC)
 OLD, RECENT = TODAY - timedelta(days=40), TODAY - timedelta(days=5)
-DIARY = (Answer, Checkin, LogEntry, TipShown, SafetyEvent, Delivery)
+DIARY = (Answer, Checkin, LogEntry, TipShown, SafetyEvent, Delivery, Experiment)
 
 
 def at(day: date) -> datetime:
@@ -72,6 +82,16 @@ async def seed(sessions: Sessions, user_id: int) -> None:
                         status="sent",
                         claimed_at=at(day),
                     ),
+                    # A swap experiment counts as old once its last day is.
+                    Experiment(
+                        user_id=user_id,
+                        swap_id="soda_to_kombucha",
+                        started_on=day - timedelta(days=13),
+                        ends_on=day,
+                        status="finished",
+                        verdict="no_change",
+                        created_at=at(day - timedelta(days=13)),
+                    ),
                 ]
             )
 
@@ -85,6 +105,7 @@ async def dates_left(sessions: Sessions) -> dict[str, set[date]]:
         TipShown: TipShown.shown_on,
         SafetyEvent: SafetyEvent.created_at,
         Delivery: Delivery.local_date,
+        Experiment: Experiment.ends_on,
     }
     left: dict[str, set[date]] = {}
     async with sessions() as session:

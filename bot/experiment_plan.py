@@ -1,0 +1,251 @@
+"""What a swap experiment is, and where it meets the daily check-in.
+
+The experiments that can be offered, with their plain-words plan and what is measured, live in
+``content/experiments.yaml`` and are validated here against the swap library. This module is also
+the small part of the feature that the check-in and the sweep need (is an experiment running on
+this day? where does its question go? what is its name?), kept apart from the ``/experiment``
+conversation in :mod:`bot.experiments` so that the check-in can use it without importing that.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import date, datetime, time
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import load_model
+from bot.models import Experiment, User
+from bot.questions import EXPERIMENT, FOOD, SCREEN
+from bot.schedule import local_now
+from bot.swaps import _HEDGES, _PROMISES, swap_by_id
+from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
+
+ACTIVE, FINISHED, STOPPED = "active", "finished", "stopped"
+#: Button data is at most 64 bytes and carries the swap id plus the owner's stamp.
+MAX_SWAP_ID = 28
+#: A ``/checkin`` from this local time on counts as the evening one.
+EVENING_FROM = time(17, 0)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExperimentSpec(_Strict):
+    """One swap that can be tried for two weeks."""
+
+    swap: str = Field(max_length=MAX_SWAP_ID)
+    group: str
+    button: str = Field(min_length=2, max_length=32)
+    title: str = Field(min_length=5, max_length=80)
+    plan: str = Field(min_length=40, max_length=400)
+    stick: str = Field(min_length=5, max_length=80)
+    symptom: str = "bloating"
+    restriction: bool = False
+    after: str | None = Field(default=None, max_length=400)
+
+    @field_validator("plan", "after")
+    @classmethod
+    def _no_promises(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        match = _PROMISES.search(value)
+        if match:
+            raise ValueError(f"promise wording {match.group(0)!r} is not allowed")
+        return value
+
+    @field_validator("plan")
+    @classmethod
+    def _hedged(cls, plan: str) -> str:
+        if not _HEDGES.search(plan):
+            raise ValueError("a plan must hedge ('may', 'might', 'could', 'some people')")
+        return plan
+
+    @field_validator("group")
+    @classmethod
+    def _known_group(cls, group: str) -> str:
+        if group not in FOOD_GROUPS:
+            raise ValueError(f"unknown food group {group!r}")
+        return group
+
+    @field_validator("symptom")
+    @classmethod
+    def _known_symptom(cls, symptom: str) -> str:
+        if symptom not in SYMPTOMS:
+            raise ValueError(f"unknown symptom {symptom!r}")
+        return symptom
+
+
+class ExperimentWording(_Strict):
+    offer_intro: str
+    offer_line: str
+    offer_fit: str
+    offer_none: str
+    started: str
+    started_caution: str
+    started_thin: str
+    started_toast: str = Field(max_length=200)
+    already_running: str
+    already_running_toast: str = Field(max_length=200)
+    progress: str
+    progress_adherence: str
+    progress_no_adherence: str
+    stop_button: str = Field(max_length=32)
+    stop_ask: str
+    stop_yes_button: str = Field(max_length=32)
+    stop_keep_button: str = Field(max_length=32)
+    stopped: str
+    kept_going: str
+    ended_toast: str = Field(max_length=200)
+    not_for_you_toast: str = Field(max_length=200)
+    on_its_way: str
+    verdict_title: str
+    verdict_pain: str
+    verdict_pain_days: str
+    verdict_symptom: str
+    verdict_symptom_few: str
+    verdict_adherence: str
+    verdict_no_adherence: str
+    reason_better: str
+    reason_no_change: str
+    reason_worse: str
+    reason_mixed: str
+    reason_few_before: str
+    reason_few_during: str
+    reason_low_adherence: str
+    caveat: str
+    next: str
+
+
+class ExperimentLibrary(_Strict):
+    experiments: tuple[ExperimentSpec, ...] = Field(min_length=4)
+    wording: ExperimentWording
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExperimentLibrary:
+        ids = [spec.swap for spec in self.experiments]
+        duplicates = sorted({swap_id for swap_id in ids if ids.count(swap_id) > 1})
+        if duplicates:
+            raise ValueError(f"swaps offered twice: {', '.join(duplicates)}")
+        unknown = sorted(swap_id for swap_id in ids if swap_by_id(swap_id) is None)
+        if unknown:
+            raise ValueError(f"experiments name unknown swaps: {', '.join(unknown)}")
+        if sum(not spec.restriction for spec in self.experiments) < 4:
+            raise ValueError("at least four experiments must be open to everyone")
+        return self
+
+    def by_swap(self) -> dict[str, ExperimentSpec]:
+        return {spec.swap: spec for spec in self.experiments}
+
+
+@functools.cache
+def experiment_library() -> ExperimentLibrary:
+    """The experiments and their wording, loaded and validated once."""
+    return load_model("experiments.yaml", ExperimentLibrary)
+
+
+def spec_for(swap_id: str) -> ExperimentSpec | None:
+    return experiment_library().by_swap().get(swap_id)
+
+
+def experiment_wording() -> ExperimentWording:
+    return experiment_library().wording
+
+
+def title_of(swap_id: str) -> str:
+    """How an experiment is named to the person (its id, should the content drop it one day)."""
+    spec = spec_for(swap_id)
+    return spec.title if spec is not None else swap_id
+
+
+# --- the check-in's side ----------------------------------------------------------------------
+
+
+def with_question(questions: list[str], *, evening: bool = False) -> list[str]:
+    """Add "did you stick to it today?" to a check-in that asks about food, right after food.
+
+    A check-in without the food question gets it only in the ``evening`` (a ``/checkin`` late in
+    the day), before the weekly warning-sign screen so that the screen stays last.
+    """
+    if EXPERIMENT in questions:
+        return questions
+    if FOOD in questions:
+        at = questions.index(FOOD) + 1
+        return [*questions[:at], EXPERIMENT, *questions[at:]]
+    if not evening:
+        return questions
+    at = questions.index(SCREEN) if SCREEN in questions else len(questions)
+    return [*questions[:at], EXPERIMENT, *questions[at:]]
+
+
+async def running_for(session: AsyncSession, days: set[tuple[int, date]]) -> set[tuple[int, date]]:
+    """Which (user id, local day) pairs fall inside a running experiment: one query per batch."""
+    if not days:
+        return set()
+    rows = await session.execute(
+        select(Experiment.user_id, Experiment.started_on, Experiment.ends_on).where(
+            Experiment.user_id.in_({user_id for user_id, _ in days}),
+            Experiment.status == ACTIVE,
+        )
+    )
+    spans = rows.all()
+    return {
+        (user_id, day)
+        for user_id, day in days
+        if any(who == user_id and start <= day <= end for who, start, end in spans)
+    }
+
+
+async def with_question_now(
+    session: AsyncSession,
+    user: User,
+    day: date,
+    questions: list[str],
+    answered: Mapping[str, object],
+    now: datetime,
+) -> list[str]:
+    """A ``/checkin`` during an experiment: ask once a day, with food or in the evening."""
+    if EXPERIMENT in answered or not await running_for(session, {(user.id, day)}):
+        return questions
+    assert user.timezone is not None
+    evening = local_now(now, user.timezone).time() >= EVENING_FROM
+    return with_question(questions, evening=evening)
+
+
+async def question_values(session: AsyncSession, user_id: int, day: date) -> dict[str, str]:
+    """The swap to name in that day's adherence question (empty if none is known)."""
+    swap_id = await session.scalar(
+        select(Experiment.swap_id)
+        .where(
+            Experiment.user_id == user_id,
+            Experiment.started_on <= day,
+            Experiment.ends_on >= day,
+        )
+        .order_by(Experiment.id.desc())
+        .limit(1)
+    )
+    spec = spec_for(swap_id) if swap_id is not None else None
+    return {"swap": spec.stick} if spec is not None else {}
+
+
+async def stop_restrictions(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """End any running experiment that leaves a food out (after eating-disorder signals).
+
+    Such a person is no longer asked each evening whether they kept a food out, and gets no
+    result about it either.
+    """
+    restricted = [spec.swap for spec in experiment_library().experiments if spec.restriction]
+    await session.execute(
+        update(Experiment)
+        .where(
+            Experiment.user_id == user_id,
+            Experiment.status == ACTIVE,
+            Experiment.swap_id.in_(restricted),
+        )
+        .values(status=STOPPED, finished_at=now)
+    )
