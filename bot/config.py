@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+import re
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gutback.db"
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_WEBHOOK_PATH = "/telegram"
+#: Telegram's rule for ``secret_token`` in setWebhook: 1-256 of these characters.
+WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: A plain URL path (no query, no braces a router would read as a parameter).
+WEBHOOK_PATH_RE = re.compile(r"/[A-Za-z0-9._~/-]*")
+#: Paths the webhook server answers itself (probes), so the update path may not be one of them.
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 class MissingSetting(RuntimeError):
     """A setting the chosen command cannot run without; the message names the variable."""
+
+
+class InvalidSetting(MissingSetting):
+    """A setting that is present but unusable; the message names it and says what it must be."""
 
 
 class Settings(BaseSettings):
@@ -50,6 +63,37 @@ class Settings(BaseSettings):
         default=None, ge=1, validation_alias=AliasChoices("GUTBACK_RETENTION_DAYS")
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("GUTBACK_LOG_LEVEL"))
+    # --- webhook mode (`gutback run --webhook`, `gutback set-webhook`) ---
+    #: The public HTTPS base URL Telegram calls (usually a TLS proxy in front of the workers).
+    webhook_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("GUTBACK_WEBHOOK_URL")
+    )
+    webhook_path: str = Field(
+        default=DEFAULT_WEBHOOK_PATH, validation_alias=AliasChoices("GUTBACK_WEBHOOK_PATH")
+    )
+    #: Sent back by Telegram in X-Telegram-Bot-Api-Secret-Token; a SecretStr so that no repr or
+    #: log line ever shows it.
+    webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GUTBACK_WEBHOOK_SECRET")
+    )
+    #: Loopback by default: the worker is meant to sit behind a TLS proxy on the same host.
+    webhook_listen: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("GUTBACK_WEBHOOK_LISTEN")
+    )
+    webhook_port: int = Field(
+        default=8080, ge=0, le=65535, validation_alias=AliasChoices("GUTBACK_WEBHOOK_PORT")
+    )
+    #: Whether `gutback run --webhook` calls setWebhook at start. With several workers turn it
+    #: off and run `gutback set-webhook` once per release instead.
+    webhook_register: bool = Field(
+        default=True, validation_alias=AliasChoices("GUTBACK_WEBHOOK_REGISTER")
+    )
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _leading_slash(cls, path: str) -> str:
+        path = path.strip()
+        return path if path.startswith("/") else "/" + path
 
     def require_token(self) -> str:
         if not self.telegram_bot_token:
@@ -58,6 +102,52 @@ class Settings(BaseSettings):
                 "environment or in .env (see .env.example)"
             )
         return self.telegram_bot_token
+
+    def require_webhook(self, *, register: bool) -> str:
+        """The secret, after checking everything webhook mode needs (one clear line if not).
+
+        The URL is needed only where setWebhook is called (``register``): workers behind a
+        release step that registered it can run without knowing their public address.
+        """
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not secret:
+            raise MissingSetting(
+                "GUTBACK_WEBHOOK_SECRET is not set: webhook mode needs a secret of 1-256 letters, "
+                "digits, _ or - (.env.example shows how to make one)"
+            )
+        if not WEBHOOK_SECRET_RE.fullmatch(secret):
+            raise InvalidSetting(
+                "GUTBACK_WEBHOOK_SECRET may hold only 1-256 letters, digits, _ and - "
+                "(Telegram's rule for secret_token)"
+            )
+        if not WEBHOOK_PATH_RE.fullmatch(self.webhook_path):
+            raise InvalidSetting(
+                "GUTBACK_WEBHOOK_PATH may hold only letters, digits and . _ ~ / - "
+                f"(e.g. {DEFAULT_WEBHOOK_PATH})"
+            )
+        if self.webhook_path in PROBE_PATHS or self.webhook_path == "/":
+            raise InvalidSetting(
+                f"GUTBACK_WEBHOOK_PATH cannot be {self.webhook_path}: choose a path of its own, "
+                f"e.g. {DEFAULT_WEBHOOK_PATH}"
+            )
+        if register:
+            url = (self.webhook_url or "").strip()
+            if not url:
+                raise MissingSetting(
+                    "GUTBACK_WEBHOOK_URL is not set: give the public https:// address Telegram "
+                    "calls, or set GUTBACK_WEBHOOK_REGISTER=false if a release step registered it"
+                )
+            if not url.startswith("https://"):
+                raise InvalidSetting(
+                    "GUTBACK_WEBHOOK_URL must start with https:// (Telegram calls webhooks only "
+                    "over HTTPS; put a TLS proxy in front of the worker)"
+                )
+        return secret
+
+    @property
+    def webhook_endpoint(self) -> str:
+        """The full URL given to setWebhook: the public base URL plus the update path."""
+        return (self.webhook_url or "").strip().rstrip("/") + self.webhook_path
 
     @property
     def is_sqlite(self) -> bool:

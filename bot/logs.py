@@ -44,6 +44,8 @@ def setup_logging(level: str = "INFO") -> None:
         "telegram.ext.Updater",
         "apscheduler",
         "alembic.runtime.plugins",
+        # Webhook mode's HTTP server: start/stop chatter (gutback logs its own lines); errors stay.
+        "uvicorn",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # PTB's application logs every update it processes at DEBUG, with the person's text in it.

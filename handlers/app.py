@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,6 +37,14 @@ class Runtime:
     core: GutBack
     sweeper: Sweeper
     sweeps: int = 0
+    # Real (monotonic) time, not the injected clock: readiness is about this process being alive,
+    # and tests freeze the clock.
+    started_at: float = field(default_factory=time.monotonic)
+    last_sweep_at: float | None = None
+
+    def seconds_since_sweep(self) -> float:
+        """Since the last sweep that finished, or since start while none has yet."""
+        return time.monotonic() - (self.last_sweep_at or self.started_at)
 
 
 def build_application(
@@ -113,6 +122,7 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     runtime = runtime_of(context.application)
     try:
         await runtime.sweeper.run_once()
+        runtime.last_sweep_at = time.monotonic()
         runtime.sweeps += 1
         if runtime.sweeps % HOUSEKEEPING_EVERY == 1:
             await runtime.core.forget_old_updates()

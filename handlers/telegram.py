@@ -43,6 +43,10 @@ MENU = (
 )
 
 
+#: The update kinds the handlers below use; Telegram is asked for these only (polling and webhook).
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
 def menu_commands() -> list[BotCommand]:
     return [BotCommand(name, t(f"command_{name}")) for name in MENU]
 

@@ -22,6 +22,11 @@ Usage::
         ...
         fake.user_sends_text(42, "/start")
         reply = await fake.wait_for_message(42, "Welcome")
+
+Webhook mode: once the bot has called ``setWebhook`` and the test has said where the bot listens
+(``deliver_webhook_to``, standing in for the TLS proxy that maps the public URL to the worker),
+the fake POSTs each queued update there with the registered secret, in order, and like Telegram
+retries any update that did not get a 2xx answer.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 __all__ = ["BotMessage", "Call", "FakeBotApi", "UploadedFile"]
@@ -248,7 +254,14 @@ class FakeBotApi:
         self.commands: list[dict[str, Any]] = []
         self.rejected_429 = 0
         self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        self.webhook_allowed_updates: list[str] | None = None
+        #: Every webhook POST as (update_id, HTTP status, or None when the connection failed).
+        self.webhook_posts: list[tuple[int, int | None]] = []
+        self.webhook_retry_seconds = 0.05
 
+        self._webhook_target: str | None = None
+        self._pusher: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._stopping = False
@@ -310,6 +323,11 @@ class FakeBotApi:
         """Stop serving; pending long polls return an empty result at once."""
         self._stopping = True
         self._pulse_wake()
+        if self._pusher is not None:
+            pusher, self._pusher = self._pusher, None
+            pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pusher
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -399,6 +417,57 @@ class FakeBotApi:
         self._pulse_wake()
         self._pulse_changed()
         return update
+
+    # ------------------------------------------------------------------ webhook delivery
+
+    def deliver_webhook_to(self, address: str) -> None:
+        """POST updates to ``address`` (e.g. ``http://127.0.0.1:8443/telegram``) while a webhook
+        is set, as Telegram POSTs to the registered URL."""
+        self._webhook_target = address
+        if self._pusher is None:
+            self._pusher = asyncio.create_task(self._push_updates())
+        self._pulse_wake()
+
+    async def _push_updates(self) -> None:
+        # One update at a time, oldest first: ordered and easy to reason about in tests.
+        async with aiohttp.ClientSession() as http:
+            while not self._stopping:
+                queued = self._next_to_push()
+                if queued is None:
+                    wake = self._wake
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(0.5):
+                            await wake.wait()
+                    continue
+                status: int | None = None
+                headers = {"Content-Type": "application/json"}
+                if self.webhook_secret:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
+                try:
+                    async with http.post(
+                        str(self._webhook_target), data=json.dumps(queued.update), headers=headers
+                    ) as answer:
+                        status = answer.status
+                except aiohttp.ClientError:
+                    status = None
+                self.webhook_posts.append((queued.update_id, status))
+                if status is not None and 200 <= status < 300:
+                    if queued in self._queue:
+                        self._queue.remove(queued)
+                else:
+                    await asyncio.sleep(self.webhook_retry_seconds)
+                self._pulse_changed()
+
+    def _next_to_push(self) -> _Queued | None:
+        if not (self.webhook_url and self._webhook_target):
+            return None
+        allowed = self.webhook_allowed_updates
+        for queued in list(self._queue):
+            if allowed and _update_kind(queued.update) not in allowed:
+                self._queue.remove(queued)
+                continue
+            return queued
+        return None
 
     # ------------------------------------------------------------------ recording views
 
@@ -681,6 +750,7 @@ class FakeBotApi:
 
     async def _delete_webhook(self, params: dict[str, Any]) -> bool:
         self.webhook_url = ""
+        self.webhook_secret = None
         if params.get("drop_pending_updates"):
             self._queue.clear()
         return True
@@ -690,8 +760,11 @@ class FakeBotApi:
         if url and not url.startswith("https://"):
             raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
         self.webhook_url = url
+        self.webhook_secret = str(params.get("secret_token") or "") or None
+        self.webhook_allowed_updates = params.get("allowed_updates") or None
         if params.get("drop_pending_updates"):
             self._queue.clear()
+        self._pulse_wake()
         return True
 
     async def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
