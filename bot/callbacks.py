@@ -28,7 +28,9 @@ class SimplePress:
 
 Press = CheckinPress | SimplePress
 
-SIMPLE_ACTIONS = frozenset({"consent", "tz", "times", "settings", "breathe", "undo", "privacy"})
+SIMPLE_ACTIONS = frozenset(
+    {"consent", "tz", "times", "settings", "breathe", "undo", "privacy", "recapday"}
+)
 
 
 def checkin_data(checkin_id: int, question: str, value: str) -> str:

@@ -27,6 +27,7 @@ MENU = (
     "tip",
     "breathe",
     "recap",
+    "recapday",
     "settings",
     "timezone",
     "reminders",
