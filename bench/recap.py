@@ -1,13 +1,15 @@
 """Print how fast one recap's numbers are computed and one recap chart is drawn.
 
-Run: ``python bench/recap.py [users]`` (default 10,000 users with 4 weeks of diary lines each, in a
-temporary SQLite file built with bulk inserts). Prints numbers next to their targets; it asserts
-nothing (speed targets are not tests).
+Run: ``python bench/recap.py [users]`` (default 10,000 users with 4 weeks of diary each, in a
+temporary SQLite file built with bulk inserts). A diary day is an evening check-in (five answers)
+or a free-text diary line, half and half, as people use both. Prints numbers next to their
+targets; it asserts nothing (speed targets are not tests).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import statistics
 import sys
@@ -16,14 +18,14 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import Connection, create_engine, insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.db import make_engine, make_sessions  # noqa: E402
 from bot.diary import diary_days  # noqa: E402
-from bot.models import Base, LogEntry, User  # noqa: E402
+from bot.models import Answer, Base, Checkin, LogEntry, User  # noqa: E402
 from bot.recap import chart_data, recap_numbers, render_chart  # noqa: E402
 from bot.vocabulary import FOOD_GROUPS, SYMPTOMS  # noqa: E402
 
@@ -36,7 +38,7 @@ CHART_TARGET_MS = 150.0
 
 
 def build(path: Path, users: int) -> None:
-    """Users and their diary lines, inserted in large batches on a plain sync connection."""
+    """Users and their diaries, inserted in large batches on a plain sync connection."""
     rng = random.Random(7)
     engine = create_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
@@ -58,32 +60,84 @@ def build(path: Path, users: int) -> None:
                 for n in range(1, users + 1)
             ],
         )
-        batch: list[dict[str, object]] = []
+        lines: list[dict[str, object]] = []
+        checkins: list[dict[str, object]] = []
+        answers: list[dict[str, object]] = []
+        checkin_ids = itertools.count(1)
         for user_id in range(1, users + 1):
             for offset in range(DAYS):
                 if rng.random() < 0.15:  # some days are skipped, as in real life
                     continue
                 day = TODAY - timedelta(days=offset)
-                batch.append(
+                evening = datetime(day.year, day.month, day.day, 19, tzinfo=UTC)
+                foods = [g for g in FOOD_GROUPS if rng.random() < 0.2]
+                symptoms = [s for s in SYMPTOMS if rng.random() < 0.15]
+                pain, stress, sleep = rng.randint(0, 10), rng.randint(1, 5), rng.randint(1, 5)
+                if rng.random() < 0.5:
+                    lines.append(
+                        {
+                            "user_id": user_id,
+                            "local_date": day,
+                            "text": "",
+                            "food_groups": foods,
+                            "symptoms": symptoms,
+                            "pain": pain,
+                            "stress": stress,
+                            "sleep": sleep,
+                            "bristol": None,
+                            "created_at": evening,
+                        }
+                    )
+                    continue
+                checkin_id = next(checkin_ids)
+                values = {
+                    "pain": pain,
+                    "digestion": symptoms,
+                    "food": foods,
+                    "stress": stress,
+                    "sleep": sleep,
+                }
+                checkins.append(
                     {
+                        "id": checkin_id,
                         "user_id": user_id,
                         "local_date": day,
-                        "text": "",
-                        "food_groups": [g for g in FOOD_GROUPS if rng.random() < 0.2],
-                        "symptoms": [s for s in SYMPTOMS if rng.random() < 0.15],
-                        "pain": rng.randint(0, 10),
-                        "stress": rng.randint(1, 5),
-                        "sleep": rng.randint(1, 5),
-                        "bristol": None,
-                        "created_at": datetime(day.year, day.month, day.day, 19, tzinfo=UTC),
+                        "slot": 1,
+                        "questions": list(values),
+                        "current": None,
+                        "status": "done",
+                        "created_at": evening,
+                        "updated_at": evening,
                     }
                 )
-            if len(batch) >= 50_000:
-                connection.execute(insert(LogEntry), batch)
-                batch.clear()
-        if batch:
-            connection.execute(insert(LogEntry), batch)
+                answers += [
+                    {
+                        "checkin_id": checkin_id,
+                        "user_id": user_id,
+                        "local_date": day,
+                        "question": question,
+                        "value": value,
+                        "answered_at": evening + timedelta(seconds=n),
+                    }
+                    for n, (question, value) in enumerate(values.items())
+                ]
+            if len(lines) + len(answers) >= 50_000:
+                flush(connection, lines, checkins, answers)
+        flush(connection, lines, checkins, answers)
     engine.dispose()
+
+
+def flush(
+    connection: Connection,
+    lines: list[dict[str, object]],
+    checkins: list[dict[str, object]],
+    answers: list[dict[str, object]],
+) -> None:
+    for model, rows in ((LogEntry, lines), (Checkin, checkins), (Answer, answers)):
+        if rows:
+            connection.execute(insert(model), rows)
+    for rows in (lines, checkins, answers):
+        rows.clear()
 
 
 async def measure(path: Path, users: int) -> tuple[list[float], list[float]]:

@@ -29,7 +29,7 @@ class SimplePress:
 Press = CheckinPress | SimplePress
 
 SIMPLE_ACTIONS = frozenset(
-    {"consent", "tz", "times", "settings", "breathe", "undo", "privacy", "exp"}
+    {"consent", "tz", "times", "settings", "breathe", "undo", "privacy", "exp", "recapday"}
 )
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import weekly
 from bot.callbacks import simple_data
 from bot.messenger import Button
 from bot.models import User
@@ -63,11 +64,13 @@ async def show_settings(session: AsyncSession, user: User, now: datetime) -> Out
         zone=describe_zone(user.timezone, now),
         local_time=local_now(now, user.timezone).strftime("%H:%M"),
         times=format_times(await checkin_times(session, user)) or "-",
+        recap=await weekly.current_setting(session, user),
         status=status,
     )
     buttons = (
         (Button(t("settings_change_timezone_button"), simple_data("settings", "tz")),),
         (Button(t("settings_change_times_button"), simple_data("settings", "times")),),
+        (Button(t("settings_change_recap_button"), simple_data("settings", "recap")),),
     )
     outbox.send(text, buttons)
     return outbox

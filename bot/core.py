@@ -15,7 +15,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import checkins, control, freetext, onboarding, privacy, recap, report, safety_flow
+from bot import (
+    checkins,
+    control,
+    freetext,
+    onboarding,
+    privacy,
+    recap,
+    report,
+    safety_flow,
+    weekly,
+)
 from bot import experiments as experiment_flow
 from bot.advice import tip_for
 from bot.breathing import breathing_steps
@@ -169,6 +179,8 @@ class GutBack:
                 return outbox
             if command == "experiment":
                 return await experiment_flow.command(session, user, now)
+            if command == "recapday":
+                return await weekly.recap_day(session, user, args, now)
             if command == "tip":
                 tip = await tip_for(session, user, local_date(now, user.timezone))
                 return Outbox.saying(tip or t("tip_none_left"))
@@ -392,6 +404,10 @@ async def _simple_press(
         return await experiment_flow.press(session, user, pressed.arg, message_id, now)
     if pressed.action == "breathe" and user.timezone:
         return core._start_breathing(sender)
+    if pressed.action == "settings" and pressed.arg == "recap" and onboarding.is_set_up(user):
+        return await weekly.choose(session, user)
+    if pressed.action == "recapday" and onboarding.is_set_up(user):
+        return await weekly.press(session, user, pressed.arg, message_id, now)
     if pressed.action == "settings" and pressed.arg in ("tz", "times"):
         step = onboarding.EDIT_TIMEZONE if pressed.arg == "tz" else onboarding.EDIT_TIMES
         user.onboarding_step = _waiting(user, step)

@@ -6,6 +6,9 @@ else (a second process, a retry after a crash) finds the row and does not. That 
 per prompt: Telegram offers no idempotency key, so after a ``kill -9`` between claim and send a
 prompt is lost rather than doubled (see DESIGN.md §7). On PostgreSQL the due rows are also locked
 with ``FOR UPDATE SKIP LOCKED`` so that two processes split the work instead of racing for it.
+
+Daily check-ins and the weekly recap (:mod:`bot.weekly`) are claimed by the same two steps,
+:func:`take_due` and :func:`insert_claims`; each kind then builds its own message.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import safety_flow
+from bot import safety_flow, weekly
 from bot.checkins import format_day, question_message, render_question, with_extras
 from bot.clock import Clock
 from bot.db import Sessions, insert_for
@@ -27,10 +30,10 @@ from bot.experiment_plan import running_for, with_question
 from bot.experiment_results import deliver_verdicts
 from bot.messenger import DeliveryError, Messenger, RateLimited, RecipientGone
 from bot.models import Answer, Checkin, Delivery, Schedule, User
-from bot.outbox import Send
+from bot.outbox import Send, SendPhoto
 from bot.questions import questions_for_slot
-from bot.schedule import local_date, next_daily
-from bot.users import CHECKIN, stop_schedules
+from bot.schedule import local_date
+from bot.users import CHECKIN, RECAP, ensure_recap_schedules, is_paused, next_due, stop_schedules
 from bot.wording import t
 
 log = logging.getLogger(__name__)
@@ -45,11 +48,13 @@ class Prompt:
     user_id: int
     chat_id: int
     delivery_id: int | None
-    checkin_id: int
+    checkin_id: int | None  # None for a weekly recap
     message: Send
     #: For a scheduled prompt: its schedule and due instant, to re-arm it after a refusal.
     schedule_id: int | None = None
     due: datetime | None = None
+    #: Sent after the text once the text went out (the weekly recap's chart).
+    photo: SendPhoto | None = None
 
 
 @dataclass(slots=True)
@@ -60,6 +65,7 @@ class SweepStats:
     paused_skipped: int = 0
     already_claimed: int = 0
     reminders: int = 0
+    recaps: int = 0
     gone: int = 0
     failed: int = 0
     counts: Counter[str] = field(default_factory=Counter)
@@ -89,6 +95,7 @@ class Sweeper:
         grace: timedelta = timedelta(hours=3),
         batch: int = 500,
         concurrency: int = 64,
+        recap_batch: int = 100,
     ) -> None:
         self.sessions = sessions
         self.messenger = messenger
@@ -96,6 +103,10 @@ class Sweeper:
         self.grace = grace
         self.batch = batch
         self.concurrency = concurrency
+        #: Weekly recaps built per sweep: each draws a chart, so a Sunday evening with many
+        #: people due is spread over a few sweeps (still within the grace window) instead of
+        #: holding one sweep, and the check-ins behind it, for minutes.
+        self.recap_batch = recap_batch
         self.last_finished: datetime | None = None
         self.last_finished_count = 0
 
@@ -109,6 +120,7 @@ class Sweeper:
         await self.send_reminders(stats)
         await self.send_follow_ups(stats)
         await self.send_experiment_verdicts(stats)
+        await self.send_recaps(stats)
         self.last_finished = self.clock.now()
         self.last_finished_count += 1
         if stats.claimed or stats.reminders or stats.late_skipped:
@@ -120,6 +132,7 @@ class Sweeper:
                     "late_skipped": stats.late_skipped,
                     "paused_skipped": stats.paused_skipped,
                     "reminders": stats.reminders,
+                    "recaps": stats.recaps,
                     "gone": stats.gone,
                     "failed": stats.failed,
                 },
@@ -130,41 +143,16 @@ class Sweeper:
         """Claim one batch of due prompts and advance their schedules, in one transaction."""
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(Schedule, User)
-                    .join(User, User.id == Schedule.user_id)
-                    .where(Schedule.next_due_at <= now, Schedule.kind == CHECKIN, User.active)
-                    .order_by(Schedule.next_due_at)
-                    .limit(self.batch)
-                    .with_for_update(skip_locked=True, of=Schedule)
-                )
-            ).all()
-            if not rows:
+            found, candidates, dues = await take_due(
+                session, CHECKIN, now, self.grace, self.batch, stats
+            )
+            if not found:
                 return [], False
-            slot_counts = await _slot_counts(session, {user.id for _, user in rows})
-            candidates: list[tuple[Schedule, User, date]] = []
-            dues: dict[int, datetime] = {}
-            for schedule, user in rows:
-                due = schedule.next_due_at
-                assert due is not None and user.timezone is not None
-                dues[schedule.id] = due
-                day = local_date(due, user.timezone)
-                schedule.next_due_at = next_daily(
-                    schedule.local_time, user.timezone, max(due, now - self.grace)
-                )
-                if due < now - self.grace:
-                    stats.late_skipped += 1
-                elif (
-                    (user.paused and (user.paused_until is None or user.paused_until > now))
-                    or user.skip_date == day
-                    or user.onboarding_step != "done"
-                ):
-                    stats.paused_skipped += 1
-                else:
-                    candidates.append((schedule, user, day))
+            # People set up before weekly recaps existed get their recap row on the way.
+            await ensure_recap_schedules(session, {user for _, user in found}, now)
+            slot_counts = await _slot_counts(session, {user.id for _, user in found})
             prompts = await self._claim(session, candidates, slot_counts, dues, now, stats)
-        return prompts, len(rows) == self.batch
+        return prompts, len(found) == self.batch
 
     async def _claim(
         self,
@@ -177,27 +165,7 @@ class Sweeper:
     ) -> list[Prompt]:
         if not candidates:
             return []
-        claimed_rows = await session.execute(
-            insert_for(session, Delivery)
-            .values(
-                [
-                    {
-                        "user_id": user.id,
-                        "kind": CHECKIN,
-                        "local_date": day,
-                        "slot": schedule.slot,
-                        "status": "claimed",
-                        "claimed_at": now,
-                    }
-                    for schedule, user, day in candidates
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "kind", "local_date", "slot"])
-            .returning(Delivery.id, Delivery.user_id, Delivery.slot)
-        )
-        claimed = {(user_id, slot): delivery_id for delivery_id, user_id, slot in claimed_rows}
-        stats.already_claimed += len(candidates) - len(claimed)
-        stats.claimed += len(claimed)
+        claimed = await insert_claims(session, CHECKIN, candidates, now, stats)
         won = [(s, u, d) for s, u, d in candidates if (u.id, s.slot) in claimed]
         if not won:
             return []
@@ -276,6 +244,8 @@ class Sweeper:
                         ),
                         SEND_TIMEOUT,
                     )
+                    if prompt.photo is not None:
+                        await self._send_photo(prompt.chat_id, prompt.photo, prompt.user_id)
                 except RecipientGone:
                     results.append((prompt, None, "gone"))
                 except RateLimited:
@@ -290,6 +260,20 @@ class Sweeper:
 
         await asyncio.gather(*(send_one(prompt) for prompt in prompts))
         await self._record_results(results, stats)
+
+    async def _send_photo(self, chat_id: int, photo: SendPhoto, user_id: int) -> None:
+        """The picture that follows a text already delivered: losing it must not resend the text.
+
+        A blocked chat (:class:`RecipientGone`) still counts, so the person is marked inactive.
+        """
+        try:
+            await asyncio.wait_for(
+                self.messenger.send_photo(chat_id, photo.png, photo.caption), SEND_TIMEOUT
+            )
+        except RecipientGone:
+            raise
+        except (DeliveryError, TimeoutError):
+            log.warning("picture not delivered", extra={"user_id": user_id})
 
     async def _record_results(
         self, results: list[tuple[Prompt, int | None, str]], stats: SweepStats
@@ -308,7 +292,11 @@ class Sweeper:
             ]
             if deliveries:
                 await session.execute(update(Delivery), deliveries)
-            sent = [{"id": p.checkin_id, "message_id": m} for p, m, _ in results if m is not None]
+            sent = [
+                {"id": p.checkin_id, "message_id": m}
+                for p, m, _ in results
+                if m is not None and p.checkin_id is not None
+            ]
             if sent:
                 await session.execute(update(Checkin), sent)
             for prompt, _, status in results:
@@ -339,17 +327,65 @@ class Sweeper:
             )
             return
         await session.execute(delete(Delivery).where(Delivery.id == prompt.delivery_id))
-        await session.execute(
-            update(Checkin)
-            .where(Checkin.id == prompt.checkin_id)
-            .values(status="unsent", current=None)
-        )
+        if prompt.checkin_id is not None:
+            await session.execute(
+                update(Checkin)
+                .where(Checkin.id == prompt.checkin_id)
+                .values(status="unsent", current=None)
+            )
         if prompt.schedule_id is not None and prompt.due is not None:
             await session.execute(
                 update(Schedule)
                 .where(Schedule.id == prompt.schedule_id, Schedule.next_due_at > prompt.due)
                 .values(next_due_at=prompt.due)
             )
+
+    async def send_recaps(self, stats: SweepStats) -> None:
+        """Send the weekly recaps that are due, at most :attr:`recap_batch` per sweep.
+
+        They are claimed and advanced in one short transaction like check-ins; only after it
+        commits is each one built (:func:`bot.weekly.build_recap`: its own session, the chart
+        drawn in a worker thread), and they go out through :meth:`send_all`, so a 429 or a
+        blocked chat is handled exactly as for a check-in. It runs last in the sweep, so the
+        charts never hold up a check-in or a safety follow-up.
+        """
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            _, candidates, dues = await take_due(
+                session, RECAP, now, self.grace, self.recap_batch, stats
+            )
+            claimed = await insert_claims(session, RECAP, candidates, now, stats)
+        prompts = []
+        for schedule, user, day in candidates:
+            delivery_id = claimed.get((user.id, schedule.slot))
+            if delivery_id is None:
+                continue
+            try:
+                built = await weekly.build_recap(self.sessions, user.id, day)
+            except Exception:
+                # One person's recap must not cost everyone else theirs; at most once, so the
+                # claim stays and this week's recap is lost for them (the error is logged).
+                log.exception("weekly recap not built", extra={"user_id": user.id})
+                stats.counts["failed"] += 1
+                stats.failed = stats.counts["failed"]
+                continue
+            if built is None:
+                continue
+            text, photo = built
+            prompts.append(
+                Prompt(
+                    user.id,
+                    user.chat_id,
+                    delivery_id,
+                    None,
+                    Send(text),
+                    schedule_id=schedule.id,
+                    due=dues[schedule.id],
+                    photo=photo,
+                )
+            )
+        stats.recaps += len(prompts)
+        await self.send_all(prompts, stats)
 
     async def send_reminders(self, stats: SweepStats) -> None:
         """Bring back check-ins someone asked to see again later ("remind me in 1 h")."""
@@ -402,6 +438,91 @@ class Sweeper:
                 self.sessions, self.messenger, self.clock.now(), self.batch, SEND_TIMEOUT
             )
         )
+
+
+async def take_due(
+    session: AsyncSession,
+    kind: str,
+    now: datetime,
+    grace: timedelta,
+    limit: int,
+    stats: SweepStats,
+) -> tuple[list[tuple[Schedule, User]], list[tuple[Schedule, User, date]], dict[int, datetime]]:
+    """Lock up to ``limit`` due schedules of ``kind``, advance each, and sort them out.
+
+    Returns every row found, the ones still to be claimed with the local date they are for, and
+    each schedule's due instant (to re-arm it after a 429). A prompt missed by more than
+    ``grace`` is skipped, never sent in a burst; a paused or half set-up person's prompt is
+    skipped too (and "skip today" skips that day's check-ins, not the weekly recap). Either
+    way the schedule moves on, so a return brings no backlog.
+    """
+    found = (
+        await session.execute(
+            select(Schedule, User)
+            .join(User, User.id == Schedule.user_id)
+            .where(Schedule.next_due_at <= now, Schedule.kind == kind, User.active)
+            .order_by(Schedule.next_due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Schedule)
+        )
+    ).all()
+    candidates: list[tuple[Schedule, User, date]] = []
+    dues: dict[int, datetime] = {}
+    for schedule, user in found:
+        due = schedule.next_due_at
+        assert due is not None and user.timezone is not None
+        dues[schedule.id] = due
+        day = local_date(due, user.timezone)
+        schedule.next_due_at = next_due(schedule, user.timezone, max(due, now - grace))
+        if due < now - grace:
+            stats.late_skipped += 1
+        elif (
+            is_paused(user, now)
+            or (kind == CHECKIN and user.skip_date == day)
+            or user.onboarding_step != "done"
+        ):
+            stats.paused_skipped += 1
+        else:
+            candidates.append((schedule, user, day))
+    return [(schedule, user) for schedule, user in found], candidates, dues
+
+
+async def insert_claims(
+    session: AsyncSession,
+    kind: str,
+    candidates: list[tuple[Schedule, User, date]],
+    now: datetime,
+    stats: SweepStats,
+) -> dict[tuple[int, int], int]:
+    """Claim each candidate's delivery key in one ``INSERT ... ON CONFLICT DO NOTHING``.
+
+    Returns (user id, slot) -> delivery id for the claims this process won; a key someone else
+    already holds is simply absent.
+    """
+    if not candidates:
+        return {}
+    rows = await session.execute(
+        insert_for(session, Delivery)
+        .values(
+            [
+                {
+                    "user_id": user.id,
+                    "kind": kind,
+                    "local_date": day,
+                    "slot": schedule.slot,
+                    "status": "claimed",
+                    "claimed_at": now,
+                }
+                for schedule, user, day in candidates
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "kind", "local_date", "slot"])
+        .returning(Delivery.id, Delivery.user_id, Delivery.slot)
+    )
+    claimed = {(user_id, slot): delivery_id for delivery_id, user_id, slot in rows}
+    stats.already_claimed += len(candidates) - len(claimed)
+    stats.claimed += len(claimed)
+    return claimed
 
 
 async def _slot_counts(session: AsyncSession, user_ids: set[int]) -> dict[int, int]:

@@ -6,11 +6,25 @@ in both.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    JSON,
+    Date,
+    Integer,
+    Select,
+    SmallInteger,
+    String,
+    bindparam,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Answer, LogEntry
@@ -39,49 +53,98 @@ class DiaryDay:
         return self.logged.get(question)
 
 
+@functools.cache
+def _diary_statement(has_start: bool, has_end: bool, notes: bool) -> Select[Any]:
+    """Check-in answers, then diary lines, each in the order given, as one ``UNION ALL``.
+
+    Built once per shape with bound parameters (``user_id``, ``start``, ``end``): the recap runs
+    it for every person every week, and composing the statement anew cost as much as running it.
+    """
+
+    def bounds(column: Any) -> list[Any]:
+        found = []
+        if has_start:
+            found.append(column >= bindparam("start", type_=Date))
+        if has_end:
+            found.append(column <= bindparam("end", type_=Date))
+        return found
+
+    user = bindparam("user_id", type_=Integer)
+    no_int, no_json = type_coerce(null(), SmallInteger), type_coerce(null(), JSON)
+    answers = select(
+        literal_column("0").label("source"),
+        Answer.local_date.label("local_date"),
+        Answer.answered_at.label("at"),
+        Answer.id.label("id"),
+        Answer.question.label("question"),
+        Answer.value.label("value"),
+        *(no_int.label(name) for name in _SCALAR_QUESTIONS),
+        no_json.label("symptoms"),
+        no_json.label("food_groups"),
+        type_coerce(null(), String).label("text"),
+    ).where(Answer.user_id == user, *bounds(Answer.local_date))
+    logs = select(
+        literal_column("1"),
+        LogEntry.local_date,
+        LogEntry.created_at,
+        LogEntry.id,
+        null(),
+        null(),
+        *(getattr(LogEntry, name) for name in _SCALAR_QUESTIONS),
+        LogEntry.symptoms,
+        LogEntry.food_groups,
+        LogEntry.text if notes else null(),
+    ).where(LogEntry.user_id == user, *bounds(LogEntry.local_date))
+    rows = union_all(answers, logs).subquery()
+    return select(rows).order_by(rows.c.source, rows.c.at, rows.c.id)
+
+
 async def diary_days(
-    session: AsyncSession, user_id: int, start: date | None = None, end: date | None = None
+    session: AsyncSession,
+    user_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    notes: bool = True,
 ) -> dict[date, DiaryDay]:
     """The diary by local date (``start`` and ``end`` inclusive when given).
 
     Pain, Bristol type, stress and sleep are the day's latest check-in answer or, when no check-in
     answered it, the latest diary line that mentioned it. Symptoms and food groups are every one a
-    check-in or a diary line named that day. Notes are food notes and diary lines.
+    check-in or a diary line named that day. Notes are food notes and diary lines; a caller that
+    shows no notes (the recap) passes ``notes=False`` and the lines' text is not even read.
+
+    One round trip of plain columns (no ORM objects), answers before diary lines: the recap reads
+    the whole diary of every person every week, so this is kept cheap.
     """
-    answer_filter = [Answer.user_id == user_id]
-    log_filter = [LogEntry.user_id == user_id]
+    params: dict[str, Any] = {"user_id": user_id}
     if start is not None:
-        answer_filter.append(Answer.local_date >= start)
-        log_filter.append(LogEntry.local_date >= start)
+        params["start"] = start
     if end is not None:
-        answer_filter.append(Answer.local_date <= end)
-        log_filter.append(LogEntry.local_date <= end)
+        params["end"] = end
+    statement = _diary_statement(start is not None, end is not None, notes)
     days: dict[date, DiaryDay] = {}
-    answers = await session.scalars(
-        select(Answer).where(*answer_filter).order_by(Answer.answered_at, Answer.id)
-    )
-    for answer in answers:
-        day = days.setdefault(answer.local_date, DiaryDay())
-        value = answer.value
-        if answer.question in _SCALAR_QUESTIONS and value is not None:
-            day.answered[answer.question] = value
-        elif answer.question == DIGESTION and value is not None:
-            day.digestion_reported = True
-            day.symptoms.update(value)
-        elif answer.question == FOOD and value:
-            day.foods.update(value)
-        elif answer.question == FOOD_NOTE and value:
-            day.notes.append((answer.answered_at, str(value)))
-    logs = await session.scalars(
-        select(LogEntry).where(*log_filter).order_by(LogEntry.created_at, LogEntry.id)
-    )
-    for entry in logs:
-        day = days.setdefault(entry.local_date, DiaryDay())
+    for row in await session.execute(statement, params):
+        day = days.setdefault(row.local_date, DiaryDay())
+        if row.source == 0:
+            question, value = row.question, row.value
+            if question in _SCALAR_QUESTIONS and value is not None:
+                day.answered[question] = value
+            elif question == DIGESTION and value is not None:
+                day.digestion_reported = True
+                day.symptoms.update(value)
+            elif question == FOOD and value:
+                day.foods.update(value)
+            elif question == FOOD_NOTE and value and notes:
+                day.notes.append((row.at, str(value)))
+            continue
         for question in _SCALAR_QUESTIONS:
-            if getattr(entry, question) is not None:
-                day.logged[question] = getattr(entry, question)
-        day.symptoms.update(entry.symptoms or ())
-        day.digestion_reported |= bool(entry.symptoms)
-        day.foods.update(entry.food_groups or ())
-        day.notes.append((entry.created_at, entry.text))
+            value = getattr(row, question)
+            if value is not None:
+                day.logged[question] = value
+        day.symptoms.update(row.symptoms or ())
+        day.digestion_reported |= bool(row.symptoms)
+        day.foods.update(row.food_groups or ())
+        if notes:
+            day.notes.append((row.at, row.text))
     return days

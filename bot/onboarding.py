@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import weekly
 from bot.callbacks import simple_data
 from bot.messenger import Button, Keyboard, Sender
 from bot.models import User
@@ -19,6 +20,7 @@ from bot.timezones import describe_zone, parse_timezone, suggest_timezones, time
 from bot.users import (
     DEFAULT_TIMES,
     checkin_times,
+    ensure_recap_schedules,
     format_local,
     format_times,
     next_checkin_at,
@@ -190,6 +192,7 @@ async def set_times(
     outbox = Outbox()
     first_time = user.onboarding_step != DONE and user.onboarding_step != EDIT_TIMES
     await set_checkin_times(session, user, list(times), now)
+    await ensure_recap_schedules(session, [user], now)  # finishing set-up: the weekly recap
     user.onboarding_step = DONE
     user.updated_at = now
     await confirm_schedule(
@@ -213,6 +216,7 @@ async def confirm_schedule(
             times=format_times(times),
             zone=describe_zone(user.timezone, now),
             next_local=format_local(upcoming, user.timezone, now) if upcoming else "-",
+            recap_line=await weekly.schedule_line(session, user),
         )
     )
 

@@ -51,6 +51,8 @@ class RecapWording(BaseModel):
 
     consent_needed: str = Field(min_length=1)
     empty: str = Field(min_length=1)
+    quiet_week: str = Field(min_length=1)
+    weekly_footer: str = Field(min_length=1)
     title: str = Field(min_length=1)
     days_logged: str = Field(min_length=1)
     streak: str = Field(min_length=1)
@@ -131,6 +133,11 @@ class Recap:
     @property
     def is_empty(self) -> bool:
         return not self.ever_logged and not self.safety
+
+    @property
+    def is_quiet(self) -> bool:
+        """Nothing logged and no warning sign this week (there may be older entries)."""
+        return self.days_logged == 0 and not self.safety
 
 
 def _number(value: object) -> float | None:
@@ -237,7 +244,7 @@ def compute_recap(
 async def _read(
     session: AsyncSession, user: User, today: date
 ) -> tuple[dict[date, DiaryDay], Recap]:
-    days = await diary_days(session, user.id, end=today)
+    days = await diary_days(session, user.id, end=today, notes=False)
     zone = ZoneInfo(user.timezone or "UTC")
     safety = await warning_signs(session, user.id, zone, today - timedelta(days=WEEK - 1), today)
     return days, compute_recap(days, safety, today)
@@ -247,6 +254,18 @@ async def recap_numbers(session: AsyncSession, user: User, today: date) -> Recap
     """The recap of the week ending ``today`` (the person's local date), read in ``session``."""
     _, recap = await _read(session, user, today)
     return recap
+
+
+async def read_recap(
+    session: AsyncSession, user: User, today: date
+) -> tuple[Recap, ChartData | None]:
+    """The recap of the week ending ``today`` and, when it has a line to draw, its chart's data.
+
+    Only reads: the caller closes the session before drawing (:func:`render_chart`, slow).
+    """
+    days, recap = await _read(session, user, today)
+    data = chart_data(days, today)
+    return recap, data if data.pain_days >= MIN_CHART_DAYS else None
 
 
 # --- the message ------------------------------------------------------------------------------
@@ -337,6 +356,23 @@ def format_recap(recap: Recap) -> str:
     if focus:
         lines += ["", focus]
     return "\n".join(lines)
+
+
+def format_weekly(recap: Recap) -> str:
+    """The scheduled weekly recap: the ``/recap`` text, or a short kind word for a quiet week.
+
+    Someone who has never logged gets the same how-to-start text as ``/recap``; someone who
+    logged before but not this week gets a gentle line, not an empty recap. Either way the footer
+    says how to move or stop these messages.
+    """
+    words = recap_wording()
+    if recap.is_empty:
+        text = words.empty
+    elif recap.is_quiet:
+        text = words.quiet_week
+    else:
+        text = format_recap(recap)
+    return f"{text}\n\n{words.weekly_footer}"
 
 
 # --- the chart (drawn in a worker thread) ------------------------------------------------------
@@ -437,11 +473,9 @@ async def recap_message(
         return words.consent_needed, None
     if user.timezone is None:  # nothing can have been recorded before a timezone is set
         return words.empty, None
-    today = local_date(now, user.timezone)
-    days, recap = await _read(session, user, today)
+    recap, data = await read_recap(session, user, local_date(now, user.timezone))
     text = format_recap(recap)
-    data = chart_data(days, today)
-    if data.pain_days < MIN_CHART_DAYS:
+    if data is None:
         return text, None
     return text, await asyncio.to_thread(render_chart, data)
 

@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import load_model
 from bot.diary import DiaryDay, diary_days
 from bot.insights import item_name, links
-from bot.models import SafetyEvent, User
+from bot.models import SafetyEvent, User, UTCDateTime
 from bot.outbox import Outbox, SendFile
 from bot.questions import PAIN, SLEEP, STRESS
 from bot.schedule import local_date
@@ -201,6 +201,20 @@ def _items(day: DiaryDay, kind: str) -> set[str]:
     return day.symptoms if kind == "symptom" else day.foods
 
 
+@functools.cache
+def _signs_statement() -> Select[tuple[datetime, str, str]]:
+    """Built once with bound parameters: the recap runs it for every person every week."""
+    return (
+        select(SafetyEvent.created_at, SafetyEvent.flag_id, SafetyEvent.tier)
+        .where(
+            SafetyEvent.user_id == bindparam("user_id", type_=Integer),
+            SafetyEvent.created_at >= bindparam("since", type_=UTCDateTime()),
+            SafetyEvent.created_at < bindparam("until", type_=UTCDateTime()),
+        )
+        .order_by(SafetyEvent.created_at, SafetyEvent.id)
+    )
+
+
 async def warning_signs(
     session: AsyncSession, user_id: int, zone: ZoneInfo, start: date, end: date
 ) -> tuple[WarningSign, ...]:
@@ -210,13 +224,7 @@ async def warning_signs(
     until = datetime.combine(end + timedelta(days=2), time(), tzinfo=UTC)
     # Plain columns, not ORM objects: this runs for every recap and the rows are only read.
     events = await session.execute(
-        select(SafetyEvent.created_at, SafetyEvent.flag_id, SafetyEvent.tier)
-        .where(
-            SafetyEvent.user_id == user_id,
-            SafetyEvent.created_at >= since,
-            SafetyEvent.created_at < until,
-        )
-        .order_by(SafetyEvent.created_at, SafetyEvent.id)
+        _signs_statement(), {"user_id": user_id, "since": since, "until": until}
     )
     signs = (
         WarningSign(created_at.astimezone(zone).date(), flag_id, tier)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import insert_for
 from bot.messenger import Sender
 from bot.models import Schedule, User
-from bot.schedule import local_now, next_daily
+from bot.schedule import local_now, next_daily, next_weekly
 
 CHECKIN = "checkin"
+#: The weekly recap: one row per person (slot 0) with a ``weekday``. A recap row whose weekday is
+#: empty means "turned off" (``/recapday off``); the row is kept so nothing creates it again.
+RECAP = "recap"
 DEFAULT_TIMES = (time(8, 0), time(20, 0))
+DEFAULT_RECAP_DAY, DEFAULT_RECAP_TIME = 6, time(18, 0)  # Sunday 18:00, local
 
 
 async def find_user(session: AsyncSession, platform_id: int) -> User | None:
@@ -72,13 +78,98 @@ async def set_checkin_times(
     await session.flush()
 
 
+def next_due(schedule: Schedule, tz_name: str, after: datetime) -> datetime | None:
+    """A schedule's next due instant after ``after``: daily, or weekly on its weekday.
+
+    ``None`` for a recap that was turned off: the sweep never sees it.
+    """
+    if schedule.kind == RECAP:
+        if schedule.weekday is None:
+            return None
+        return next_weekly(schedule.weekday, schedule.local_time, tz_name, after)
+    return next_daily(schedule.local_time, tz_name, after)
+
+
 async def reschedule(session: AsyncSession, user: User, now: datetime) -> None:
-    """Recompute every next due instant from now (after a timezone change or a return)."""
+    """Recompute every next due instant from now (after a timezone change or a return).
+
+    Someone set up before weekly recaps existed gets their recap row here too.
+    """
     if user.timezone is None:
         return
-    schedules = await session.scalars(select(Schedule).where(Schedule.user_id == user.id))
+    schedules = list(await session.scalars(select(Schedule).where(Schedule.user_id == user.id)))
     for schedule in schedules:
-        schedule.next_due_at = next_daily(schedule.local_time, user.timezone, now)
+        schedule.next_due_at = next_due(schedule, user.timezone, now)
+    kinds = {schedule.kind for schedule in schedules}
+    if CHECKIN in kinds and RECAP not in kinds:
+        await ensure_recap_schedules(session, [user], now)
+
+
+# --- the weekly recap's schedule ----------------------------------------------------------------
+
+
+async def recap_schedule(session: AsyncSession, user: User) -> Schedule | None:
+    return await session.scalar(
+        select(Schedule).where(Schedule.user_id == user.id, Schedule.kind == RECAP)
+    )
+
+
+async def ensure_recap_schedules(
+    session: AsyncSession, users: Iterable[User], now: datetime
+) -> int:
+    """Give each of these set-up people the default weekly recap unless they have a recap row.
+
+    Called when someone finishes set-up, when their schedules are recomputed, and by the sweep
+    for the people whose check-ins it claims, so that people who joined before weekly recaps
+    existed get one within a day without a data migration doing timezone math. One query to
+    find who lacks a row, one insert for those; ``ON CONFLICT DO NOTHING`` lets two processes
+    do it at once. Returns how many rows were added.
+    """
+    zones = {user.id: user.timezone for user in users if user.timezone is not None}
+    if not zones:
+        return 0
+    have = set(
+        await session.scalars(
+            select(Schedule.user_id).where(Schedule.user_id.in_(zones), Schedule.kind == RECAP)
+        )
+    )
+    missing = {user_id: zone for user_id, zone in zones.items() if user_id not in have}
+    if not missing:
+        return 0
+    await session.execute(
+        insert_for(session, Schedule)
+        .values(
+            [
+                {
+                    "user_id": user_id,
+                    "kind": RECAP,
+                    "slot": 0,
+                    "weekday": DEFAULT_RECAP_DAY,
+                    "local_time": DEFAULT_RECAP_TIME,
+                    "next_due_at": next_weekly(DEFAULT_RECAP_DAY, DEFAULT_RECAP_TIME, zone, now),
+                }
+                for user_id, zone in missing.items()
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "kind", "slot"])
+    )
+    return len(missing)
+
+
+async def set_recap_schedule(
+    session: AsyncSession, user: User, weekday: int | None, local_time: time, now: datetime
+) -> Schedule:
+    """Move the weekly recap to ``weekday`` at ``local_time``, or turn it off (``None``)."""
+    assert user.timezone is not None
+    schedule = await recap_schedule(session, user)
+    if schedule is None:
+        schedule = Schedule(user_id=user.id, kind=RECAP, slot=0)
+        session.add(schedule)
+    schedule.weekday = weekday
+    schedule.local_time = local_time
+    schedule.next_due_at = next_due(schedule, user.timezone, now)
+    await session.flush()
+    return schedule
 
 
 async def stop_schedules(session: AsyncSession, user_id: int) -> None:

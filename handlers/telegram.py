@@ -28,6 +28,7 @@ MENU = (
     "tip",
     "breathe",
     "recap",
+    "recapday",
     "settings",
     "timezone",
     "reminders",

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, time
 from bot.clock import FrozenClock
 from bot.db import Sessions
 from bot.messenger import NO_BUTTONS, Keyboard, RateLimited, RecipientGone
-from bot.models import User
-from bot.users import set_checkin_times
+from bot.models import LogEntry, User
+from bot.users import ensure_recap_schedules, set_checkin_times
 
 BERLIN = "Europe/Berlin"
 MORNING, EVENING = time(8, 0), time(20, 0)
@@ -32,6 +32,14 @@ class Sent:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SentPhoto:
+    chat_id: int
+    png: bytes
+    caption: str
+    at: datetime
+
+
 class RecordingMessenger:
     """Records what would reach people; can play a blocked user or a send that never returns."""
 
@@ -40,6 +48,7 @@ class RecordingMessenger:
     def __init__(self, clock: FrozenClock) -> None:
         self.clock = clock
         self.sent: list[Sent] = []
+        self.photos: list[SentPhoto] = []  # the weekly recap's chart
         self.gone: set[int] = set()
         self.refuse: Counter[int] = Counter()  # chat -> how many sends to refuse with a 429
         self.hang: set[int] = set()
@@ -70,7 +79,10 @@ class RecordingMessenger:
         raise AssertionError("the sweep never edits messages")
 
     async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int:
-        raise AssertionError("the sweep never sends pictures")
+        if chat_id in self.gone:
+            raise RecipientGone(f"chat {chat_id} blocked the bot")
+        self.photos.append(SentPhoto(chat_id, png, caption, self.clock.now()))
+        return next(self._ids)
 
     async def send_file(self, chat_id: int, filename: str, data: bytes, caption: str) -> int:
         raise AssertionError("the sweep never sends files")
@@ -85,9 +97,15 @@ async def add_users(
     chat_ids: Iterable[int],
     tz_name: str,
     times: Iterable[time] = (MORNING, EVENING),
+    *,
+    recap: bool = False,
     **fields: object,
 ) -> dict[int, int]:
-    """Onboarded people with their check-in schedules; returns chat id -> user id."""
+    """Onboarded people with their check-in schedules; returns chat id -> user id.
+
+    ``recap=True`` also gives them the weekly recap row that finishing set-up creates (Sunday
+    18:00 local); without it they are like people who joined before weekly recaps existed.
+    """
     ids: dict[int, int] = {}
     async with sessions() as session, session.begin():
         for chat_id in chat_ids:
@@ -107,6 +125,8 @@ async def add_users(
             session.add(user)
             await session.flush()
             await set_checkin_times(session, user, list(times), now)
+            if recap:
+                await ensure_recap_schedules(session, [user], now)
             ids[chat_id] = user.id
     return ids
 
@@ -117,9 +137,32 @@ async def add_user(
     chat_id: int,
     tz_name: str = BERLIN,
     times: Iterable[time] = (MORNING, EVENING),
+    *,
+    recap: bool = False,
     **fields: object,
 ) -> int:
-    return (await add_users(sessions, now, [chat_id], tz_name, times, **fields))[chat_id]
+    return (await add_users(sessions, now, [chat_id], tz_name, times, recap=recap, **fields))[
+        chat_id
+    ]
+
+
+async def add_logs(
+    sessions: Sessions, user_id: int, pains: dict[date, int], symptoms: Iterable[str] = ()
+) -> None:
+    """Free-text diary lines, one per local date, each with a back pain score (and symptoms)."""
+    async with sessions() as session, session.begin():
+        session.add_all(
+            LogEntry(
+                user_id=user_id,
+                local_date=day,
+                text=f"back {pain}",
+                food_groups=[],
+                symptoms=list(symptoms),
+                pain=pain,
+                created_at=at(day, 12),
+            )
+            for day, pain in pains.items()
+        )
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

@@ -31,10 +31,15 @@ async def test_onboarding_from_start_to_confirmed_schedule(harness: Harness) -> 
     assert "08:00 and 20:00" in done.text
     assert "today at 08:00" in done.text
 
-    rows = await harness.query(select(Schedule.local_time, Schedule.next_due_at))
-    assert sorted((r[0].strftime("%H:%M"), r[1].strftime("%H:%M")) for r in rows) == [
-        ("08:00", "07:00"),
-        ("20:00", "19:00"),
+    # Finishing set-up also starts the weekly recap: Sundays at 18:00 local.
+    assert "recap of your week comes on Sundays at 18:00" in done.text
+    rows = await harness.query(
+        select(Schedule.kind, Schedule.weekday, Schedule.local_time, Schedule.next_due_at)
+    )
+    assert sorted((k, w, t.strftime("%H:%M"), due.isoformat()) for k, w, t, due in rows) == [
+        ("checkin", None, "08:00", "2026-01-12T07:00:00+00:00"),
+        ("checkin", None, "20:00", "2026-01-12T19:00:00+00:00"),
+        ("recap", 6, "18:00", "2026-01-18T17:00:00+00:00"),  # Sunday 18 Jan, 18:00 CET
     ]
 
 

@@ -73,7 +73,11 @@ async def test_export_sends_the_diary_and_delete_erases_every_row(harness: Harne
         ("pain", "4"),
         ("digestion", '["gas"]'),
     }
-    assert [s["local_time"] for s in data["schedules"]] == ["08:00:00", "20:00:00"]
+    assert sorted((s["kind"], s["local_time"], s["weekday"]) for s in data["schedules"]) == [
+        ("checkin", "08:00:00", None),
+        ("checkin", "20:00:00", None),
+        ("recap", "18:00:00", 6),
+    ]
 
     # Exporting again gives the very same files.
     await harness.say(ALEX, "/export", "copy of everything")
@@ -136,7 +140,8 @@ async def test_deleting_the_diary_keeps_the_settings(harness: Harness) -> None:
     confirm = await harness.say(ALEX, "/delete", "What would you like me to delete")
     await harness.tap(ALEX, confirm, "Delete my diary", "Your diary is deleted")
     left = await rows_referencing(harness, await user_id_of(harness, ALEX))
-    assert left.pop("users") == 1 and left.pop("schedules") == 2
+    # Two check-in times and the weekly recap's day are settings: they stay.
+    assert left.pop("users") == 1 and left.pop("schedules") == 3
     assert set(left.values()) == {0}
     # Still set up: a check-in starts straight away, no onboarding.
     await harness.say(ALEX, "/checkin", "How is your back pain")

@@ -21,7 +21,17 @@ from bot.db import Sessions
 from bot.delivery import Sweeper
 from bot.messenger import Keyboard
 from bot.models import Checkin, Delivery, Schedule, User
-from tests.support import BERLIN, MORNING, RecordingMessenger, add_user, add_users
+from bot.recap import chart_caption, recap_wording
+from bot.users import CHECKIN, RECAP, set_recap_schedule
+from tests.support import (
+    BERLIN,
+    MORNING,
+    RecordingMessenger,
+    Sent,
+    add_logs,
+    add_user,
+    add_users,
+)
 
 NEW_YORK = "America/New_York"
 
@@ -30,10 +40,13 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-async def schedules_of(sessions: Sessions, user_id: int) -> list[Schedule]:
+async def schedules_of(sessions: Sessions, user_id: int, kind: str = CHECKIN) -> list[Schedule]:
+    """A person's schedules of one kind (the sweep adds a weekly recap row to the check-ins)."""
     async with sessions() as session:
         rows = await session.scalars(
-            select(Schedule).where(Schedule.user_id == user_id).order_by(Schedule.slot)
+            select(Schedule)
+            .where(Schedule.user_id == user_id, Schedule.kind == kind)
+            .order_by(Schedule.slot)
         )
         return list(rows)
 
@@ -308,6 +321,7 @@ async def test_blocked_person_is_made_inactive_and_left_alone(
         user = await session.get(User, gone)
         assert user is not None and user.active is False
     assert [s.next_due_at for s in await schedules_of(sessions, gone)] == [None, None]
+    assert [s.next_due_at for s in await schedules_of(sessions, gone, RECAP)] == [None]
     [delivery] = await deliveries_of(sessions, gone)
     assert delivery.status == "gone"
 
@@ -412,8 +426,12 @@ async def test_one_prompt_per_local_date_and_slot_across_dst(
 
     # Each one arrived in the first sweep at or after its wall time (a gap shifts 02:30 forward
     # to 03:30; a repeated 02:30 / 01:30 fires at its first occurrence, fold=0).
-    sent_at = {s.message_id: s.at for s in messenger.to(601)}
+    prompts = [s for s in messenger.to(601) if s.buttons]
+    sent_at = {s.message_id: s.at for s in prompts}
     assert len(sent_at) == 4
+    # The weekly recap on the transition Sunday came once too, at 18:00 local.
+    [weekly] = [s for s in messenger.to(601) if not s.buttons]
+    assert weekly.at == utc_of(sunday, time(18, 0), zones[0])
     for checkin in await checkins_of(sessions, user_id):
         expected = utc_of(checkin.local_date, walls[checkin.slot or 0], zones[0])
         arrived = sent_at[checkin.message_id or 0]
@@ -541,3 +559,222 @@ async def test_a_prompt_refused_with_429_after_all_retries_is_sent_at_the_next_s
         )
         assert statuses == ["sent"]
         assert len(list(open_checkins)) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# The weekly recap
+# --------------------------------------------------------------------------------------------
+
+SUNDAY = date(2025, 1, 19)
+RECAP_DUE = {BERLIN: utc(2025, 1, 19, 17, 0), NEW_YORK: utc(2025, 1, 19, 23, 0)}  # 18:00 local
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def recaps_to(messenger: RecordingMessenger, chat_id: int) -> list[Sent]:
+    """Weekly recaps carry no buttons; check-in prompts always do."""
+    return [s for s in messenger.to(chat_id) if not s.buttons]
+
+
+async def recap_schedule_of(sessions: Sessions, user_id: int) -> Schedule:
+    [schedule] = await schedules_of(sessions, user_id, RECAP)
+    return schedule
+
+
+async def recap_deliveries(sessions: Sessions, user_id: int) -> list[Delivery]:
+    return [d for d in await deliveries_of(sessions, user_id) if d.kind == RECAP]
+
+
+def a_week_before(day: date, pains: tuple[int, ...] = (5, 3, 6, 4)) -> dict[date, int]:
+    return {day - timedelta(days=n): pain for n, pain in enumerate(pains)}
+
+
+@pytest.mark.parametrize("tz_name", [BERLIN, NEW_YORK])
+async def test_weekly_recap_arrives_once_on_sunday_at_18_local_with_its_chart(
+    sessions: Sessions,
+    sweeper: Sweeper,
+    messenger: RecordingMessenger,
+    clock: FrozenClock,
+    second_process: Sessions,
+    tz_name: str,
+) -> None:
+    user_id = await add_user(sessions, clock.now(), 120, tz_name, times=[MORNING], recap=True)
+    await add_logs(sessions, user_id, a_week_before(SUNDAY))
+    due = RECAP_DUE[tz_name]
+
+    await sweep_at(sweeper, clock, due - timedelta(minutes=1))
+    assert recaps_to(messenger, 120) == [] and messenger.photos == []
+
+    await sweep_at(sweeper, clock, due)
+    [recap] = recaps_to(messenger, 120)
+    assert recap.at == due
+    assert recap.text.startswith("Your week, Mon 13 to Sun 19")
+    assert "Days logged this week: 4 of 7" in recap.text
+    assert "Back pain averaged 4.5 over 4 days" in recap.text
+    assert "/recapday" in recap.text  # how to move or stop it
+    [photo] = messenger.photos
+    assert (photo.chat_id, photo.at) == (120, due) and photo.png.startswith(PNG)
+    assert photo.caption == chart_caption()
+
+    # Later sweeps, and a second process, do not send it again.
+    for instant in (due, due + timedelta(seconds=30), due + timedelta(hours=2)):
+        await sweep_at(sweeper, clock, instant)
+    await sweep_at(Sweeper(second_process, messenger, clock), clock, due + timedelta(minutes=1))
+    assert len(recaps_to(messenger, 120)) == 1 and len(messenger.photos) == 1
+
+    [delivery] = await recap_deliveries(sessions, user_id)
+    assert (delivery.local_date, delivery.slot, delivery.status) == (SUNDAY, 0, "sent")
+    assert delivery.message_id == recap.message_id
+    assert (await recap_schedule_of(sessions, user_id)).next_due_at == due + timedelta(days=7)
+
+
+async def test_two_racing_processes_send_each_weekly_recap_once(
+    sessions: Sessions, second_process: Sessions, clock: FrozenClock
+) -> None:
+    chats = range(3000, 3060)
+    await add_users(sessions, clock.now(), chats, BERLIN, times=[MORNING], recap=True)
+    a_messenger, b_messenger = RecordingMessenger(clock), RecordingMessenger(clock)
+    # Small recap batches (one per sweep): the two processes interleave several claims each.
+    # On SQLite both may pick the same batch and one of them then wins none of it, so there are
+    # enough sweeps for one process alone to get through everyone.
+    a = Sweeper(sessions, a_messenger, clock, recap_batch=7)
+    b = Sweeper(second_process, b_messenger, clock, recap_batch=7)
+    for step in range(10):
+        clock.set(RECAP_DUE[BERLIN] + timedelta(seconds=30 * step))
+        await asyncio.gather(a.run_once(), b.run_once())
+    sent = Counter(s.chat_id for s in a_messenger.sent + b_messenger.sent if not s.buttons)
+    assert sent == Counter(dict.fromkeys(chats, 1))
+
+
+async def test_weekly_recap_missed_within_grace_covers_the_week_it_was_due_for(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    user_id = await add_user(sessions, clock.now(), 121, times=[MORNING])
+    async with sessions() as session, session.begin():
+        user = await session.get(User, user_id)
+        assert user is not None
+        await set_recap_schedule(session, user, 6, time(22, 30), clock.now())
+    await add_logs(sessions, user_id, a_week_before(SUNDAY))
+    # Sunday 22:30 Berlin is 21:30 UTC; the bot is back on Monday at 00:30 Berlin.
+    await sweep_at(sweeper, clock, utc(2025, 1, 19, 23, 30))
+    [recap] = recaps_to(messenger, 121)
+    assert recap.text.startswith("Your week, Mon 13 to Sun 19")
+    [delivery] = await recap_deliveries(sessions, user_id)
+    assert delivery.local_date == SUNDAY
+    assert (await recap_schedule_of(sessions, user_id)).next_due_at == utc(2025, 1, 26, 21, 30)
+
+
+async def test_weekly_recap_missed_beyond_grace_is_skipped_until_next_week(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    user_id = await add_user(sessions, clock.now(), 122, times=[MORNING], recap=True)
+    late = RECAP_DUE[BERLIN] + timedelta(hours=3, minutes=1)
+    for minutes in range(0, 60, 10):
+        await sweep_at(sweeper, clock, late + timedelta(minutes=minutes))
+    assert recaps_to(messenger, 122) == []
+    assert await recap_deliveries(sessions, user_id) == []
+    next_week = RECAP_DUE[BERLIN] + timedelta(days=7)
+    assert (await recap_schedule_of(sessions, user_id)).next_due_at == next_week
+    await sweep_at(sweeper, clock, next_week)
+    assert [s.at for s in recaps_to(messenger, 122)] == [next_week]
+
+
+async def test_paused_people_get_no_weekly_recap_but_skip_today_does_not_stop_it(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    paused = await add_user(sessions, now, 123, times=[MORNING], recap=True, paused=True)
+    await add_user(
+        sessions, now, 124, times=[MORNING], recap=True, paused=True, paused_until=utc(2025, 1, 19)
+    )
+    await add_user(sessions, now, 125, times=[MORNING], recap=True, skip_date=SUNDAY)
+    await sweep_at(sweeper, clock, RECAP_DUE[BERLIN])
+    assert recaps_to(messenger, 123) == []
+    assert len(recaps_to(messenger, 124)) == 1  # the pause ended that morning
+    assert len(recaps_to(messenger, 125)) == 1  # "skip today" is about check-ins
+    # The paused person's recap moved on: resuming later brings no old recap.
+    next_week = RECAP_DUE[BERLIN] + timedelta(days=7)
+    assert (await recap_schedule_of(sessions, paused)).next_due_at == next_week
+    async with sessions() as session, session.begin():
+        await session.execute(update(User).where(User.id == paused).values(paused=False))
+    await sweep_at(sweeper, clock, RECAP_DUE[BERLIN] + timedelta(hours=1))
+    assert recaps_to(messenger, 123) == []
+    await sweep_at(sweeper, clock, next_week)
+    assert [s.at for s in recaps_to(messenger, 123)] == [next_week]
+
+
+async def test_a_blocked_person_gets_no_weekly_recap_and_is_made_inactive(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    gone = await add_user(sessions, clock.now(), 126, times=[MORNING], recap=True)
+    await add_logs(sessions, gone, a_week_before(SUNDAY))
+    messenger.gone.add(126)
+    await sweep_at(sweeper, clock, RECAP_DUE[BERLIN])
+    assert messenger.to(126) == [] and messenger.photos == []
+    async with sessions() as session:
+        user = await session.get(User, gone)
+        assert user is not None and user.active is False
+    assert (await recap_schedule_of(sessions, gone)).next_due_at is None
+    [delivery] = await recap_deliveries(sessions, gone)
+    assert delivery.status == "gone"
+
+
+async def test_a_weekly_recap_refused_with_429_comes_at_the_next_sweep_once(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    user_id = await add_user(sessions, clock.now(), 127, times=[MORNING], recap=True)
+    await add_logs(sessions, user_id, a_week_before(SUNDAY))
+    messenger.refuse[127] = 1
+    await sweep_at(sweeper, clock, RECAP_DUE[BERLIN])
+    assert recaps_to(messenger, 127) == [] and messenger.photos == []
+    # The claim was given back and the schedule put back to this Sunday.
+    assert await recap_deliveries(sessions, user_id) == []
+    assert (await recap_schedule_of(sessions, user_id)).next_due_at == RECAP_DUE[BERLIN]
+    for seconds in (30, 60, 90):
+        await sweep_at(sweeper, clock, RECAP_DUE[BERLIN] + timedelta(seconds=seconds))
+    [recap] = recaps_to(messenger, 127)
+    assert recap.at == RECAP_DUE[BERLIN] + timedelta(seconds=30)
+    assert recap.text.startswith("Your week")
+    assert len(messenger.photos) == 1
+    [delivery] = await recap_deliveries(sessions, user_id)
+    assert (delivery.local_date, delivery.status) == (SUNDAY, "sent")
+
+
+async def test_a_quiet_week_gets_a_short_kind_word_and_no_chart(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    await add_user(sessions, clock.now(), 128, times=[MORNING], recap=True)  # nothing, ever
+    earlier = await add_user(sessions, clock.now(), 129, times=[MORNING], recap=True)
+    await add_logs(sessions, earlier, a_week_before(SUNDAY - timedelta(days=14)))
+    await sweep_at(sweeper, clock, RECAP_DUE[BERLIN])
+    words = recap_wording()
+    [never] = recaps_to(messenger, 128)
+    assert never.text == f"{words.empty}\n\n{words.weekly_footer}"
+    [quiet] = recaps_to(messenger, 129)
+    assert quiet.text == f"{words.quiet_week}\n\n{words.weekly_footer}"
+    assert "Days logged" not in quiet.text
+    assert messenger.photos == []
+
+
+async def test_people_set_up_before_weekly_recaps_get_one_when_a_checkin_is_claimed(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    legacy = await add_user(sessions, clock.now(), 130, NEW_YORK, times=[MORNING])
+    turned_off = await add_user(sessions, clock.now(), 131, NEW_YORK, times=[MORNING])
+    async with sessions() as session, session.begin():
+        user = await session.get(User, turned_off)
+        assert user is not None
+        await set_recap_schedule(session, user, None, time(18, 0), clock.now())
+    assert await schedules_of(sessions, legacy, RECAP) == []
+
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 13, 0))  # 08:00 in New York
+    assert len(messenger.to(130)) == len(messenger.to(131)) == 1  # the check-ins
+    recap = await recap_schedule_of(sessions, legacy)
+    assert (recap.weekday, recap.local_time, recap.slot) == (6, time(18, 0), 0)
+    assert recap.next_due_at == RECAP_DUE[NEW_YORK]
+    # Someone who turned recaps off keeps them off.
+    off = await recap_schedule_of(sessions, turned_off)
+    assert (off.weekday, off.next_due_at) == (None, None)
+
+    await sweep_at(sweeper, clock, RECAP_DUE[NEW_YORK])
+    assert len(recaps_to(messenger, 130)) == 1
+    assert recaps_to(messenger, 131) == []

@@ -20,6 +20,7 @@ from bot.clock import FrozenClock
 from bot.db import Sessions
 from bot.delivery import Sweeper
 from bot.models import Checkin, Delivery, Schedule
+from bot.users import CHECKIN
 from tests.support import BERLIN, RecordingMessenger, add_users
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +84,9 @@ async def test_prompt_claimed_by_a_killed_process_is_not_sent_again(
 
     assert sorted(sent.chat_id for sent in messenger.sent) == [7002, 7003, 7004]
     async with sessions() as session:
-        schedule = await session.scalar(select(Schedule).where(Schedule.user_id == ids[7001]))
+        schedule = await session.scalar(
+            select(Schedule).where(Schedule.user_id == ids[7001], Schedule.kind == CHECKIN)
+        )
         assert schedule is not None
         assert schedule.next_due_at == datetime(2025, 1, 16, 7, 0, tzinfo=UTC)
         delivery = await session.scalar(select(Delivery).where(Delivery.user_id == ids[7001]))

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot import recap as recap_module
 from bot.db import Sessions
-from bot.diary import DiaryDay
+from bot.diary import DiaryDay, diary_days
 from bot.models import Answer, Checkin, LogEntry, SafetyEvent
 from bot.recap import compute_recap, format_recap, recap_message, recap_numbers, streak
 from bot.swaps import swap_by_id, swaps
@@ -217,3 +217,50 @@ async def test_recap_message_draws_a_png_chart_with_two_pain_days(sessions: Sess
     width, height = struct.unpack(">II", chart[16:24])  # the IHDR chunk
     assert (width, height) == (1000, 600)
     assert 10_000 < len(chart) < 300_000
+
+
+async def test_the_diary_view_merges_answers_and_lines_and_can_leave_notes_out(
+    sessions: Sessions,
+) -> None:
+    """The one-round-trip diary read keeps its rules: the check-in answer beats a line's value,
+    the latest of each wins, symptoms and foods add up, and notes come only when asked for."""
+    user = await add_person(sessions, 4)
+    await add_checkin(
+        sessions,
+        user.id,
+        ago(1),
+        {"pain": 4, "digestion": ["gas"], "food_note": "toast", "screen": ["none"]},
+    )
+    async with sessions() as session, session.begin():
+        session.add_all(
+            LogEntry(
+                user_id=user.id,
+                local_date=when,
+                text=text,
+                food_groups=foods,
+                symptoms=symptoms,
+                pain=pain,
+                stress=stress,
+                created_at=at(when, hour),
+            )
+            for when, hour, text, foods, symptoms, pain, stress in (
+                (ago(1), 21, "chips, back 7", ["greasy"], ["bloating"], 7, None),
+                (ago(2), 9, "back 6", [], [], 6, None),
+                (ago(2), 20, "back 3, stressed", [], [], 3, 4),
+                (ago(9), 20, "older", [], [], 8, None),
+            )
+        )
+    async with sessions() as session:
+        days = await diary_days(session, user.id, start=ago(7), end=TODAY)
+        lean = await diary_days(session, user.id, start=ago(7), end=TODAY, notes=False)
+    assert set(days) == set(lean) == {ago(1), ago(2)}
+    assert days[ago(1)].value("pain") == 4  # the check-in's answer, not the line's 7
+    assert days[ago(1)].symptoms == {"gas", "bloating"}
+    assert days[ago(1)].foods == {"greasy"}
+    assert [text for _, text in days[ago(1)].notes] == ["toast", "chips, back 7"]
+    assert (days[ago(2)].value("pain"), days[ago(2)].value("stress")) == (3, 4)  # the latest
+    assert [text for _, text in days[ago(2)].notes] == ["back 6", "back 3, stressed"]
+    for when in days:
+        assert lean[when].notes == []
+        assert (lean[when].answered, lean[when].logged) == (days[when].answered, days[when].logged)
+        assert (lean[when].symptoms, lean[when].foods) == (days[when].symptoms, days[when].foods)
