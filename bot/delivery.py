@@ -30,6 +30,7 @@ from bot.experiment_plan import running_for, with_question
 from bot.experiment_results import deliver_verdicts
 from bot.messenger import DeliveryError, Messenger, RateLimited, RecipientGone
 from bot.models import Answer, Checkin, Delivery, Schedule, User
+from bot.onboarding import is_set_up
 from bot.outbox import Send, SendPhoto
 from bot.questions import questions_for_slot
 from bot.schedule import local_date
@@ -479,7 +480,7 @@ async def take_due(
         elif (
             is_paused(user, now)
             or (kind == CHECKIN and user.skip_date == day)
-            or user.onboarding_step != "done"
+            or not is_set_up(user)
         ):
             stats.paused_skipped += 1
         else:

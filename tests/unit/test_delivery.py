@@ -308,6 +308,19 @@ async def test_paused_and_skipping_people_get_nothing_and_resume_on_time(
     assert [s.at for s in messenger.to(301)] == [utc(2025, 1, 18, 19, 0)]
 
 
+async def test_someone_changing_a_setting_still_gets_their_checkins(
+    sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    # Tapping "change times" in /settings and not typing the new ones yet must not stop the diary.
+    await add_user(sessions, clock.now(), 305, onboarding_step="edit_times")
+    await add_user(sessions, clock.now(), 306, onboarding_step="edit_timezone")
+    await add_user(sessions, clock.now(), 307, onboarding_step="times")  # never finished set-up
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 7, 0))
+    assert len(messenger.to(305)) == 1
+    assert len(messenger.to(306)) == 1
+    assert messenger.to(307) == []
+
+
 async def test_blocked_person_is_made_inactive_and_left_alone(
     sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
 ) -> None:
