@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     chat_rate_per_second: float = Field(
         default=1.0, gt=0, validation_alias=AliasChoices("GUTBACK_CHAT_RATE")
     )
+    #: How many bot processes share one token: each sends at ``GUTBACK_GLOBAL_RATE / N``.
+    workers: int = Field(default=1, ge=1, validation_alias=AliasChoices("GUTBACK_WORKERS"))
+    #: Seconds to wait for PostgreSQL (to connect, and for any one statement) before a person is
+    #: asked to try again; bounds the wait when the database stops answering altogether. A press
+    #: can take two of these (the pool's check of an old connection, then a new one), and
+    #: Telegram drops a button's answer after about 15 s.
+    db_timeout_seconds: float = Field(
+        default=5.0, gt=0, validation_alias=AliasChoices("GUTBACK_DB_TIMEOUT")
+    )
     #: Diary entries older than this many days are removed; ``None`` keeps everything.
     retention_days: int | None = Field(
         default=None, ge=1, validation_alias=AliasChoices("GUTBACK_RETENTION_DAYS")
@@ -148,6 +157,18 @@ class Settings(BaseSettings):
     def webhook_endpoint(self) -> str:
         """The full URL given to setWebhook: the public base URL plus the update path."""
         return (self.webhook_url or "").strip().rstrip("/") + self.webhook_path
+
+    @property
+    def global_rate_per_worker(self) -> float:
+        """This process's share of the bot's overall send rate.
+
+        Telegram's ~30 messages/s is per bot, not per process, so N processes on one token split
+        it evenly. A fixed share needs no coordination and keeps working while the database is
+        away (when the "try again" replies still have to go out); the cost is that a worker
+        cannot borrow an idle worker's share, which the sweep makes up for by splitting due
+        prompts among workers (``FOR UPDATE SKIP LOCKED``).
+        """
+        return self.global_rate_per_second / self.workers
 
     @property
     def is_sqlite(self) -> bool:

@@ -31,11 +31,11 @@ from bot.advice import tip_for
 from bot.breathing import breathing_steps
 from bot.callbacks import CheckinPress, SimplePress, parse
 from bot.clock import Clock
-from bot.db import Sessions, insert_for
+from bot.db import Sessions, insert_for, is_unavailable
 from bot.messenger import DeliveryError, Messenger, RecipientGone, Sender
 from bot.models import Checkin, ProcessedUpdate, User
 from bot.outbox import Edit, Outbox, Send, SendFile, SendPhoto
-from bot.safety import about_text, redflags_text
+from bot.safety import about_text, answer_for, redflags_text, screen
 from bot.schedule import local_date
 from bot.swaps import answer_swap
 from bot.timezones import parse_timezone
@@ -48,6 +48,8 @@ MAX_TEXT = 4000  # what we read of one message; Telegram allows 4096
 UPDATE_MEMORY = timedelta(days=3)
 
 Action = Callable[[AsyncSession, User], Awaitable[Outbox]]
+#: What to say instead when the database cannot be reached (built only when it happens).
+Fallback = Callable[[], Outbox]
 
 
 class GutBack:
@@ -194,7 +196,8 @@ class GutBack:
                 return await control.show_settings(session, user, now)
             return Outbox.saying(t("unknown_command"))
 
-        await self._run(sender, act, update_id=update_id)
+        fallback = (lambda: _unsaved_text(args)) if command == "log" else _unsaved
+        await self._run(sender, act, update_id=update_id, fallback=fallback)
 
     async def on_text(self, sender: Sender, text: str, *, update_id: int | None = None) -> None:
         if not sender.private:
@@ -216,7 +219,13 @@ class GutBack:
             return await self._diary_text(session, user, text, now)
 
         outbox_prefix = [Send(t("too_long", limit=MAX_TEXT))] if truncated else []
-        await self._run(sender, act, prefix=outbox_prefix, update_id=update_id)
+        await self._run(
+            sender,
+            act,
+            prefix=outbox_prefix,
+            update_id=update_id,
+            fallback=lambda: _unsaved_text(text),
+        )
 
     async def _diary_text(
         self, session: AsyncSession, user: User, text: str, now: datetime
@@ -298,7 +307,13 @@ class GutBack:
                 return await checkins.press(session, user, pressed, message_id, now)
             return await _simple_press(self, session, user, sender, pressed, message_id, now)
 
-        outbox = await self._run(sender, act, update_id=update_id)
+        # The buttons stay as they are, so the same press works once the database is back.
+        outbox = await self._run(
+            sender,
+            act,
+            update_id=update_id,
+            fallback=lambda: Outbox(toast=t("db_unavailable_toast")),
+        )
         return outbox.toast
 
     # --- plumbing ------------------------------------------------------------------------------
@@ -310,14 +325,28 @@ class GutBack:
         prefix: list[Send] | None = None,
         *,
         update_id: int | None = None,
+        fallback: Fallback | None = None,
     ) -> Outbox:
-        async with self.sessions() as session, session.begin():
-            if update_id is not None and not await self._first_time_seen(session, update_id):
-                log.info("duplicate update dropped", extra={"update_id": update_id})
-                return Outbox()
-            user = await get_or_create_user(session, sender, self.clock.now())
-            outbox = await act(session, user)
-            user_id = user.id
+        try:
+            async with self.sessions() as session, session.begin():
+                if update_id is not None and not await self._first_time_seen(session, update_id):
+                    log.info("duplicate update dropped", extra={"update_id": update_id})
+                    return Outbox()
+                user = await get_or_create_user(session, sender, self.clock.now())
+                outbox = await act(session, user)
+                user_id = user.id
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            # The transaction was rolled back whole (update id included), so nothing is half
+            # stored and the same message or press works again once the database is back.
+            log.warning(
+                "database unavailable; the person was asked to try again",
+                extra={"update_id": update_id, "error": type(error).__name__},
+            )
+            outbox = (fallback or _unsaved)()
+            await self._deliver(sender.chat_id, outbox)
+            return outbox
         if prefix:
             outbox.messages[:0] = prefix
         await self._deliver(sender.chat_id, outbox, user_id=user_id)
@@ -357,22 +386,43 @@ class GutBack:
             await self.remember_question_messages(sent_questions)
 
     async def remember_question_messages(self, sent: dict[int, int]) -> None:
-        """Keep each check-in's latest question message, so a typed answer can tidy its buttons."""
-        async with self.sessions() as session, session.begin():
-            for checkin_id, message_id in sent.items():
-                await session.execute(
-                    update(Checkin).where(Checkin.id == checkin_id).values(message_id=message_id)
-                )
+        """Keep each check-in's latest question message, so a typed answer can tidy its buttons.
+
+        A convenience only: if the database went away since the answer was stored, skip it.
+        """
+        try:
+            async with self.sessions() as session, session.begin():
+                for checkin_id, message_id in sent.items():
+                    await session.execute(
+                        update(Checkin)
+                        .where(Checkin.id == checkin_id)
+                        .values(message_id=message_id)
+                    )
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            log.warning("question message not remembered: database unavailable")
 
     async def mark_gone(self, user_id: int) -> None:
-        """The person blocked the bot: stop their schedule until they write again."""
-        async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(User)
-                .where(User.id == user_id)
-                .values(active=False, updated_at=self.clock.now())
+        """The person blocked the bot: stop their schedule until they write again.
+
+        If the database is away, the next sweep's refused send marks them instead.
+        """
+        try:
+            async with self.sessions() as session, session.begin():
+                await session.execute(
+                    update(User)
+                    .where(User.id == user_id)
+                    .values(active=False, updated_at=self.clock.now())
+                )
+                await stop_schedules(session, user_id)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            log.warning(
+                "user not marked inactive: database unavailable", extra={"user_id": user_id}
             )
-            await stop_schedules(session, user_id)
+            return
         log.info("user inactive after delivery refused", extra={"user_id": user_id})
 
     async def _say_in_group(self, sender: Sender) -> None:
@@ -413,6 +463,25 @@ async def _simple_press(
         user.onboarding_step = _waiting(user, step)
         return onboarding.step_prompt(user, sender)
     return Outbox(toast=t("button_expired"))
+
+
+def _unsaved() -> Outbox:
+    """The reply when the database could not be reached: nothing was stored, try again soon."""
+    return Outbox.saying(t("db_unavailable"))
+
+
+def _unsaved_text(text: str) -> Outbox:
+    """As ``_unsaved``, but a message is still screened for warning signs first.
+
+    The screen needs no database; with no timezone to hand, the answer gives general numbers,
+    and nothing is recorded (no follow-up), since nothing can be.
+    """
+    outbox = Outbox()
+    answer = answer_for(screen(text), None)
+    if answer.text:
+        outbox.send(answer.text)
+    outbox.messages.extend(_unsaved().messages)
+    return outbox
 
 
 def _waiting(user: User, edit_step: str) -> str:

@@ -14,13 +14,14 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import GutBack
-from bot.db import make_engine, make_sessions, migrate
+from bot.db import is_unavailable, make_engine, make_sessions, migrate
 from bot.delivery import Sweeper
 from bot.retention import remove_expired
 from bot.safety import screen
 from handlers.messenger import TelegramMessenger
 from handlers.rate_limit import ChatRateLimiter
 from handlers.telegram import menu_commands, register
+from handlers.updates import TolerantUpdatesRequest
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,11 @@ def build_application(
         .token(token)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
+        # One update PTB cannot parse must not stop polling for everyone (see handlers/updates.py).
+        .get_updates_request(TolerantUpdatesRequest(connection_pool_size=1))
         .rate_limiter(
             ChatRateLimiter(
-                overall_per_second=settings.global_rate_per_second,
+                overall_per_second=settings.global_rate_per_worker,
                 chat_per_second=settings.chat_rate_per_second,
             )
         )
@@ -70,7 +73,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .build()
     )
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, timeout=settings.db_timeout_seconds)
     sessions = make_sessions(engine)
     messenger = TelegramMessenger(application.bot)
     core = GutBack(sessions, messenger, clock)
@@ -129,7 +132,13 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
             await remove_expired(
                 runtime.core.sessions, runtime.core.clock.now(), runtime.settings.retention_days
             )
-    except Exception:
+    except Exception as error:
         # A failed sweep (database away, say) is retried at the next tick; nothing is lost
         # because nothing was claimed.
-        log.exception("sweep failed; retrying at the next tick")
+        if is_unavailable(error):
+            log.warning(
+                "sweep skipped: database unavailable; retrying at the next tick",
+                extra={"error": type(error).__name__},
+            )
+        else:
+            log.exception("sweep failed; retrying at the next tick")

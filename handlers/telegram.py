@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, CallbackQuery, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -65,6 +66,18 @@ def sender_of(update: Update) -> Sender | None:
     )
 
 
+async def answer_button(query: CallbackQuery, notice: str | None) -> None:
+    """Stop the button's spinner, with a short notice if there is one.
+
+    Telegram refuses a second answer, and any answer after about 15 s. Neither is a failure of
+    the press: another worker answered a redelivered press already, or a slow moment passed.
+    """
+    try:
+        await query.answer(notice)
+    except BadRequest as error:
+        log.debug("button press not answered", extra={"reason": error.message})
+
+
 def register(application: Application, core: GutBack) -> None:
     async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender, message = sender_of(update), update.effective_message
@@ -91,11 +104,15 @@ def register(application: Application, core: GutBack) -> None:
 
     async def button(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         query, sender = update.callback_query, sender_of(update)
-        if query is None or sender is None:
+        if query is None:
+            return
+        if sender is None:
+            # A press from no chat the bot wrote in (an inline message, a forged update).
+            await answer_button(query, t("button_expired"))
             return
         message_id = query.message.message_id if query.message is not None else None
         notice = await core.on_button(sender, message_id, query.data, update_id=update.update_id)
-        await query.answer(notice)
+        await answer_button(query, notice)
 
     async def anything_else(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         sender = sender_of(update)

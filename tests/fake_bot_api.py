@@ -469,6 +469,22 @@ class FakeBotApi:
             return queued
         return None
 
+    def send_raw(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update of any shape (malformed ones too) under the next update_id."""
+        return self._queue_update(json.loads(json.dumps(payload)))
+
+    def withdraw(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Take a queued update back before any poll fetched it, and return it.
+
+        For handing an update to another worker directly, the way a load balancer in front of
+        several webhook workers would. Call it right after queueing, before the next await.
+        """
+        for queued in self._queue:
+            if queued.update_id == update["update_id"] and not queued.delivered:
+                self._queue.remove(queued)
+                return update
+        raise AssertionError(f"update {update['update_id']} was already fetched")
+
     # ------------------------------------------------------------------ recording views
 
     def messages(self, chat_id: int) -> list[BotMessage]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from bot.clock import FrozenClock
-from bot.db import Sessions
+from bot.db import Sessions, make_engine, make_sessions
 from bot.messenger import NO_BUTTONS, Keyboard, RateLimited, RecipientGone
 from bot.models import LogEntry, User
 from bot.users import ensure_recap_schedules, set_checkin_times
@@ -185,3 +186,13 @@ async def add_person(sessions: Sessions, platform_id: int, timezone: str | None 
         )
         session.add(user)
     return user
+
+
+@asynccontextmanager
+async def sessions_for(database_url: str) -> AsyncIterator[Sessions]:
+    """Sessions on a database of the test's own, e.g. to set people up before a bot starts."""
+    engine = make_engine(database_url)
+    try:
+        yield make_sessions(engine)
+    finally:
+        await engine.dispose()

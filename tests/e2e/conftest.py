@@ -30,18 +30,20 @@ class Harness:
     sweep_seconds: float = 0.1
     app: Application | None = None
     apps: list[Application] = field(default_factory=list)
+    #: Settings to change for the app under test (e.g. a database URL through a proxy).
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     def settings(self) -> Settings:
-        return Settings(
-            _env_file=None,
-            telegram_bot_token=self.fake.token,
-            telegram_api_url=self.fake.base_url,
-            database_url=self.database_url,
-            sweep_seconds=self.sweep_seconds,
-            global_rate_per_second=200,
+        values: dict[str, Any] = {
+            "telegram_bot_token": self.fake.token,
+            "telegram_api_url": self.fake.base_url,
+            "database_url": self.database_url,
+            "sweep_seconds": self.sweep_seconds,
+            "global_rate_per_second": 200,
             # Conversations in tests move faster than thumbs; pacing has its own test.
-            chat_rate_per_second=100,
-        )
+            "chat_rate_per_second": 100,
+        }
+        return Settings(_env_file=None, **{**values, **self.overrides})
 
     async def start(self) -> Application:
         app = build_application(self.settings(), clock=self.clock, migrate_on_start=False)
