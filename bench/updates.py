@@ -55,7 +55,7 @@ import handlers.app
 from bot.callbacks import checkin_data
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.db import migrate
+from bot.db import make_engine, make_sessions, migrate
 from bot.messenger import Sender
 from bot.models import Answer, Checkin, ProcessedUpdate, User
 from bot.questions import (
@@ -216,7 +216,14 @@ def interleave(scripts: dict[int, list[Press]], limit: int) -> list[tuple[int, P
 # --- the two applications ------------------------------------------------------------------------
 
 
-def build_echo() -> tuple[Application, FakeTransport]:
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None and update.effective_message is not None
+    await context.bot.send_message(
+        chat_id=update.effective_chat.id, text=update.effective_message.text or ""
+    )
+
+
+def build_echo(handler: Any = echo) -> tuple[Application, FakeTransport]:
     transport = FakeTransport(TOKEN)
     app = (
         ApplicationBuilder()
@@ -225,15 +232,25 @@ def build_echo() -> tuple[Application, FakeTransport]:
         .get_updates_request(FakeTransport(TOKEN))
         .build()
     )
-
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_chat is not None and update.effective_message is not None
-        await context.bot.send_message(
-            chat_id=update.effective_chat.id, text=update.effective_message.text or ""
-        )
-
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handler))
     return app, transport
+
+
+def build_storing_echo(database_url: str) -> tuple[Application, FakeTransport]:
+    """The echo bot plus the least any diary must do: store each update in its own transaction.
+
+    One row (the update id, as gutback's redelivery guard writes it) through the same engine
+    set-up production uses (SQLAlchemy async, aiosqlite, WAL, synchronous=NORMAL). It bounds
+    what any bot that keeps every tap can reach in this stack, whatever its own logic costs.
+    """
+    sessions = make_sessions(make_engine(database_url))
+
+    async def store_then_echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with sessions() as session, session.begin():
+            session.add(ProcessedUpdate(update_id=update.update_id, received_at=datetime.now(UTC)))
+        await echo(update, context)
+
+    return build_echo(store_then_echo)
 
 
 def build_gutback(database_url: str, clock: FrozenClock) -> tuple[Application, FakeTransport]:
@@ -474,7 +491,7 @@ class Breakdown:
             "rollback": lambda *_: self.sql.update(["rollbacks"]),
         }
         with contextlib.ExitStack() as stack:
-            for name in ("first_time_seen", "_run", "_deliver", "remember_question_messages"):
+            for name in ("_first_time_seen", "_run", "_deliver", "remember_question_messages"):
                 stack.enter_context(
                     mock.patch.object(core, name, self._timed(name, getattr(core, name)))
                 )
@@ -524,12 +541,13 @@ class Breakdown:
             return f"{seconds / presses * 1000:6.3f} ms"
 
         s = self.seconds
-        run_own = s["_run"] - s["get_or_create_user"] - s["checkins.press"] - s["_deliver"]
+        run_own = s["_run"] - s["_first_time_seen"] - s["get_or_create_user"]
+        run_own -= s["checkins.press"] + s["_deliver"]
         deliver_own = s["_deliver"] - s["messenger.send"] - s["messenger.edit"]
         deliver_own -= s["remember_question_messages"]
         rows = [
             ("whole press (de_json + process_update)", self.total),
-            ("  drop_redelivered: first_time_seen (own transaction)", s["first_time_seen"]),
+            ("  core._run: _first_time_seen (INSERT update id)", s["_first_time_seen"]),
             (
                 "  core._run: get_or_create_user (session begin + SELECT user)",
                 s["get_or_create_user"],
@@ -545,7 +563,7 @@ class Breakdown:
             ("  core._deliver: rest", deliver_own),
             (
                 "  PTB outside the core: de_json, dispatch, answerCallbackQuery",
-                self.total - s["first_time_seen"] - s["_run"],
+                self.total - s["_run"],
             ),
         ]
         print(f"\n--- wall-clock breakdown of one gutback run, per press ({presses} presses) ---")
@@ -617,10 +635,14 @@ async def main(args: argparse.Namespace) -> int:
         clock = FrozenClock(START)
         ids = UpdateIds()
         echo_app, echo_transport = build_echo()
+        storing_url = f"sqlite+aiosqlite:///{Path(tmp) / 'storing-echo.db'}"
+        await migrate(storing_url)
+        storing_app, storing_transport = build_storing_echo(storing_url)
+        storing_rates: list[float] = []
         gut_app, gut_transport = build_gutback(database_url, clock)
         echo_rates: list[float] = []
         gut_runs: list[GutbackRun] = []
-        async with running(echo_app), running(gut_app):
+        async with running(echo_app), running(storing_app), running(gut_app):
             sweeper = runtime_of(gut_app).sweeper
             for _ in range(100):  # let the one start-up sweep finish before measuring
                 if sweeper.last_finished_count:
@@ -639,6 +661,9 @@ async def main(args: argparse.Namespace) -> int:
             # Alternate the two, so drift on the machine hits both alike.
             for _ in range(args.repeats):
                 echo_rates.append(await echo_run(echo_app, echo_transport, args.updates, ids))
+                storing_rates.append(
+                    await echo_run(storing_app, storing_transport, args.updates, ids)
+                )
                 gut_runs.append(await one_gutback_run())
             if profiler is not None:
                 await echo_run(echo_app, echo_transport, args.updates, ids, profiled(echo_profiler))
@@ -663,12 +688,22 @@ async def main(args: argparse.Namespace) -> int:
         "does not dominate; echo: bare ApplicationBuilder, one MessageHandler, no limiter"
     )
     print(f"echo bot    {echo:8.0f} updates/s   runs: {', '.join(f'{r:.0f}' for r in echo_rates)}")
+    storing = statistics.median(storing_rates)
+    print(
+        f"storing echo{storing:8.0f} updates/s   runs: "
+        + ", ".join(f"{r:.0f}" for r in storing_rates)
+        + "   (echo + one row stored per update, its own transaction)"
+    )
     print(
         f"gutback     {gut:8.0f} updates/s   runs: "
         + ", ".join(f"{run.rate:.0f}" for run in timed_runs)
     )
     verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
     print(f"ratio gutback/echo  {ratio:.2f}   (target >= {TARGET_RATIO}: {verdict})")
+    print(
+        f"ratio storing echo/echo  {storing / echo:.2f}   (the ceiling for any bot that stores "
+        f"each update here); gutback/storing echo  {gut / storing:.2f}"
+    )
 
     ok = errors.count == 0
     for rep, run in enumerate(gut_runs, 1):
