@@ -2,8 +2,8 @@
 
     python bench/sweep.py [--backend sqlite|postgresql] [--postgres-url URL] [--runs 5]
 
-Builds a fresh database (a temp SQLite file, or the PostgreSQL database given: its gutback tables
-are dropped and recreated), each person with two daily check-in schedules, exactly 1,000 of them
+Builds a fresh database (a temp SQLite file, or a scratch database on the PostgreSQL server given,
+dropped afterwards), each person with two daily check-in schedules, exactly 1,000 of them
 due. It then times claiming and advancing only (``Sweeper.claim_due`` until nothing is due; no
 messages are sent), re-arming the same 1,000 prompts between runs, and prints the median, the
 tracemalloc peak of one sweep, the process's max RSS and the 100k/10k ratio next to the targets.
@@ -21,24 +21,22 @@ import sys
 import tempfile
 import time as clock_time
 import tracemalloc
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, insert, update
+from _population import POSTGRES_ENV, create_schema, populate, scratch_postgres, spread_evenly
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FrozenClock
 from bot.db import make_engine, make_sessions
 from bot.delivery import Sweeper, SweepStats
 from bot.messenger import NO_BUTTONS, Keyboard
-from bot.models import Base, Checkin, Delivery, Schedule, User
-from bot.users import CHECKIN
+from bot.models import Checkin, Delivery, Schedule
 
 SIZES = (10_000, 100_000)
 DUE_COUNT = 1_000
 NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
-ZONES = ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "UTC")
-CHUNK = 10_000
 TARGET_SECONDS = 1.0  # SQLite, 100k people
 TARGET_RATIO = 1.5
 
@@ -67,63 +65,12 @@ class NoMessenger:
         raise AssertionError("the benchmark does not send")
 
 
-def due_user_ids(users: int) -> list[int]:
-    """1,000 people spread evenly over the id range, so their rows are not neighbours."""
-    step = users // DUE_COUNT
-    return [1 + i * step for i in range(DUE_COUNT)]
-
-
 async def build(engine: AsyncEngine, users: int) -> list[int]:
     """Create the schema and the people in bulk; return the ids of the schedules to arm."""
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-        await connection.run_sync(Base.metadata.create_all)
-    due_users = set(due_user_ids(users))
-    armed: list[int] = []
-    for first in range(1, users + 1, CHUNK):
-        ids = range(first, min(first + CHUNK, users + 1))
-        people = [
-            {
-                "id": user_id,
-                "platform_id": 10_000_000 + user_id,
-                "chat_id": 10_000_000 + user_id,
-                "onboarding_step": "done",
-                "consented_at": NOW,
-                "timezone": ZONES[user_id % len(ZONES)],
-                "active": True,
-                "paused": False,
-                "created_at": NOW,
-                "updated_at": NOW,
-            }
-            for user_id in ids
-        ]
-        schedules = []
-        for user_id in ids:
-            # Not-due prompts are spread over the next day, as real schedules are.
-            later = NOW + timedelta(minutes=1 + (user_id * 7) % 1400)
-            for slot, local_time in enumerate((time(8, 0), time(20, 0))):
-                schedule_id = 2 * user_id - 1 + slot
-                due = slot == 0 and user_id in due_users
-                if due:
-                    armed.append(schedule_id)
-                schedules.append(
-                    {
-                        "id": schedule_id,
-                        "user_id": user_id,
-                        "kind": CHECKIN,
-                        "slot": slot,
-                        "local_time": local_time,
-                        "next_due_at": NOW - timedelta(minutes=1) if due else later,
-                    }
-                )
-        async with engine.begin() as connection:
-            await connection.execute(insert(User), people)
-            await connection.execute(insert(Schedule), schedules)
-    if engine.dialect.name == "postgresql":
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.exec_driver_sql("ANALYZE")
-    return armed
+    await create_schema(engine)
+    due_at = NOW - timedelta(minutes=1)
+    due = dict.fromkeys(spread_evenly(users, DUE_COUNT), due_at)
+    return await populate(engine, users, now=NOW, due=due)
 
 
 async def rearm(engine: AsyncEngine, armed: list[int]) -> None:
@@ -204,20 +151,25 @@ async def bench(backend: str, url_for: dict[int, str], runs: int) -> None:
     )
 
 
+async def bench_postgres(server_url: str, runs: int) -> None:
+    async with scratch_postgres(server_url, "sweep") as url:
+        await bench("postgresql", dict.fromkeys(SIZES, url), runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get("GUTBACK_BENCH_POSTGRES_URL"),
-        help="postgresql+asyncpg://... (its gutback tables are dropped and recreated)",
+        default=os.environ.get(POSTGRES_ENV),
+        help="a PostgreSQL server (postgresql+asyncpg://...); a scratch database is made on it",
     )
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     if args.backend == "postgresql":
         if not args.postgres_url:
             parser.error("--backend postgresql needs --postgres-url")
-        asyncio.run(bench("postgresql", dict.fromkeys(SIZES, args.postgres_url), args.runs))
+        asyncio.run(bench_postgres(args.postgres_url, args.runs))
         return
     with tempfile.TemporaryDirectory(prefix="gutback-bench-") as folder:
         urls = {n: f"sqlite+aiosqlite:///{Path(folder) / f'sweep-{n}.db'}" for n in SIZES}

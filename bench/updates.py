@@ -80,7 +80,7 @@ ZONE = "Europe/Berlin"
 START = datetime(2026, 1, 12, 18, 0, tzinfo=UTC)
 FIRST_USER = 100_000
 TARGET_RATIO = 0.5
-GLOBAL_RATE = 100_000.0  # messages/s overall (production: 25)
+GLOBAL_RATE = 100_000.0  # messages/s overall (production default: 28)
 CHAT_RATE = 1_000.0  # messages/s per chat (production: 1)
 ECHO_TEXTS = (
     "porridge with berries for breakfast",
@@ -684,7 +684,7 @@ async def main(args: argparse.Namespace) -> int:
     )
     print(
         f"  gutback: {args.users} people, check-in button presses; ChatRateLimiter with "
-        f"{GLOBAL_RATE:g}/s overall and {CHAT_RATE:g}/s per chat (production 25 and 1) so pacing "
+        f"{GLOBAL_RATE:g}/s overall and {CHAT_RATE:g}/s per chat (production 28 and 1) so pacing "
         "does not dominate; echo: bare ApplicationBuilder, one MessageHandler, no limiter"
     )
     print(f"echo bot    {echo:8.0f} updates/s   runs: {', '.join(f'{r:.0f}' for r in echo_rates)}")

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         default=500, gt=0, validation_alias=AliasChoices("GUTBACK_SWEEP_BATCH")
     )
     global_rate_per_second: float = Field(
-        default=25.0, gt=0, validation_alias=AliasChoices("GUTBACK_GLOBAL_RATE")
+        default=28.0, gt=0, validation_alias=AliasChoices("GUTBACK_GLOBAL_RATE")
     )
     chat_rate_per_second: float = Field(
         default=1.0, gt=0, validation_alias=AliasChoices("GUTBACK_CHAT_RATE")

@@ -23,7 +23,7 @@ PER_WORKER = 30  # messages each worker sends, each to a chat of its own
 def test_each_worker_gets_an_equal_share_of_the_global_rate(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert Settings(_env_file=None).global_rate_per_worker == 25.0  # one process: all of it
+    assert Settings(_env_file=None).global_rate_per_worker == 28.0  # one process: all of it
     monkeypatch.setenv("GUTBACK_GLOBAL_RATE", "25")
     monkeypatch.setenv("GUTBACK_WORKERS", "4")
     assert Settings(_env_file=None).global_rate_per_worker == 6.25
