@@ -67,7 +67,7 @@ SECRET = "bench-secret_0123456789"
 ZONE = "Europe/Berlin"
 TARGET_RATIO = 1.6
 QUIET_OTHERS = 0.25  # cores used by other work beyond which the output warns
-GLOBAL_RATE = "100000"  # messages/s overall (production: 25)
+GLOBAL_RATE = "100000"  # messages/s overall (production default: 28)
 CHAT_RATE = "1000"  # messages/s per chat (production: 1)
 UPDATE_TIMEOUT = 60.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -502,7 +502,7 @@ async def main(args: argparse.Namespace) -> int:
     print(
         f"  load per run: {args.users} fresh people at once, each one update at a time (about "
         f"{per_person}: /checkin, check-in presses, a diary line), waiting for the answer; "
-        f"sending limits {GLOBAL_RATE}/s overall, {CHAT_RATE}/s per chat (production 25 and 1)"
+        f"sending limits {GLOBAL_RATE}/s overall, {CHAT_RATE}/s per chat (production 28 and 1)"
     )
     print(f"  {args.repeats} runs each, alternating, medians")
     for label, group, rate in (("one worker ", one, rate_one), ("two workers", two, rate_two)):

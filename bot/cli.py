@@ -8,6 +8,7 @@ import logging
 import sys
 
 from bot.config import MissingSetting, Settings
+from bot.db import MigrationFailed
 from bot.logs import setup_logging
 
 log = logging.getLogger("gutback")
@@ -61,17 +62,33 @@ def main(argv: list[str] | None = None) -> int:
     except MissingSetting as error:
         print(f"gutback: {error}", file=sys.stderr)
         return 2
+    except MigrationFailed as error:
+        print(f"gutback: could not bring the database schema up to date: {error}", file=sys.stderr)
+        return 2
     return 1
 
 
 def _run(settings: Settings, *, migrate_on_start: bool | None) -> int:
     settings.require_token()
+    from telegram.error import InvalidToken, NetworkError
+
     from handlers.app import build_application
     from handlers.telegram import ALLOWED_UPDATES
 
     application = build_application(settings, migrate_on_start=migrate_on_start)
     log.info("starting long polling")
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print(
+            "gutback: Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as error:
+        # PTB's message names the network failure, never the token.
+        print(f"gutback: cannot reach the Bot API ({error.message})", file=sys.stderr)
+        return 1
     return 0
 
 

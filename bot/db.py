@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -159,3 +161,28 @@ async def migrate(url: str) -> None:
     Alembic's env runs its own event loop, so it gets a thread of its own.
     """
     await asyncio.to_thread(_upgrade, url)
+
+
+class MigrationFailed(RuntimeError):
+    """The schema could not be brought up to date at start; the bot must not run on it."""
+
+
+async def migrate_in_child(url: str) -> None:
+    """Bring the schema up to date from a short-lived ``gutback migrate`` child process.
+
+    Alembic and its scripts, once imported, stay in a process for good: about 9 MiB that the
+    long-running bot would hold only to check an up-to-date schema at start (bench/memory.py).
+    """
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "migrate",
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, errors = await process.communicate()
+    if process.returncode != 0:
+        lines = errors.decode(errors="replace").strip().splitlines()
+        raise MigrationFailed(lines[-1] if lines else f"exit status {process.returncode}")

@@ -14,7 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import GutBack
-from bot.db import is_unavailable, make_engine, make_sessions, migrate
+from bot.db import is_unavailable, make_engine, make_sessions, migrate_in_child
 from bot.delivery import Sweeper
 from bot.retention import remove_expired
 from bot.safety import screen
@@ -101,7 +101,7 @@ def runtime_of(application: Application) -> Runtime:
 async def _post_init(application: Application) -> None:
     runtime = runtime_of(application)
     if application.bot_data.get("migrate"):
-        await migrate(runtime.settings.database_url)
+        await migrate_in_child(runtime.settings.database_url)
     # Compile the safety screen's patterns now, not inside the first person's message.
     await asyncio.to_thread(screen, "")
     await application.bot.set_my_commands(menu_commands())

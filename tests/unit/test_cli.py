@@ -66,6 +66,34 @@ async def test_gutback_run_migrates_a_fresh_database_polls_and_answers_start(
         assert fake.token not in stderr.decode(), "the token must never be logged"
 
 
+async def test_run_stops_with_one_clear_line_when_the_schema_cannot_be_brought_up_to_date(
+    tmp_path: Path,
+) -> None:
+    async with FakeBotApi() as fake:
+        env = clean_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=fake.token,
+            TELEGRAM_API_URL=fake.base_url,
+            # A database file in a folder that does not exist cannot be created or upgraded.
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'gutback.db'}",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    last = stderr.decode().strip().splitlines()[-1]
+    assert last.startswith("gutback: could not bring the database schema up to date:"), last
+    assert fake.calls_to("getUpdates") == []  # it never started answering on a broken schema
+
+
 def test_chat_goes_through_onboarding_and_a_checkin_without_a_token(tmp_path: Path) -> None:
     typed = "\n".join(
         [
