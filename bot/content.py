@@ -8,15 +8,45 @@ is first loaded; a typo in a file fails loudly at start-up and in the tests, not
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import yaml
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+#: Wording that promises an outcome. The bot gives wellbeing ideas, never a cure.
+PROMISES = re.compile(
+    r"\b(cures?|cured|curing|heals?|heal your|guarantee[sd]?|will fix|fixes your|miracle|detox)\b",
+    re.IGNORECASE,
+)
+
+#: Advice must hedge with at least one of these: ideas that may help, never a promise.
+HEDGES = re.compile(r"\b(may|might|could|some people|some researchers|some scientists)\b", re.I)
+
+
+def _without_promises(text: str) -> str:
+    text = " ".join(text.split())
+    match = PROMISES.search(text)
+    if match:
+        raise ValueError(f"promise wording {match.group(0)!r} is not allowed")
+    return text
+
+
+def _hedged(text: str) -> str:
+    if not HEDGES.search(text):
+        raise ValueError("advice must hedge ('may', 'might', 'could', 'some people')")
+    return text
+
+
+#: Text a person reads as advice or a caution: whitespace collapsed, no promised outcome.
+PlainAdvice = Annotated[str, AfterValidator(_without_promises)]
+#: Advice that must also hedge (a tip's text, a swap's why, an experiment's plan).
+HedgedAdvice = Annotated[str, AfterValidator(_without_promises), AfterValidator(_hedged)]
 
 
 def read_yaml(filename: str) -> object:

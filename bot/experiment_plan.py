@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import load_model
+from bot.content import HedgedAdvice, PlainAdvice, load_model
 from bot.models import Experiment, User
 from bot.questions import EXPERIMENT, FOOD, SCREEN
 from bot.schedule import local_now
-from bot.swaps import _HEDGES, _PROMISES, swap_by_id
+from bot.swaps import swap_by_id
 from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
 
 ACTIVE, FINISHED, STOPPED = "active", "finished", "stopped"
@@ -42,29 +42,11 @@ class ExperimentSpec(_Strict):
     group: str
     button: str = Field(min_length=2, max_length=32)
     title: str = Field(min_length=5, max_length=80)
-    plan: str = Field(min_length=40, max_length=400)
+    plan: HedgedAdvice = Field(min_length=40, max_length=400)
     stick: str = Field(min_length=5, max_length=80)
     symptom: str = "bloating"
     restriction: bool = False
-    after: str | None = Field(default=None, max_length=400)
-
-    @field_validator("plan", "after")
-    @classmethod
-    def _no_promises(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = " ".join(value.split())
-        match = _PROMISES.search(value)
-        if match:
-            raise ValueError(f"promise wording {match.group(0)!r} is not allowed")
-        return value
-
-    @field_validator("plan")
-    @classmethod
-    def _hedged(cls, plan: str) -> str:
-        if not _HEDGES.search(plan):
-            raise ValueError("a plan must hedge ('may', 'might', 'could', 'some people')")
-        return plan
+    after: PlainAdvice | None = Field(default=None, max_length=400)
 
     @field_validator("group")
     @classmethod

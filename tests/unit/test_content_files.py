@@ -144,3 +144,26 @@ def test_no_eight_word_run_from_the_article(path: Path, article_runs: set[int]) 
         pytest.skip(f"{_rel(path)} is not text")
     copied = [run for _, run in runs(normalise(text)) if hash(run) in article_runs]
     assert not copied, f"{_rel(path)} copies the article: " + " | ".join(copied[:5])
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("Kefir will cure your  back, some people find.", "promise wording 'cure'"),
+        ("Oily fish heals the gut, some people find.", "promise wording 'heals'"),
+        ("Swap soda for sparkling water every single day.", "advice must hedge"),
+    ],
+)
+def test_advice_that_promises_or_does_not_hedge_is_refused_when_content_loads(
+    text: str, refusal: str
+) -> None:
+    """Tips, swaps and experiments share one rule for what advice may say."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from bot.content import HedgedAdvice
+
+    with pytest.raises(ValidationError, match=refusal):
+        TypeAdapter(HedgedAdvice).validate_python(text)
+    assert TypeAdapter(HedgedAdvice).validate_python("Kefir may  help some people.") == (
+        "Kefir may help some people."
+    )
