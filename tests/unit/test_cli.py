@@ -20,6 +20,22 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+async def start_gutback(
+    tmp_path: Path, env: dict[str, str], *args: str
+) -> asyncio.subprocess.Process:
+    """``python -m bot <args>`` in ``tmp_path`` with ``env``, its output captured."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 def test_run_without_token_names_the_variable(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
@@ -45,16 +61,7 @@ async def test_gutback_run_migrates_a_fresh_database_polls_and_answers_start(
             TELEGRAM_API_URL=fake.base_url,
             DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}",
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_gutback(tmp_path, env, "run")
         try:
             fake.user_sends_text(77, "/start")
             welcome = await fake.wait_for_message(77, "I agree", timeout=30)
@@ -77,16 +84,7 @@ async def test_run_stops_with_one_clear_line_when_the_schema_cannot_be_brought_u
             # A database file in a folder that does not exist cannot be created or upgraded.
             DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'gutback.db'}",
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_gutback(tmp_path, env, "run")
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 2
     last = stderr.decode().strip().splitlines()[-1]

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from bot.config import InvalidSetting, MissingSetting, Settings
 from tests.fake_bot_api import FakeBotApi
-from tests.unit.test_cli import clean_env
+from tests.unit.test_cli import clean_env, start_gutback
 
 SECRET = "cli-secret_abc-123"
 PUBLIC_URL = "https://gutback.example.org/"
@@ -99,16 +99,7 @@ async def test_set_webhook_registers_url_and_secret(tmp_path: Path) -> None:
             GUTBACK_WEBHOOK_URL=PUBLIC_URL,
             GUTBACK_WEBHOOK_SECRET=SECRET,
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "set-webhook",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_gutback(tmp_path, env, "set-webhook")
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, stderr.decode()
     assert stdout.decode().strip() == "webhook set: https://gutback.example.org/telegram"
@@ -135,17 +126,7 @@ async def test_run_webhook_answers_updates_and_exits_cleanly_on_sigterm(tmp_path
             GUTBACK_WEBHOOK_SECRET=SECRET,
             GUTBACK_WEBHOOK_PORT=str(port),
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--webhook",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_gutback(tmp_path, env, "run", "--webhook")
         try:
             await fake.wait_for(lambda: fake.webhook_url, timeout=30)
             fake.deliver_webhook_to(f"http://127.0.0.1:{port}/telegram")
