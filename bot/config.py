@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     )
     auto_migrate: bool = Field(default=True, validation_alias=AliasChoices("GUTBACK_AUTO_MIGRATE"))
     sweep_batch: int = Field(
-        default=500, gt=0, validation_alias=AliasChoices("GUTBACK_SWEEP_BATCH")
+        default=200, gt=0, validation_alias=AliasChoices("GUTBACK_SWEEP_BATCH")
     )
     global_rate_per_second: float = Field(
         default=28.0, gt=0, validation_alias=AliasChoices("GUTBACK_GLOBAL_RATE")

@@ -18,6 +18,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,6 +110,9 @@ class Sweeper:
         #: holding one sweep, and the check-ins behind it, for minutes.
         self.recap_batch = recap_batch
         self.last_finished: datetime | None = None
+        #: Monotonic time of the last finished batch or step. A fan-out to thousands of people
+        #: takes minutes at Telegram's pace; readiness probes read this to tell "busy" from "stuck".
+        self.progressed_at: float | None = None
         self.last_finished_count = 0
 
     async def run_once(self) -> SweepStats:
@@ -116,12 +120,17 @@ class Sweeper:
         for _ in range(MAX_BATCHES_PER_SWEEP):
             prompts, more = await self.claim_due(stats)
             await self.send_all(prompts, stats)
+            self._progressed()
             if not more:
                 break
-        await self.send_reminders(stats)
-        await self.send_follow_ups(stats)
-        await self.send_experiment_verdicts(stats)
-        await self.send_recaps(stats)
+        for step in (
+            self.send_reminders,
+            self.send_follow_ups,
+            self.send_experiment_verdicts,
+            self.send_recaps,
+        ):
+            await step(stats)
+            self._progressed()
         self.last_finished = self.clock.now()
         self.last_finished_count += 1
         if stats.claimed or stats.reminders or stats.late_skipped:
@@ -139,6 +148,9 @@ class Sweeper:
                 },
             )
         return stats
+
+    def _progressed(self) -> None:
+        self.progressed_at = monotonic()
 
     async def claim_due(self, stats: SweepStats) -> tuple[list[Prompt], bool]:
         """Claim one batch of due prompts and advance their schedules, in one transaction."""

@@ -44,8 +44,12 @@ class Runtime:
     last_sweep_at: float | None = None
 
     def seconds_since_sweep(self) -> float:
-        """Since the last sweep that finished, or since start while none has yet."""
-        return time.monotonic() - (self.last_sweep_at or self.started_at)
+        """Since the sweep last finished or moved on a batch, or since start while none has yet.
+
+        A sweep still working through a large fan-out is alive; one stuck in a batch is not.
+        """
+        marks = [m for m in (self.last_sweep_at, self.sweeper.progressed_at) if m is not None]
+        return time.monotonic() - max(marks, default=self.started_at)
 
 
 def build_application(

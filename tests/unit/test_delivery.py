@@ -321,6 +321,28 @@ async def test_someone_changing_a_setting_still_gets_their_checkins(
     assert messenger.to(307) == []
 
 
+async def test_a_long_fan_out_shows_progress_after_every_batch(
+    sessions: Sessions, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    # Readiness probes read progressed_at: a sweep still working through thousands of prompts at
+    # Telegram's pace is alive, and must not look stuck until it has sent the very last one.
+    sweeper = Sweeper(sessions, messenger, clock, batch=1)
+    for chat_id in (401, 402, 403):
+        await add_user(sessions, clock.now(), chat_id)
+    marks: list[float | None] = []
+    send = messenger.send
+
+    async def send_and_note(chat_id: int, *args: object, **kwargs: object) -> int:
+        marks.append(sweeper.progressed_at)
+        return await send(chat_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    messenger.send = send_and_note  # type: ignore[method-assign]
+    await sweep_at(sweeper, clock, utc(2025, 1, 15, 7, 0))
+    assert len(marks) == 3
+    assert marks[0] is None  # nothing finished before the first batch
+    assert marks[1] is not None and marks[2] is not None and marks[2] > marks[1]
+
+
 async def test_blocked_person_is_made_inactive_and_left_alone(
     sessions: Sessions, sweeper: Sweeper, messenger: RecordingMessenger, clock: FrozenClock
 ) -> None:
