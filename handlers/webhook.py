@@ -40,10 +40,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
+from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from bot import health
 from bot.config import Settings
+from bot.db import MigrationFailed
 from handlers.app import runtime_of
 from handlers.telegram import ALLOWED_UPDATES
 
@@ -142,10 +144,23 @@ def _update_from(body: bytes, bot: Bot) -> Update | None:
         return None
 
 
+class StartupFailed(RuntimeError):
+    """Start-up failed; the message is safe to log (no token, no connection details)."""
+
+
 def _lifespan(application: Application):  # type: ignore[no-untyped-def]
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await start_application(application)
+        try:
+            await start_application(application)
+        except InvalidToken:
+            # PTB's message quotes the token, and uvicorn would log it with the traceback.
+            raise StartupFailed("Telegram refused TELEGRAM_BOT_TOKEN") from None
+        except MigrationFailed as error:
+            reason = f"could not bring the database schema up to date: {error}"
+            raise StartupFailed(reason) from None
+        except Exception as error:
+            raise StartupFailed(f"could not start: {type(error).__name__}") from None
         try:
             yield
         finally:

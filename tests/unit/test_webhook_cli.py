@@ -143,3 +143,23 @@ async def test_run_webhook_answers_updates_and_exits_cleanly_on_sigterm(tmp_path
     assert "webhook worker stopping" in log
     assert fake.token not in log and SECRET not in log
     assert not fake.calls_to("deleteWebhook"), "a stopping worker leaves the webhook to the others"
+
+
+async def test_run_webhook_with_a_refused_token_stops_without_logging_it(tmp_path: Path) -> None:
+    async with FakeBotApi() as fake:
+        refused = "999999:RefusedTokenThatMustNeverBeLogged"
+        env = clean_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=refused,
+            TELEGRAM_API_URL=fake.base_url,
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'hook.db'}",
+            GUTBACK_WEBHOOK_URL=PUBLIC_URL,
+            GUTBACK_WEBHOOK_SECRET=SECRET,
+            GUTBACK_WEBHOOK_PORT=str(free_port()),
+        )
+        process = await start_gutback(tmp_path, env, "run", "--webhook")
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    log = stderr.decode()
+    assert process.returncode != 0
+    assert "Telegram refused TELEGRAM_BOT_TOKEN" in log
+    assert refused not in log and "RefusedTokenThatMustNeverBeLogged" not in log
