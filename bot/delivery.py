@@ -27,7 +27,7 @@ from bot import safety_flow, weekly
 from bot.checkins import format_day, question_message, render_question, with_extras
 from bot.clock import Clock
 from bot.db import Sessions, insert_for
-from bot.experiment_plan import running_for, with_question
+from bot.experiment_plan import EVENING_FROM, running_for, with_question
 from bot.experiment_results import deliver_verdicts
 from bot.messenger import DeliveryError, Messenger, RateLimited, RecipientGone
 from bot.models import Answer, Checkin, Delivery, Schedule, User
@@ -190,7 +190,8 @@ class Sweeper:
         }
         running = await running_for(session, {(u.id, d) for _, u, d in won})
         for schedule, user, day in won:
-            if (user.id, day) in running:
+            # "Did you stick to it today?" only makes sense once the day is mostly over.
+            if (user.id, day) in running and schedule.local_time >= EVENING_FROM:
                 key = (user.id, schedule.slot)
                 questions[key] = with_question(questions[key])
         # One multi-row INSERT ... RETURNING: row-by-row ORM inserts cost half the sweep.

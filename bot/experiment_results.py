@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkins import format_day
@@ -217,7 +217,13 @@ async def claim_due_verdicts(session: AsyncSession, now: datetime, limit: int) -
         await session.execute(
             select(Experiment, User)
             .join(User, User.id == Experiment.user_id)
-            .where(Experiment.status == ACTIVE, Experiment.ends_on <= utc_today, User.active)
+            .where(
+                Experiment.status == ACTIVE,
+                Experiment.ends_on <= utc_today,
+                User.active,
+                # Paused people are skipped in SQL, or enough of them would fill every batch.
+                or_(~User.paused, User.paused_until <= now),
+            )
             .order_by(Experiment.ends_on, Experiment.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=Experiment)

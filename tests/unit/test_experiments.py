@@ -416,6 +416,21 @@ async def test_the_evening_check_in_asks_whether_they_stuck_to_it(
     assert stored == "yes"
 
 
+async def test_a_single_morning_check_in_does_not_ask_about_a_day_not_yet_lived(
+    sessions: Sessions, clock: FrozenClock, messenger: RecordingMessenger
+) -> None:
+    # One check-in a day asks everything, food included; at 08:00 "did you stick to it today?"
+    # would only collect honest "no"s and sink the adherence behind the verdict.
+    alex = await add_user(sessions, clock.now(), ALEX, times=[time(8, 0)])
+    await start(sessions, alex, berlin(START, 7), "soda_to_kombucha")
+    clock.set(berlin(START, 8))
+    await Sweeper(sessions, messenger, clock).run_once()
+    async with sessions() as session:
+        questions = await session.scalar(select(Checkin.questions).where(Checkin.user_id == alex))
+    assert questions is not None and FOOD in questions
+    assert EXPERIMENT not in questions
+
+
 async def test_a_checkin_on_demand_asks_it_with_food_or_in_the_evening_once_a_day(
     sessions: Sessions, clock: FrozenClock
 ) -> None:
@@ -571,6 +586,21 @@ async def test_paused_people_get_the_result_when_they_resume(
         user.paused = False
     await sweeper.run_once()
     assert [s.text for s in messenger.to(ALEX) if "has ended" in s.text]
+
+
+async def test_people_who_paused_never_hold_up_anyone_elses_result(
+    sessions: Sessions, clock: FrozenClock, messenger: RecordingMessenger
+) -> None:
+    # Paused people come first in the queue (lower ids) and a sweep takes one result at a time.
+    for chat_id in (ALEX + 1, ALEX + 2):
+        paused = await add_user(sessions, clock.now(), chat_id, paused=True)
+        await start(sessions, paused, clock.now(), "soda_to_kombucha")
+    alex = await add_user(sessions, clock.now(), ALEX)
+    await start(sessions, alex, clock.now(), "soda_to_kombucha")
+    sweeper = Sweeper(sessions, messenger, clock, batch=1)
+    clock.set(berlin(END + timedelta(days=1), 10))
+    await sweeper.run_once()
+    assert len([s for s in messenger.to(ALEX) if "has ended" in s.text]) == 1
 
 
 async def test_a_refused_result_is_sent_on_the_next_sweep(
