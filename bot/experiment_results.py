@@ -177,6 +177,11 @@ async def finish(
 
 async def verdict_reply(session: AsyncSession, experiment: Experiment, now: datetime) -> Outbox:
     """The person asked after the last day: the result is theirs now, claimed like the sweep's."""
+    # Lock the experiment before claiming, in the sweep's order (it locks the row, then inserts
+    # the claim): the opposite order could deadlock with a sweep claiming the same result.
+    await session.execute(
+        select(Experiment.id).where(Experiment.id == experiment.id).with_for_update()
+    )
     finished = await finish(session, experiment, now)
     if finished is None:
         return Outbox.saying(experiment_wording().on_its_way)
