@@ -6,7 +6,7 @@ defaults to ``GUTBACK_BENCH_POSTGRES_URL``, then ``GUTBACK_TEST_POSTGRES_URL``, 
 
 What runs where:
 
-- PostgreSQL: a fresh database ``gutback_bench_<pid>``, schema by ``python -m bot migrate`` (the
+- PostgreSQL: a fresh database ``gutback_bench_workers_<pid>``, schema by ``python -m bot migrate`` (the
   release step), dropped at the end.
 - Two worker processes, each ``python -m bot run --webhook --no-migrate`` exactly as deployed,
   with ``GUTBACK_WEBHOOK_REGISTER=false`` (the release step registers), sweeps every hour (the
@@ -43,17 +43,17 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from _fake_transport import FakeTransport
+from _population import scratch_postgres
 from aiohttp import web
-from sqlalchemy import func, make_url, select
+from sqlalchemy import func, select
 from updates import ECHO_TEXTS, press_script, press_update, text_update
 
 from bot.callbacks import CheckinPress, checkin_data, parse
@@ -395,27 +395,6 @@ async def recorded(database_url: str, update_ids: list[int]) -> int:
 # --- database of our own ------------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def bench_database(server_url: str) -> AsyncIterator[str]:
-    server = make_url(server_url)
-    name = f"gutback_bench_{os.getpid()}"
-    dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def migrate(database_url: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GUTBACK_"))}
     env["DATABASE_URL"] = database_url
@@ -440,7 +419,7 @@ async def main(args: argparse.Namespace) -> int:
     telegram = FakeTelegram()
     await telegram.start()
     async with contextlib.AsyncExitStack() as stack:
-        database_url = await stack.enter_async_context(bench_database(args.postgres))
+        database_url = await stack.enter_async_context(scratch_postgres(args.postgres, "workers"))
         migrate(database_url)
         log_dir = Path(stack.enter_context(_temp_dir()))
         workers = [start_worker(database_url, telegram.base_url, log_dir, n) for n in (1, 2)]
