@@ -6,8 +6,8 @@ defaults to ``GUTBACK_BENCH_POSTGRES_URL``, then ``GUTBACK_TEST_POSTGRES_URL``, 
 
 What runs where:
 
-- PostgreSQL: a fresh database ``gutback_bench_workers_<pid>``, schema by ``python -m bot migrate`` (the
-  release step), dropped at the end.
+- PostgreSQL: a fresh database ``gutback_bench_workers_<pid>``, schema by
+  ``python -m bot migrate`` (the release step), dropped at the end.
 - Two worker processes, each ``python -m bot run --webhook --no-migrate`` exactly as deployed,
   with ``GUTBACK_WEBHOOK_REGISTER=false`` (the release step registers), sweeps every hour (the
   one at start-up runs; none during the timed runs), and sending limits raised (printed) so
