@@ -122,7 +122,8 @@ def _matcher() -> Matcher:
 def screen(text: str) -> Screening:
     """Find the warning signs in one message; the most urgent tier wins."""
     rules = redflags()
-    hits = _matcher().hits(text)
+    matcher = _matcher()
+    hits = matcher.hits(text)
     # A required context is about topic ("is this about the back?"), so "doesn't help my back"
     # still counts; an escalating context must be affirmed ("no dizziness" does not escalate).
     topics = {hit.name[1:] for hit in hits if hit.name.startswith("@")}
@@ -134,7 +135,15 @@ def screen(text: str) -> Screening:
         flag = rules.flag(hit.name)
         if hit.past and not flag.history:
             continue
+        if hit.hypothetical and flag.tier != "T0":
+            continue
+        if hit.other and tier_rank(flag.tier) > tier_rank("T1") and not flag.about_others:
+            continue
         if flag.requires and not topics.intersection(flag.requires):
+            continue
+        if flag.colour and matcher.explained_colour(text):
+            continue
+        if matcher.vetoed(flag.id, text):
             continue
         found[flag.id] = Finding(flag.id, _tier_with_context(flag, contexts), flag.area)
     findings = sorted(found.values(), key=lambda f: (tier_rank(f.tier), f.flag_id))

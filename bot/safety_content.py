@@ -82,6 +82,12 @@ class RedFlag(_Strict):
     history: bool = False
     #: True for pain-linked hopelessness: ask a gentle question before the crisis script.
     ask_first: bool = False
+    #: True when the sign is a colour (black poo, pink pee) that food or iron can explain.
+    colour: bool = False
+    #: True when the flag is about someone else by nature (a family history).
+    about_others: bool = False
+    #: Phrases that cancel the flag anywhere in the message ("on the bike saddle").
+    unless: list[str] = []
     answer: str
     source: str = Field(min_length=3)
 
@@ -112,13 +118,34 @@ class Negation(_Strict):
     window: int = Field(ge=1, le=10)
 
 
+class Scopes(_Strict):
+    """What makes a clause not about the writer's own sign now."""
+
+    #: Questions and "what if" talk: "should I worry if my poo goes black?".
+    hypothetical: list[str]
+    #: Words that bring a clause back to now, cancelling a past marker ("again", "since").
+    present: list[str]
+    #: Words for other people; a clause naming one and never the writer is about them.
+    other_people: list[str]
+    other_pronouns: list[str]
+    first_person: list[str]
+    #: Foods and medicines that colour poo or pee (beetroot, iron tablets, blueberries).
+    colour_explanations: list[str]
+
+
 class RedFlagFile(_Strict):
     synonyms: dict[str, list[str]]
+    #: Regular expressions over the normalised text that fold numbers and units into concepts
+    #: (38.5, 101F -> a high temperature; "down 6 kg" -> lost weight; "im 78" -> older).
+    number_rewrites: dict[str, str] = {}
     rewrites: dict[str, str]
     idioms: list[str]
     past_markers: list[str]
     not_typos: list[str]
+    #: Ordinary words that typo repair must keep as they are (never "repaired" into a trigger).
+    known_words: list[str] = []
     negation: Negation
+    scopes: Scopes
     contexts: dict[str, list[str]]
     flags: list[RedFlag]
 

@@ -65,7 +65,7 @@ def _deletes(word: str) -> Iterator[str]:
         yield word[:i] + word[i + 1 :]
 
 
-_SYNTAX = frozenset({"...", "(", ")", ")?", "|", "&"})
+_SYNTAX = frozenset({"...", "(", ")", ")?", "|", "&", "<num>"})
 
 #: Words too common to be a good anchor (a clause with "my" would try half the patterns).
 _COMMON = frozenset(
@@ -117,6 +117,10 @@ class Hit:
     clause: int
     negated: bool
     past: bool
+    #: The clause is a question or a "what if" ("should I worry if my poo goes black?").
+    hypothetical: bool = False
+    #: The clause is about someone else ("my sister is pregnant and her back hurts").
+    other: bool = False
 
 
 class Matcher:
@@ -132,6 +136,9 @@ class Matcher:
             (re.compile(rf"(?<= ){self._literal(src)} "), f"{_fold(dst)} ")
             for src, dst in rules.rewrites.items()
         ]
+        self._number_rewrites = [
+            (re.compile(pattern), replacement) for pattern, replacement in rules.number_rewrites.items()
+        ]
         self._not_typos = {_fold(word) for word in rules.not_typos}
         neg = rules.negation
         self._cues = [tuple(self._words(cue)) for cue in neg.cues]
@@ -144,6 +151,12 @@ class Matcher:
         self._never_voided = [self._compile(p) for p in neg.never_voided_by]
         self._idioms = [self._compile(p) for p in rules.idioms]
         self._past = [self._compile(p) for p in rules.past_markers]
+        self._hypothetical = [self._compile(p) for p in rules.scopes.hypothetical]
+        self._present = [self._compile(p) for p in rules.scopes.present]
+        self._others = {self._canon(w) for w in rules.scopes.other_people}
+        self._other_pronouns = {self._canon(w) for w in rules.scopes.other_pronouns}
+        self._first_person = {self._canon(w) for w in rules.scopes.first_person}
+        self._explanations = [self._compile(p) for p in rules.scopes.colour_explanations]
 
         # Every pattern is compiled once and indexed by an "anchor": a set of words of which at
         # least one must be in the clause for the pattern to have a chance. A clause then only
@@ -158,8 +171,31 @@ class Matcher:
         ]
         named += [(flag.id, flag.patterns) for flag in rules.flags]
         vocabulary: set[str] = set(self._synonyms) | set(self._synonyms.values())
+        #: Patterns with " && ": every part somewhere in the message, each in any clause.
+        self._message_patterns: list[
+            tuple[str, tuple[re.Pattern[str], ...], tuple[bool, ...], frozenset[str]]
+        ] = []
+        self._unless = {
+            flag.id: [self._compile(p) for p in flag.unless] for flag in rules.flags if flag.unless
+        }
         for name, patterns in named:
             for pattern in patterns:
+                if " && " in pattern:
+                    raw = [part.strip() for part in pattern.split(" && ")]
+                    qualifiers = tuple(part.startswith("~") for part in raw)
+                    parts = [part.lstrip("~") for part in raw]
+                    anchors = [self._anchor(part) for part in parts]
+                    usable = [a for a in anchors if a is not None]
+                    anchor = min(usable, key=_anchor_cost) if usable else frozenset()
+                    self._message_patterns.append(
+                        (name, tuple(self._compile(part) for part in parts), qualifiers, anchor)
+                    )
+                    for part in parts:
+                        if not part.startswith("re:"):
+                            for token in _TEMPLATE_TOKEN_RE.findall(part):
+                                if token not in _SYNTAX and not token.endswith("*"):
+                                    vocabulary.add(_fold(token))
+                    continue
                 parts = [part.strip() for part in pattern.split(" & ")]
                 index = len(self._compiled)
                 self._compiled.append((name, tuple(self._compile(part) for part in parts)))
@@ -179,6 +215,9 @@ class Matcher:
                     for token in _TEMPLATE_TOKEN_RE.findall(part):
                         if token not in _SYNTAX and not token.endswith("*"):
                             vocabulary.add(_fold(token))
+        for source in [*rules.rewrites, *rules.rewrites.values()]:
+            vocabulary.update(_TOKEN_RE.findall(_fold(source)))
+        vocabulary.update(_fold(word) for word in rules.known_words)
         self._vocabulary = frozenset(vocabulary)
         self._typo_index: dict[str, set[str]] = {}
         for word in self._vocabulary:
@@ -207,6 +246,8 @@ class Matcher:
         for token in _TEMPLATE_TOKEN_RE.findall(pattern):
             if token == "...":
                 out.append(GAP)
+            elif token == "<num>":
+                out.append(r"\d+ ")
             elif token == "(":
                 out.append("(?:")
             elif token in {")", ")?", "|"}:
@@ -228,7 +269,7 @@ class Matcher:
         options: list[frozenset[str]] = []
         for element in sequence:
             if isinstance(element, str):
-                if element == "...":
+                if element in {"...", "<num>"}:
                     continue
                 if element.endswith("*"):
                     options.append(frozenset({_fold(element[:-1]) + "*"}))
@@ -286,6 +327,8 @@ class Matcher:
         text = _CLAUSE_PUNCT_RE.sub(" | ", text)
         tokens = [t if t == "|" else self._fix_token(t) for t in _TOKEN_RE.findall(text)]
         joined = " " + " ".join(tokens) + " "
+        for pattern, replacement in self._number_rewrites:
+            joined = pattern.sub(replacement, joined)
         for pattern, replacement in self._rewrites:
             joined = pattern.sub(replacement, joined)
         for idiom in self._idioms:
@@ -337,7 +380,9 @@ class Matcher:
         """Every flag or context (``@name``) found in ``text``, with negation and past marks."""
         result: list[Hit] = []
         clauses = self.clauses(text)
+        scopes: list[tuple[bool, bool, bool, bool]] = []
         previous_opened_negated = False
+        carried_past = False
         for index, clause in enumerate(clauses):
             tokens = clause.split()
             candidates: set[int] = set(self._always)
@@ -345,14 +390,86 @@ class Matcher:
                 candidates.update(self._candidates(token))
             carried = previous_opened_negated and tokens[0] in {"or", "nor"}
             past = any(p.search(clause) for p in self._past)
+            present = any(p.search(clause) for p in self._present)
+            # A past event's clause ends at a comma, not its story: "had food poisoning last
+            # summer, threw up for 3 days" is one past event, until something says "now".
+            past = (past or carried_past) and not present
+            carried_past = past
+            hypothetical = any(p.search(clause) for p in self._hypothetical)
+            other = self._about_someone_else(tokens)
             denied = carried or self._denied_after(clauses, index)
             for pattern_index in sorted(candidates):
                 name, parts = self._compiled[pattern_index]
                 negated = self._match(parts, tokens, clause)
                 if negated is not None:
-                    result.append(Hit(name, index, denied or negated, past))
+                    result.append(
+                        Hit(name, index, denied or negated, past, hypothetical, other)
+                    )
             previous_opened_negated = self._opens_negated(tokens, clause)
+            scopes.append((past, hypothetical, other, denied))
+        result.extend(self._message_hits(clauses, scopes))
         return result
+
+    def _message_hits(
+        self, clauses: list[str], scopes: list[tuple[bool, bool, bool, bool]]
+    ) -> list[Hit]:
+        """Patterns whose parts may sit in different clauses ("lost a stone, not dieting")."""
+        words = {word for clause in clauses for word in clause.split()}
+        found: list[Hit] = []
+        split = [clause.split() for clause in clauses]
+        for name, parts, qualifiers, anchor in self._message_patterns:
+            if anchor and not any(
+                (w[:-1] and any(t.startswith(w[:-1]) for t in words)) if w.endswith("*") else w in words
+                for w in anchor
+            ):
+                continue
+            places: list[tuple[int, bool]] = []
+            for part, qualifier in zip(parts, qualifiers, strict=True):
+                place = None
+                for index, clause in enumerate(clauses):
+                    for match in part.finditer(clause):
+                        start = clause.count(" ", 0, match.start()) - 1
+                        stop = clause.count(" ", 0, match.end()) - 1
+                        negated = not qualifier and (
+                            scopes[index][3] or self._negated(split[index], start, stop, clause)
+                        )
+                        if place is None or (place[1] and not negated):
+                            place = (index, negated)
+                        if not negated:
+                            break
+                    if place is not None and not place[1]:
+                        break
+                if place is None:
+                    break
+                places.append(place)
+            else:
+                first = places[0][0]
+                found.append(
+                    Hit(
+                        name,
+                        first,
+                        any(negated for _, negated in places),
+                        any(scopes[i][0] for i, _ in places),
+                        any(scopes[i][1] for i, _ in places),
+                        scopes[first][2],
+                    )
+                )
+        return found
+
+    def vetoed(self, flag_id: str, text: str) -> bool:
+        """True when one of the flag's ``unless`` phrases is in the message and not denied."""
+        patterns = self._unless.get(flag_id)
+        if not patterns:
+            return False
+        for clause in self.clauses(text):
+            tokens = clause.split()
+            for pattern in patterns:
+                for match in pattern.finditer(clause):
+                    start = clause.count(" ", 0, match.start()) - 1
+                    stop = clause.count(" ", 0, match.end()) - 1
+                    if not self._negated(tokens, start, stop, clause):
+                        return True
+        return False
 
     def _match(
         self, parts: tuple[re.Pattern[str], ...], tokens: list[str], clause: str
@@ -373,6 +490,31 @@ class Matcher:
                 return None
             negated = negated or part_negated
         return negated
+
+    def _about_someone_else(self, tokens: list[str]) -> bool:
+        """True when a clause names another person and never the writer ("my mum has ...")."""
+        mentions_other = False
+        for i, token in enumerate(tokens):
+            if token in self._others or token in self._other_pronouns:
+                mentions_other = True
+            elif token in self._first_person:
+                following = tokens[i + 1] if i + 1 < len(tokens) else ""
+                if token in {"my", "our"} and following in self._others:
+                    continue
+                return False
+        return mentions_other
+
+    def explained_colour(self, text: str) -> bool:
+        """A food or medicine that colours poo or pee is named, and not denied ("beetroot")."""
+        for clause in self.clauses(text):
+            tokens = clause.split()
+            for pattern in self._explanations:
+                for match in pattern.finditer(clause):
+                    start = clause.count(" ", 0, match.start()) - 1
+                    stop = clause.count(" ", 0, match.end()) - 1
+                    if not self._negated(tokens, start, stop, clause):
+                        return True
+        return False
 
     def _denied_after(self, clauses: list[str], index: int) -> bool:
         """A clause answered by a bare "no" in the next one ("numbness around my bum? said no")."""
