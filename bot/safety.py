@@ -31,6 +31,7 @@ from bot.safety_content import (
     tier_rank,
 )
 from bot.safety_match import Matcher
+from bot.safety_model import LinearModel, shipped_model
 
 __all__ = [
     "SCREEN_SPEED",
@@ -70,6 +71,23 @@ class Finding:
     flag_id: str
     tier: Tier
     area: Area
+    #: The sign is someone else's, happening now ("my husband can't feel his legs"): the answer
+    #: is for the person helping them.
+    other: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """A one-tap yes/no question the screen asks instead of guessing.
+
+    ``question`` is an id whose text is in ``content/safety_wording.yaml`` (see
+    :func:`ask_text`); "yes" confirms ``flag_id`` at ``tier`` (answer it with
+    :func:`confirmed`), "no" means nothing to act on.
+    """
+
+    question: str
+    flag_id: str
+    tier: Tier
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +95,10 @@ class Screening:
     findings: list[Finding] = field(default_factory=list)
     tier: Tier | None = None
     ed_signal: bool = False
+    #: A question to ask when the screen is unsure (None when it is sure, or sees nothing).
+    ask: Ask | None = None
+    #: ISO 639-1 code when the message is confidently not English, else None.
+    language: str | None = None
 
     @property
     def flag_ids(self) -> list[str]:
@@ -119,11 +141,15 @@ def _matcher() -> Matcher:
     return Matcher(redflags())
 
 
-def screen(text: str) -> Screening:
-    """Find the warning signs in one message; the most urgent tier wins."""
+def screen(text: str, *, model: LinearModel | None = None) -> Screening:
+    """Find the warning signs in one message; the most urgent tier wins.
+
+    ``model`` replaces the shipped learned layer (cross-validation in ``bench/safety.py``).
+    """
     rules = redflags()
     matcher = _matcher()
-    hits = matcher.hits(text)
+    clauses = matcher.clauses(text)
+    hits = matcher.hits(text, clauses)
     # A required context is about topic ("is this about the back?"), so "doesn't help my back"
     # still counts; an escalating context must be affirmed ("no dizziness" does not escalate).
     topics = {hit.name[1:] for hit in hits if hit.name.startswith("@")}
@@ -137,19 +163,44 @@ def screen(text: str) -> Screening:
             continue
         if hit.hypothetical and flag.tier != "T0":
             continue
-        if hit.other and tier_rank(flag.tier) > tier_rank("T1") and not flag.about_others:
-            continue
         if flag.requires and not topics.intersection(flag.requires):
             continue
         if flag.colour and matcher.explained_colour(text):
             continue
         if matcher.vetoed(flag.id, text):
             continue
-        found[flag.id] = Finding(flag.id, _tier_with_context(flag, contexts), flag.area)
+        tier = _tier_with_context(flag, contexts)
+        # Someone else's sign matters only when it is an emergency or a crisis now.
+        if hit.other and tier_rank(tier) > tier_rank("T1") and not flag.about_others:
+            continue
+        found[flag.id] = Finding(flag.id, tier, flag.area, hit.other)
     findings = sorted(found.values(), key=lambda f: (tier_rank(f.tier), f.flag_id))
     tier = findings[0].tier if findings else None
     ed_signal = any(finding.area == "eating" for finding in findings)
-    return Screening(findings=findings, tier=tier, ed_signal=ed_signal)
+    learned = model if model is not None else shipped_model()
+    ask = _ask(learned.probabilities(clauses), tier)
+    return Screening(findings=findings, tier=tier, ed_signal=ed_signal, ask=ask)
+
+
+def _ask(probabilities: dict[str, float], found: Tier | None) -> Ask | None:
+    """The most urgent cluster the learned layer finds likely enough, if more urgent than found.
+
+    A cluster's probability is the sum over its flags, so "some crisis sign" can be likely even
+    when no single crisis flag is; the question then names the cluster, and its ``flag_id`` the
+    cluster's most likely flag.
+    """
+    rules = redflags()
+    best: Ask | None = None
+    for rule in rules.asks:
+        threshold = rules.ask_thresholds.get(rule.tier)
+        if threshold is None or tier_rank(rule.tier) >= tier_rank(found):
+            continue
+        if best is not None and tier_rank(best.tier) <= tier_rank(rule.tier):
+            continue
+        if sum(probabilities.get(flag_id, 0.0) for flag_id in rule.flags) >= threshold:
+            top = max(rule.flags, key=lambda flag_id: probabilities.get(flag_id, 0.0))
+            best = Ask(rule.id, top, rule.tier)
+    return best
 
 
 def _tier_with_context(flag: RedFlag, contexts: set[str]) -> Tier:

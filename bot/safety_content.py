@@ -128,9 +128,22 @@ class Scopes(_Strict):
     #: Words for other people; a clause naming one and never the writer is about them.
     other_people: list[str]
     other_pronouns: list[str]
+    other_past: list[str]
     first_person: list[str]
     #: Foods and medicines that colour poo or pee (beetroot, iron tablets, blueberries).
     colour_explanations: list[str]
+
+
+class AskRule(_Strict):
+    """One short question for a cluster of flags, asked when the learned layer is unsure.
+
+    ``id`` names the question's text in ``safety_wording.yaml``; a "yes" confirms the cluster's
+    most likely flag at ``tier``.
+    """
+
+    id: str = Field(pattern=r"^ask_[a-z0-9_]+$")
+    tier: Tier
+    flags: list[str] = Field(min_length=1)
 
 
 class RedFlagFile(_Strict):
@@ -148,6 +161,11 @@ class RedFlagFile(_Strict):
     scopes: Scopes
     contexts: dict[str, list[str]]
     flags: list[RedFlag]
+    #: The ask band: one question per cluster of flags (see bot/safety.py).
+    asks: list[AskRule] = []
+    #: Ask when the learned layer gives a cluster at least this probability (by the cluster's
+    #: tier) and the rules found nothing as urgent. Chosen by cross-validation over writers.
+    ask_thresholds: dict[Tier, float] = {}
 
     @field_validator("contexts")
     @classmethod
@@ -170,7 +188,20 @@ class RedFlagFile(_Strict):
             for esc in flag.escalate:
                 if tier_rank(esc.tier) >= tier_rank(flag.tier):
                     raise ValueError(f"flag {flag.id}: escalation must be more urgent")
+        clustered = [flag_id for ask in self.asks for flag_id in ask.flags]
+        unknown = sorted(set(clustered) - set(ids))
+        if unknown:
+            raise ValueError(f"asks name unknown flags: {unknown}")
+        twice = sorted({flag_id for flag_id in clustered if clustered.count(flag_id) > 1})
+        if twice:
+            raise ValueError(f"flags in more than one ask: {twice}")
         return self
+
+    def ask_for(self, flag_id: str) -> AskRule | None:
+        for ask in self.asks:
+            if flag_id in ask.flags:
+                return ask
+        return None
 
     def flag(self, flag_id: str) -> RedFlag:
         for flag in self.flags:
@@ -234,6 +265,8 @@ class SafetyWording(_Strict):
     weekly_question: str
     weekly_none_label: str
     weekly_options: list[ScreenOptionText] = Field(min_length=5)
+    #: The ask band's questions, by id (``ask_crisis`` ...): one plain, kind yes/no question.
+    asks: dict[str, str] = {}
 
     @field_validator("tiers")
     @classmethod
@@ -266,4 +299,7 @@ def safety_wording() -> SafetyWording:
     unknown = [opt.flag for opt in wording.weekly_options if opt.flag not in flags]
     if unknown:
         raise ValueError(f"weekly screen options name unknown flags: {unknown}")
+    missing = [ask.id for ask in redflags().asks if ask.id not in wording.asks]
+    if missing:
+        raise ValueError(f"no wording for ask questions: {missing}")
     return wording

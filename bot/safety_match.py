@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from bot.safety_content import RedFlagFile
 from bot.text import within_one_edit as damerau1
 
-_TOKEN_RE = re.compile(r"[a-z0-9]+|\|")
+_TOKEN_RE = re.compile(r"[^\W_]+|\|")
 _TEMPLATE_TOKEN_RE = re.compile(r"\.\.\.|\(|\)\??|\||[^\s()|]+")
 _CLAUSE_PUNCT_RE = re.compile(r"[.,;:!?\n\r\t()\[\]{}\"<>]+|\s[-–—]+\s|[–—]")
 _DECIMAL_RE = re.compile(r"(\d)[.,](\d)")
@@ -156,6 +156,7 @@ class Matcher:
         self._others = {self._canon(w) for w in rules.scopes.other_people}
         self._other_pronouns = {self._canon(w) for w in rules.scopes.other_pronouns}
         self._first_person = {self._canon(w) for w in rules.scopes.first_person}
+        self._other_past = {self._canon(w) for w in rules.scopes.other_past}
         self._explanations = [self._compile(p) for p in rules.scopes.colour_explanations]
 
         # Every pattern is compiled once and indexed by an "anchor": a set of words of which at
@@ -376,10 +377,14 @@ class Matcher:
         found += [index for prefix, index in self._anchor_prefixes if token.startswith(prefix)]
         return tuple(found)
 
-    def hits(self, text: str) -> list[Hit]:
-        """Every flag or context (``@name``) found in ``text``, with negation and past marks."""
+    def hits(self, text: str, clauses: list[str] | None = None) -> list[Hit]:
+        """Every flag or context (``@name``) found in ``text``, with negation and past marks.
+
+        ``clauses`` may be passed when the caller already has ``self.clauses(text)``.
+        """
         result: list[Hit] = []
-        clauses = self.clauses(text)
+        if clauses is None:
+            clauses = self.clauses(text)
         scopes: list[tuple[bool, bool, bool, bool]] = []
         previous_opened_negated = False
         carried_past = False
@@ -397,6 +402,8 @@ class Matcher:
             carried_past = past
             hypothetical = any(p.search(clause) for p in self._hypothetical)
             other = self._about_someone_else(tokens)
+            if other and not present and any(token in self._other_past for token in tokens):
+                past = True
             denied = carried or self._denied_after(clauses, index)
             for pattern_index in sorted(candidates):
                 name, parts = self._compiled[pattern_index]

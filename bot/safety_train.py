@@ -35,9 +35,12 @@ class TrainSettings:
     """Chosen by cross-validation over the writers (``python bench/safety.py --cv``)."""
 
     size: int = 1 << 15
-    l2: float = 3e-4
+    l2: float = 1e-5
     steps: int = 300
     learning_rate: float = 0.5
+    #: Buckets seen in fewer training messages than this get no weight: a feature only one
+    #: message has cannot generalise, and dropping them keeps training fast.
+    min_count: int = 2
     #: Weight of a "no warning sign" row relative to a warning sign (false alarms cost trust).
     negative_weight: float = 1.0
 
@@ -67,12 +70,18 @@ def train(
     names = classes()
     index = {name: i for i, name in enumerate(names)}
     rows = [buckets(features(matcher.clauses(item["text"])), settings.size) for item in items]
-    used = sorted({bucket for row in rows for bucket in row})
+    counts: dict[int, int] = {}
+    for row in rows:
+        for bucket in row:
+            counts[bucket] = counts.get(bucket, 0) + 1
+    used = sorted(bucket for bucket, count in counts.items() if count >= settings.min_count)
     column = {bucket: i for i, bucket in enumerate(used)}
-    x = np.zeros((len(rows), len(used)), dtype=np.float64)
+    x = np.zeros((len(rows), len(used)), dtype=np.float32)
     for r, row in enumerate(rows):
         if row:
-            x[r, [column[b] for b in row]] = 1.0 / math.sqrt(len(row))
+            # Scaled by all of the message's features, as at run time (where every feature's
+            # bucket is looked up, weighted or not).
+            x[r, [column[b] for b in row if b in column]] = 1.0 / math.sqrt(len(row))
     y = np.zeros((len(rows), len(names)), dtype=np.float64)
     weight = np.ones(len(rows), dtype=np.float64)
     for r, item in enumerate(items):
@@ -82,8 +91,10 @@ def train(
             weight[r] = settings.negative_weight
     weight /= weight.sum()
 
-    w = np.zeros((len(used), len(names)), dtype=np.float64)
-    b = np.zeros(len(names), dtype=np.float64)
+    w = np.zeros((len(used), len(names)), dtype=np.float32)
+    b = np.zeros(len(names), dtype=np.float32)
+    y = y.astype(np.float32)
+    weight = weight.astype(np.float32)
     vw = np.zeros_like(w)
     vb = np.zeros_like(b)
     momentum = 0.9
