@@ -155,8 +155,14 @@ def screen(text: str, *, model: LinearModel | None = None) -> Screening:
     topics = {hit.name[1:] for hit in hits if hit.name.startswith("@")}
     contexts = {hit.name[1:] for hit in hits if hit.name.startswith("@") and not hit.negated}
     found: dict[str, Finding] = {}
+    #: Flags the rules heard but set aside (denied, past, a question, someone else's, food
+    #: colouring): the ask band never asks about those, the rules know better there.
+    heard: set[str] = set()
     for hit in hits:
-        if hit.name.startswith("@") or hit.negated or hit.name in found:
+        if hit.name.startswith("@") or hit.name in found:
+            continue
+        heard.add(hit.name)
+        if hit.negated:
             continue
         flag = rules.flag(hit.name)
         if hit.past and not flag.history:
@@ -178,11 +184,13 @@ def screen(text: str, *, model: LinearModel | None = None) -> Screening:
     tier = findings[0].tier if findings else None
     ed_signal = any(finding.area == "eating" for finding in findings)
     learned = model if model is not None else shipped_model()
-    ask = _ask(learned.probabilities(clauses), tier)
+    ask = _ask(learned.probabilities(clauses), tier, heard - set(found))
     return Screening(findings=findings, tier=tier, ed_signal=ed_signal, ask=ask)
 
 
-def _ask(probabilities: dict[str, float], found: Tier | None) -> Ask | None:
+def _ask(
+    probabilities: dict[str, float], found: Tier | None, set_aside: set[str] = frozenset()
+) -> Ask | None:
     """The most urgent cluster the learned layer finds likely enough, if more urgent than found.
 
     A cluster's probability is the sum over its flags, so "some crisis sign" can be likely even
@@ -196,6 +204,8 @@ def _ask(probabilities: dict[str, float], found: Tier | None) -> Ask | None:
         if threshold is None or tier_rank(rule.tier) >= tier_rank(found):
             continue
         if best is not None and tier_rank(best.tier) <= tier_rank(rule.tier):
+            continue
+        if set_aside.intersection(rule.flags):
             continue
         if sum(probabilities.get(flag_id, 0.0) for flag_id in rule.flags) >= threshold:
             top = max(rule.flags, key=lambda flag_id: probabilities.get(flag_id, 0.0))
