@@ -136,10 +136,9 @@ def _by_writer(items: Sequence[dict]) -> dict[str, list[dict]]:
 
 def cross_validate(verbose: bool) -> None:
     """Train the learned layer on all writers but one, score the one left out (rules as tuned)."""
+    from bot.safety_content import redflags
     from bot.safety_match import Matcher
     from bot.safety_train import train
-
-    from bot.safety_content import redflags
 
     items = _load(EVAL_FILE)
     groups = _by_writer(items)

@@ -59,6 +59,19 @@ def _swapped(a: str, b: str) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1
 
 
+def _anchored(anchor: str, words: set[str]) -> bool:
+    """True when ``words`` contain the anchor word (or, for ``word*``, a word it starts)."""
+    if anchor.endswith("*"):
+        return any(word.startswith(anchor[:-1]) for word in words)
+    return anchor in words
+
+
+def _as_tuple(entry: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if entry is None:
+        return ()
+    return (entry,) if isinstance(entry, str) else entry
+
+
 def _deletes(word: str) -> Iterator[str]:
     yield word
     for i in range(len(word)):
@@ -137,7 +150,8 @@ class Matcher:
             for src, dst in rules.rewrites.items()
         ]
         self._number_rewrites = [
-            (re.compile(pattern), replacement) for pattern, replacement in rules.number_rewrites.items()
+            (re.compile(pattern), replacement)
+            for pattern, replacement in rules.number_rewrites.items()
         ]
         self._not_typos = {_fold(word) for word in rules.not_typos}
         neg = rules.negation
@@ -220,11 +234,20 @@ class Matcher:
             vocabulary.update(_TOKEN_RE.findall(_fold(source)))
         vocabulary.update(_fold(word) for word in rules.known_words)
         self._vocabulary = frozenset(vocabulary)
-        self._typo_index: dict[str, set[str]] = {}
-        for word in self._vocabulary:
+        # Each variant maps to one word, or to a tuple when several words share it: a dozen
+        # thousand small sets would cost more than a megabyte of the bot's memory budget.
+        self._typo_index: dict[str, str | tuple[str, ...]] = {}
+        for word in sorted(self._vocabulary):
             if len(word) >= 5 and word.isalpha() and word not in self._not_typos:
                 for variant in _deletes(word):
-                    self._typo_index.setdefault(variant, set()).add(word)
+                    known = self._typo_index.get(variant)
+                    if known is None:
+                        self._typo_index[variant] = word
+                    elif isinstance(known, str):
+                        if known != word:
+                            self._typo_index[variant] = (known, word)
+                    elif word not in known:
+                        self._typo_index[variant] = (*known, word)
         self._bare_denials = frozenset(
             {"no", "none", "nope", "nil", "said no", "answered no", "no to all", "no to both"}
         )
@@ -307,7 +330,7 @@ class Matcher:
             found = sorted(
                 word
                 for variant in _deletes(token)
-                for word in self._typo_index.get(variant, ())
+                for word in _as_tuple(self._typo_index.get(variant))
                 if word[0] == token[0]
                 and damerau1(token, word)
                 and (
@@ -409,9 +432,7 @@ class Matcher:
                 name, parts = self._compiled[pattern_index]
                 negated = self._match(parts, tokens, clause)
                 if negated is not None:
-                    result.append(
-                        Hit(name, index, denied or negated, past, hypothetical, other)
-                    )
+                    result.append(Hit(name, index, denied or negated, past, hypothetical, other))
             previous_opened_negated = self._opens_negated(tokens, clause)
             scopes.append((past, hypothetical, other, denied))
         result.extend(self._message_hits(clauses, scopes))
@@ -426,7 +447,9 @@ class Matcher:
         split = [clause.split() for clause in clauses]
         for name, parts, qualifiers, anchor in self._message_patterns:
             if anchor and not any(
-                (w[:-1] and any(t.startswith(w[:-1]) for t in words)) if w.endswith("*") else w in words
+                (w[:-1] and any(t.startswith(w[:-1]) for t in words))
+                if w.endswith("*")
+                else w in words
                 for w in anchor
             ):
                 continue
@@ -505,9 +528,9 @@ class Matcher:
             if token in self._others or token in self._other_pronouns:
                 mentions_other = True
             elif token in self._first_person:
-                following = tokens[i + 1] if i + 1 < len(tokens) else ""
-                if token in {"my", "our"} and following in self._others:
-                    continue
+                following = tokens[i + 1 : i + 4]
+                if token in {"my", "our"} and self._others.intersection(following):
+                    continue  # "my best mate", "my little brother", "my 15 year old son"
                 return False
         return mentions_other
 

@@ -87,27 +87,54 @@ def buckets(feature_list: Iterable[str], size: int) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class LinearModel:
-    """Softmax regression over hashed features; ``classes[0]`` is "no warning sign"."""
+    """Softmax regression over hashed features; ``classes[0]`` is "no warning sign".
+
+    Only buckets that carry a weight are stored (about a third of them): ``rows`` maps a bucket
+    to its row of ``quantised``, or to the last row, which is all zeros. In memory that is about
+    0.7 MB; a dense float32 matrix would be ten times as much.
+    """
 
     classes: tuple[str, ...]
     size: int
-    #: (size, classes) int8; a weight is ``quantised[bucket, class] * scale[class]``. Kept as int8
-    #: in memory too (32k buckets x ~50 classes is 1.7 MB, four times that as float32).
+    #: (size,) int32: the row of ``quantised`` for each bucket (the zero row when unused).
+    rows: np.ndarray
+    #: (used buckets + 1, classes) int8; a weight is ``quantised[row, class] * scale[class]``.
     quantised: np.ndarray
     scale: np.ndarray
     bias: np.ndarray
 
     @classmethod
-    def from_float(cls, classes: Sequence[str], weights: np.ndarray, bias: np.ndarray) -> LinearModel:
+    def from_float(
+        cls, classes: Sequence[str], weights: np.ndarray, bias: np.ndarray
+    ) -> LinearModel:
         """Quantise trained float weights, exactly as the shipped file stores them."""
         quantised, scale = quantise(weights)
-        return cls(tuple(classes), weights.shape[0], quantised, scale, bias.astype(np.float32))
+        used = np.flatnonzero(np.abs(quantised).sum(axis=1) > 0)
+        return cls._from_used(tuple(classes), weights.shape[0], used, quantised[used], scale, bias)
+
+    @classmethod
+    def _from_used(
+        cls,
+        classes: tuple[str, ...],
+        size: int,
+        used: np.ndarray,
+        compact: np.ndarray,
+        scale: np.ndarray,
+        bias: np.ndarray,
+    ) -> LinearModel:
+        rows = np.full(size, len(used), dtype=np.int32)
+        rows[used] = np.arange(len(used), dtype=np.int32)
+        zero = np.zeros((1, len(classes)), dtype=np.int8)
+        quantised = np.vstack([compact.astype(np.int8), zero])
+        return cls(
+            classes, size, rows, quantised, scale.astype(np.float32), bias.astype(np.float32)
+        )
 
     def probabilities(self, clauses: Sequence[str]) -> dict[str, float]:
         """Probability of each class for one message (its normalised clauses)."""
         index = buckets(features(clauses), self.size)
         if index:
-            summed = self.quantised[index].sum(axis=0, dtype=np.int32) * self.scale
+            summed = self.quantised[self.rows[index]].sum(axis=0, dtype=np.int32) * self.scale
             scores = summed / math.sqrt(len(index)) + self.bias
         else:
             scores = self.bias.copy()
@@ -116,30 +143,45 @@ class LinearModel:
         probs = exp / exp.sum()
         return dict(zip(self.classes, probs.tolist(), strict=True))
 
+    def used_buckets(self) -> np.ndarray:
+        return np.flatnonzero(self.rows < len(self.quantised) - 1)
+
     # ------------------------------------------------------------------ file format
     def to_document(self, note: str = "") -> dict[str, object]:
         """The YAML document for ``content/safety_model.yaml`` (int8 weights, per-class scale)."""
-        payload = zlib.compress(self.quantised.tobytes(), 9)
+        used = self.used_buckets().astype(np.uint32)
         return {
             "note": note,
             "size": self.size,
             "classes": list(self.classes),
             "scale": [float(f"{s:.9g}") for s in self.scale.tolist()],
             "bias": [float(f"{b:.9g}") for b in self.bias.tolist()],
-            "weights_int8_zlib_base64": base64.b64encode(payload).decode("ascii"),
+            "buckets_uint32_zlib_base64": _pack(used.tobytes()),
+            "weights_int8_zlib_base64": _pack(self.quantised[:-1].tobytes()),
         }
 
     @classmethod
     def from_document(cls, document: dict[str, object]) -> LinearModel:
         classes = tuple(str(name) for name in document["classes"])  # type: ignore[union-attr]
         size = int(document["size"])  # type: ignore[arg-type]
-        raw = zlib.decompress(base64.b64decode(str(document["weights_int8_zlib_base64"])))
-        quantised = np.frombuffer(raw, dtype=np.int8).reshape(size, len(classes))
+        used = np.frombuffer(_unpack(document["buckets_uint32_zlib_base64"]), dtype=np.uint32)
+        raw = _unpack(document["weights_int8_zlib_base64"])
+        compact = np.frombuffer(raw, dtype=np.int8).reshape(len(used), len(classes))
         scale = np.asarray(document["scale"], dtype=np.float32)
         bias = np.asarray(document["bias"], dtype=np.float32)
         if not (size & (size - 1) == 0 and scale.shape == bias.shape == (len(classes),)):
             raise ValueError("safety model file is inconsistent (size, scale or bias)")
-        return cls(classes, size, quantised, scale, bias)
+        if len(used) and int(used.max()) >= size:
+            raise ValueError("safety model file names a bucket beyond its size")
+        return cls._from_used(classes, size, used.astype(np.int64), compact, scale, bias)
+
+
+def _pack(data: bytes) -> str:
+    return base64.b64encode(zlib.compress(data, 9)).decode("ascii")
+
+
+def _unpack(text: object) -> bytes:
+    return zlib.decompress(base64.b64decode(str(text)))
 
 
 def quantise(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
