@@ -47,8 +47,14 @@ def _plain(word: str) -> str:
 
 
 @functools.cache
+def language_content() -> LanguageFile:
+    """``content/safety_languages.yaml``, validated (loaded once)."""
+    return load_model("safety_languages.yaml", LanguageFile)
+
+
+@functools.cache
 def _tables() -> tuple[frozenset[str], dict[str, frozenset[str]], dict[str, str], dict[str, str]]:
-    content = load_model("safety_languages.yaml", LanguageFile)
+    content = language_content()
     english = frozenset(content.english)
     words = {
         code: frozenset({w.lower() for w in lang.words} | {_plain(w.lower()) for w in lang.words})

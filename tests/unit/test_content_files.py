@@ -32,6 +32,8 @@ LOADERS: dict[str, tuple[str, str]] = {
     "redflags.yaml": ("bot.safety_content", "redflags"),
     "emergency_numbers.yaml": ("bot.safety_content", "regions"),
     "safety_wording.yaml": ("bot.safety_content", "safety_wording"),
+    "safety_languages.yaml": ("bot.safety_language", "language_content"),
+    "safety_model.yaml": ("bot.safety_model", "shipped_model"),
     "wording.yaml": ("bot.wording", "wording"),
     "privacy.yaml": ("bot.privacy", "privacy_wording"),
     "report.yaml": ("bot.report", "report_wording"),
