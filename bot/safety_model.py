@@ -11,7 +11,8 @@ It never answers on its own: :mod:`bot.safety` uses its probabilities only to de
 *ask* one short question (the middle band), see that module's docstring.
 
 Format: ``content/safety_model.yaml`` holds the class names, the hashing size and the weights as
-int8 (one scale per class), zlib-compressed and base64-encoded so that the file stays small and
+int8 (one scale per class), zlib-compressed and URL-safe base64 (no "/" that a content check could
+take for a command) so that the file stays small and
 loads without building a large Python structure. Features are hashed (CRC-32) into a fixed number
 of buckets, so no vocabulary has to be stored. ``bot/safety_train.py`` builds the file from
 ``tests/data/safety_eval.yaml``; a test retrains and compares.
@@ -177,11 +178,11 @@ class LinearModel:
 
 
 def _pack(data: bytes) -> str:
-    return base64.b64encode(zlib.compress(data, 9)).decode("ascii")
+    return base64.urlsafe_b64encode(zlib.compress(data, 9)).decode("ascii")
 
 
 def _unpack(text: object) -> bytes:
-    return zlib.decompress(base64.b64decode(str(text)))
+    return zlib.decompress(base64.urlsafe_b64decode(str(text)))
 
 
 def quantise(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
