@@ -16,8 +16,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.safety import screen  # noqa: E402
-from bot.safety_content import TIERS, tier_rank  # noqa: E402
+from bot.safety.rules import TIERS, tier_rank  # noqa: E402
+from bot.safety.screen import screen  # noqa: E402
 
 EVAL_FILE = ROOT / "tests" / "data" / "safety_eval.yaml"
 

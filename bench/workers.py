@@ -56,10 +56,10 @@ from aiohttp import web
 from sqlalchemy import func, select
 from updates import ECHO_TEXTS, press_script, press_update, text_update
 
-from bot.callbacks import CheckinPress, checkin_data, parse
-from bot.db import make_engine, make_sessions
-from bot.models import ProcessedUpdate, User
-from bot.users import DEFAULT_TIMES, set_checkin_times
+from bot.chat.buttons import CheckinPress, checkin_data, parse
+from bot.people.schedules import DEFAULT_TIMES, set_checkin_times
+from bot.store.db import make_engine, make_sessions
+from bot.store.models import ProcessedUpdate, User
 from handlers.webhook import SECRET_HEADER
 
 TOKEN = "123456:BENCH-token"

@@ -11,13 +11,13 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.core import GutBack
-from bot.db import is_unavailable, make_engine, make_sessions, migrate_in_child
-from bot.delivery import Sweeper
-from bot.retention import remove_expired
-from bot.safety import screen
+from bot.app.core import GutBack
+from bot.base.clock import Clock, SystemClock
+from bot.base.config import Settings
+from bot.delivery.sweep import Sweeper
+from bot.privacy.retention import remove_expired
+from bot.safety.screen import screen
+from bot.store.db import is_unavailable, make_engine, make_sessions, migrate_in_child
 from handlers.messenger import TelegramMessenger
 from handlers.rate_limit import ChatRateLimiter
 from handlers.telegram import menu_commands, register

@@ -14,9 +14,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core import GutBack
-from bot.messenger import Sender
-from bot.wording import t
+from bot.app.core import GutBack
+from bot.base.wording import t
+from bot.chat.messenger import Sender
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,181 @@
+"""Where the safety screen meets the diary: answering, recording, following up.
+
+Every free-text message is screened before anything else, in every state (before consent, while
+paused, mid-check-in). The answer is sent whatever happens; a consenting person's event is
+recorded by flag and tier only, never with the text. Emergency answers get a follow-up later that
+day, which the sweep sends (even to someone who paused check-ins).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.base.wording import t
+from bot.chat.outbox import Outbox
+from bot.knowledge.trials import ACTIVE, STOPPED, experiment_library
+from bot.people.onboarding import has_consented
+from bot.safety.screen import (
+    SafetyAnswer,
+    Screening,
+    answer_for,
+    numbers_for,
+    pain_alert,
+    pain_alert_text,
+    screen,
+)
+from bot.store.models import Answer, Experiment, LogEntry, SafetyEvent, User
+
+PAIN_ALERT_COOLDOWN = timedelta(days=7)
+SCREEN_EVERY = timedelta(days=7)
+PAIN_JUMP = 3
+
+
+async def screen_message(
+    session: AsyncSession, user: User, text: str, now: datetime, *, source: str = "message"
+) -> tuple[Outbox, bool] | None:
+    """Screen one message; ``(answer, stand_alone)`` when it needs one, else ``None``."""
+    screening = screen(text)
+    if screening.tier is None and not screening.ed_signal:
+        return None
+    answer = answer_for(screening, user.timezone)
+    if not answer.text:
+        return None
+    await record(session, user, screening, answer, now, source=source)
+    outbox = Outbox()
+    outbox.send(answer.text)
+    return outbox, answer.stand_alone
+
+
+async def record(
+    session: AsyncSession,
+    user: User,
+    screening: Screening,
+    answer: SafetyAnswer,
+    now: datetime,
+    *,
+    source: str,
+) -> None:
+    """Remember what was flagged (only with consent) so recaps and reports can mention it."""
+    if not has_consented(user):
+        return
+    if screening.ed_signal:
+        user.no_restriction_tips = True
+        await stop_restrictions(session, user.id, now)
+    follow_up = now + timedelta(hours=answer.follow_up_hours) if answer.follow_up_hours else None
+    for finding in screening.findings:
+        session.add(
+            SafetyEvent(
+                user_id=user.id,
+                flag_id=finding.flag_id,
+                tier=finding.tier,
+                source=source,
+                created_at=now,
+                follow_up_at=follow_up,
+            )
+        )
+        follow_up = None  # one follow-up per answer, not per flag
+
+
+def screen_due(user: User, today: date) -> bool:
+    """The weekly "anything new?" screen is due for this person's next check-in."""
+    return has_consented(user) and (
+        user.screened_on is None or today - user.screened_on >= SCREEN_EVERY
+    )
+
+
+async def recent_pain(
+    session: AsyncSession, user_id: int, today: date
+) -> list[tuple[date, float | None]]:
+    """Daily pain scores of the last ten days, from check-ins and free-text logs."""
+    since = today - timedelta(days=10)
+    answered = await session.execute(
+        select(Answer.local_date, Answer.value).where(
+            Answer.user_id == user_id,
+            Answer.question == "pain",
+            Answer.local_date >= since,
+            Answer.local_date <= today,
+        )
+    )
+    logged = await session.execute(
+        select(LogEntry.local_date, LogEntry.pain).where(
+            LogEntry.user_id == user_id,
+            LogEntry.local_date >= since,
+            LogEntry.local_date <= today,
+            LogEntry.pain.is_not(None),
+        )
+    )
+    days: list[tuple[date, float | None]] = [
+        (day, float(value)) for day, value in answered if isinstance(value, int)
+    ]
+    days += [(day, float(pain)) for day, pain in logged]
+    return days
+
+
+async def pain_jumped(session: AsyncSession, user_id: int, today: date, pain: int) -> bool:
+    """Today's pain is 3 or more above the person's average of the seven days before."""
+    days = [
+        (d, p) for d, p in await recent_pain(session, user_id, today) if d < today and p is not None
+    ]
+    prior = [p for d, p in days if d >= today - timedelta(days=7)]
+    return len(prior) >= 3 and pain >= sum(prior) / len(prior) + PAIN_JUMP
+
+
+async def pain_alert_message(
+    session: AsyncSession, user: User, today: date, now: datetime
+) -> str | None:
+    """The one suggestion to see a clinician about persistent or jumping pain (weekly at most)."""
+    if not has_consented(user):
+        return None
+    if user.pain_alert_on is not None and today - user.pain_alert_on < PAIN_ALERT_COOLDOWN:
+        return None
+    if not pain_alert(await recent_pain(session, user.id, today)):
+        return None
+    user.pain_alert_on = today
+    session.add(
+        SafetyEvent(user_id=user.id, flag_id="pain_alert", tier="T3", source="pain", created_at=now)
+    )
+    return pain_alert_text(user.timezone)
+
+
+async def due_follow_ups(session: AsyncSession, now: datetime, limit: int) -> list[tuple[int, str]]:
+    """Claim the follow-ups that are due: (chat id, text). Clearing the time is the claim."""
+    rows = await session.execute(
+        select(SafetyEvent.id, User.chat_id, User.timezone)
+        .join(User, User.id == SafetyEvent.user_id)
+        .where(SafetyEvent.follow_up_at <= now, User.active)
+        .order_by(SafetyEvent.follow_up_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=SafetyEvent)
+    )
+    claimed = []
+    for event_id, chat_id, zone in rows.all():
+        cleared = await session.execute(
+            update(SafetyEvent)
+            .where(SafetyEvent.id == event_id, SafetyEvent.follow_up_at.is_not(None))
+            .values(follow_up_at=None)
+            .returning(SafetyEvent.id)
+        )
+        if cleared.first() is not None:
+            claimed.append((chat_id, t("safety_follow_up", emergency=numbers_for(zone).emergency)))
+    return claimed
+
+
+async def stop_restrictions(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """End any running experiment that leaves a food out (after eating-disorder signals).
+
+    Such a person is no longer asked each evening whether they kept a food out, and gets no
+    result about it either.
+    """
+    restricted = [spec.swap for spec in experiment_library().experiments if spec.restriction]
+    await session.execute(
+        update(Experiment)
+        .where(
+            Experiment.user_id == user_id,
+            Experiment.status == ACTIVE,
+            Experiment.swap_id.in_(restricted),
+        )
+        .values(status=STOPPED, finished_at=now)
+    )

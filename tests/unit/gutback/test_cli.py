@@ -1,0 +1,125 @@
+"""The command line: clear failure without a token, and `gutback run` against a Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fake_bot_api import FakeBotApi
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GUTBACK_"))}
+    env.pop("DATABASE_URL", None)
+    env.update(extra)
+    return env
+
+
+async def start_gutback(
+    tmp_path: Path, env: dict[str, str], *args: str
+) -> asyncio.subprocess.Process:
+    """``python -m bot <args>`` in ``tmp_path`` with ``env``, its output captured."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+def test_run_without_token_names_the_variable(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in lines[0]
+
+
+async def test_gutback_run_migrates_a_fresh_database_polls_and_answers_start(
+    tmp_path: Path,
+) -> None:
+    async with FakeBotApi() as fake:
+        env = clean_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=fake.token,
+            TELEGRAM_API_URL=fake.base_url,
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}",
+        )
+        process = await start_gutback(tmp_path, env, "run")
+        try:
+            fake.user_sends_text(77, "/start")
+            welcome = await fake.wait_for_message(77, "I agree", timeout=30)
+            assert "gutback" in welcome.text
+        finally:
+            process.terminate()
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert (tmp_path / "fresh.db").exists()
+        assert fake.token not in stderr.decode(), "the token must never be logged"
+
+
+async def test_run_stops_with_one_clear_line_when_the_schema_cannot_be_brought_up_to_date(
+    tmp_path: Path,
+) -> None:
+    async with FakeBotApi() as fake:
+        env = clean_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=fake.token,
+            TELEGRAM_API_URL=fake.base_url,
+            # A database file in a folder that does not exist cannot be created or upgraded.
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'gutback.db'}",
+        )
+        process = await start_gutback(tmp_path, env, "run")
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    last = stderr.decode().strip().splitlines()[-1]
+    assert last.startswith("gutback: could not bring the database schema up to date:"), last
+    assert fake.calls_to("getUpdates") == []  # it never started answering on a broken schema
+
+
+def test_chat_goes_through_onboarding_and_a_checkin_without_a_token(tmp_path: Path) -> None:
+    typed = "\n".join(
+        [
+            "/start",
+            "a",  # I agree
+            "Lisbon",
+            "a",  # 08:00 and 20:00
+            "/checkin",
+            "h",  # pain 7
+            "a",  # bloating
+            "h",  # done (the "none" button is gone once something is ticked)
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        input=typed + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "I agree" in out
+    assert "Europe/Lisbon" in out
+    assert "All set" in out
+    assert "Back pain: 7/10 ✓" in out
+    assert "Digestion: Bloating ✓" in out
+    assert "Bristol" in out
+    assert (tmp_path / "gutback-chat.db").exists()
