@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -49,6 +51,22 @@ def test_run_without_token_names_the_variable(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "TELEGRAM_BOT_TOKEN" in lines[0]
+
+
+@pytest.mark.parametrize("module", ["gutback", "bot"])
+def test_both_module_entry_points_are_the_same_command_line(tmp_path: Path, module: str) -> None:
+    """``python -m gutback`` is the command line; ``python -m bot`` still hands over to it."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: gutback")
+    assert "run" in result.stdout and "migrate" in result.stdout
 
 
 async def test_gutback_run_migrates_a_fresh_database_polls_and_answers_start(
