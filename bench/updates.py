@@ -491,10 +491,18 @@ class Breakdown:
             "rollback": lambda *_: self.sql.update(["rollbacks"]),
         }
         with contextlib.ExitStack() as stack:
-            for name in ("_first_time_seen", "_run", "_deliver", "remember_question_messages"):
+            for name in ("_first_time_seen", "_run", "_deliver"):
                 stack.enter_context(
                     mock.patch.object(core, name, self._timed(name, getattr(core, name)))
                 )
+            remember = core.postman.remember_question_messages
+            stack.enter_context(
+                mock.patch.object(
+                    core.postman,
+                    "remember_question_messages",
+                    self._timed("remember_question_messages", remember),
+                )
+            )
             for name in ("send", "edit"):
                 stack.enter_context(
                     mock.patch.object(

@@ -20,8 +20,9 @@ from bot.base.times import local_date
 from bot.base.timezones import parse_timezone
 from bot.base.wording import t
 from bot.chat.buttons import CheckinPress, SimplePress, parse
-from bot.chat.messenger import DeliveryError, Messenger, RecipientGone, Sender
-from bot.chat.outbox import Edit, Outbox, Send, SendFile, SendPhoto
+from bot.chat.messenger import DeliveryError, Messenger, Sender
+from bot.chat.outbox import Outbox, Send, SendPhoto
+from bot.delivery.postman import Postman
 from bot.diary import checkins, freetext
 from bot.diary.advice import tip_for
 from bot.experiments import conversation as experiment_flow
@@ -31,13 +32,13 @@ from bot.knowledge.swaps import answer_swap
 from bot.people import onboarding
 from bot.people import recap_day as weekly
 from bot.people import settings as control
-from bot.people.schedules import stop_schedules
 from bot.people.users import get_or_create_user
 from bot.privacy import export_and_delete as privacy
 from bot.safety import events as safety_flow
 from bot.safety.screen import about_text, answer_for, redflags_text, screen
 from bot.store.db import Sessions, insert_for, is_unavailable
-from bot.store.models import Checkin, ProcessedUpdate, User
+from bot.store.models import ProcessedUpdate, User
+from bot.store.states import OnboardingStep
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ class GutBack:
         self.sessions = sessions
         self.messenger = messenger
         self.clock = clock
+        #: Every reply leaves through the postman (it also marks a person who blocked the bot).
+        self.postman = Postman(sessions, messenger, clock)
         #: Multiplies the pauses of the breathing break (tests set 0 to run it instantly).
         self.breath_pace = breath_pace
         self._breathing: dict[int, asyncio.Task[None]] = {}
@@ -77,7 +80,7 @@ class GutBack:
     async def _breathe(self, sender: Sender) -> None:
         try:
             for step in breathing_steps():
-                await self.messenger.send(sender.chat_id, step.text)
+                await self.postman.call(sender.chat_id, Send(step.text))
                 await asyncio.sleep(step.pause_seconds * self.breath_pace)
         except DeliveryError:
             log.info("breathing break interrupted by a failed send")
@@ -151,14 +154,14 @@ class GutBack:
             if command == "timezone":
                 if args.strip():
                     return await onboarding.set_timezone_text(session, user, args, now)
-                user.onboarding_step = _waiting(user, onboarding.EDIT_TIMEZONE)
+                user.onboarding_step = _waiting(user, OnboardingStep.EDIT_TIMEZONE)
                 return onboarding.step_prompt(user, sender)
             if user.timezone is None:
                 return onboarding.step_prompt(user, sender)
             if command == "reminders":
                 if args.strip():
                     return await onboarding.set_times_text(session, user, args, now)
-                user.onboarding_step = _waiting(user, onboarding.EDIT_TIMES)
+                user.onboarding_step = _waiting(user, OnboardingStep.EDIT_TIMES)
                 return onboarding.step_prompt(user, sender)
             if not onboarding.is_set_up(user):
                 return _finish_setup_first(user, sender)
@@ -230,9 +233,9 @@ class GutBack:
         """Free text once the safety screen has had its say."""
         if not onboarding.has_consented(user):
             return Outbox.saying(t("consent_needed"))
-        if user.onboarding_step in (onboarding.TIMEZONE, onboarding.EDIT_TIMEZONE):
+        if user.onboarding_step in (OnboardingStep.TIMEZONE, OnboardingStep.EDIT_TIMEZONE):
             return await onboarding.set_timezone_text(session, user, text, now)
-        if user.onboarding_step in (onboarding.TIMES, onboarding.EDIT_TIMES):
+        if user.onboarding_step in (OnboardingStep.TIMES, OnboardingStep.EDIT_TIMES):
             return await onboarding.set_times_text(session, user, text, now)
         answer = await checkins.typed(session, user, text, now)
         if answer is not None:
@@ -350,77 +353,7 @@ class GutBack:
         return outbox
 
     async def _deliver(self, chat_id: int, outbox: Outbox, *, user_id: int | None = None) -> None:
-        sent_questions: dict[int, int] = {}
-        try:
-            for message in outbox.messages:
-                if isinstance(message, Edit):
-                    await self.messenger.edit(
-                        chat_id, message.message_id, message.text, message.buttons
-                    )
-                    continue
-                if isinstance(message, SendPhoto):
-                    await self.messenger.send_photo(chat_id, message.png, message.caption)
-                    continue
-                if isinstance(message, SendFile):
-                    await self.messenger.send_file(
-                        chat_id, message.filename, message.data, message.caption
-                    )
-                    continue
-                message_id = await self.messenger.send(
-                    chat_id,
-                    message.text,
-                    message.buttons,
-                    ask_location=message.ask_location,
-                    clear_reply_keyboard=message.clear_reply_keyboard,
-                )
-                if message.checkin_id is not None:
-                    sent_questions[message.checkin_id] = message_id
-        except RecipientGone:
-            if user_id is not None:
-                await self.mark_gone(user_id)
-            return
-        if sent_questions:
-            await self.remember_question_messages(sent_questions)
-
-    async def remember_question_messages(self, sent: dict[int, int]) -> None:
-        """Keep each check-in's latest question message, so a typed answer can tidy its buttons.
-
-        A convenience only: if the database went away since the answer was stored, skip it.
-        """
-        try:
-            async with self.sessions() as session, session.begin():
-                for checkin_id, message_id in sent.items():
-                    await session.execute(
-                        update(Checkin)
-                        .where(Checkin.id == checkin_id)
-                        .values(message_id=message_id)
-                    )
-        except Exception as error:
-            if not is_unavailable(error):
-                raise
-            log.warning("question message not remembered: database unavailable")
-
-    async def mark_gone(self, user_id: int) -> None:
-        """The person blocked the bot: stop their schedule until they write again.
-
-        If the database is away, the next sweep's refused send marks them instead.
-        """
-        try:
-            async with self.sessions() as session, session.begin():
-                await session.execute(
-                    update(User)
-                    .where(User.id == user_id)
-                    .values(active=False, updated_at=self.clock.now())
-                )
-                await stop_schedules(session, user_id)
-        except Exception as error:
-            if not is_unavailable(error):
-                raise
-            log.warning(
-                "user not marked inactive: database unavailable", extra={"user_id": user_id}
-            )
-            return
-        log.info("user inactive after delivery refused", extra={"user_id": user_id})
+        await self.postman.deliver(chat_id, outbox, user_id=user_id)
 
     async def _say_in_group(self, sender: Sender) -> None:
         await self._deliver(sender.chat_id, Outbox.saying(t("group_chat")))
@@ -456,7 +389,7 @@ async def _simple_press(
     if pressed.action == "recapday" and onboarding.is_set_up(user):
         return await weekly.press(session, user, pressed.arg, message_id, now)
     if pressed.action == "settings" and pressed.arg in ("tz", "times"):
-        step = onboarding.EDIT_TIMEZONE if pressed.arg == "tz" else onboarding.EDIT_TIMES
+        step = OnboardingStep.EDIT_TIMEZONE if pressed.arg == "tz" else OnboardingStep.EDIT_TIMES
         user.onboarding_step = _waiting(user, step)
         return onboarding.step_prompt(user, sender)
     return Outbox(toast=t("button_expired"))
@@ -483,7 +416,11 @@ def _unsaved_text(text: str) -> Outbox:
 
 def _waiting(user: User, edit_step: str) -> str:
     """During first set-up keep the set-up step; afterwards wait for the edited value."""
-    if user.onboarding_step in (onboarding.CONSENT, onboarding.TIMEZONE, onboarding.TIMES):
+    if user.onboarding_step in (
+        OnboardingStep.CONSENT,
+        OnboardingStep.TIMEZONE,
+        OnboardingStep.TIMES,
+    ):
         return user.onboarding_step
     return edit_step
 

@@ -15,6 +15,7 @@ from bot.people.schedules import CHECKIN, next_due
 from bot.people.users import is_paused
 from bot.store.db import insert_for
 from bot.store.models import Delivery, Schedule, User
+from bot.store.states import DeliveryStatus
 
 
 @dataclass(slots=True)
@@ -101,7 +102,7 @@ async def insert_claims(
                     "kind": kind,
                     "local_date": day,
                     "slot": schedule.slot,
-                    "status": "claimed",
+                    "status": DeliveryStatus.CLAIMED,
                     "claimed_at": now,
                 }
                 for schedule, user, day in candidates

@@ -16,26 +16,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from time import monotonic
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.clock import Clock
-from bot.base.wording import t
-from bot.chat.messenger import DeliveryError, Messenger, RateLimited, RecipientGone
+from bot.chat.messenger import Messenger
 from bot.chat.outbox import Send, SendPhoto
 from bot.delivery.claims import SweepStats, insert_claims, take_due
-from bot.diary.adherence import EVENING_FROM, running_for, with_question
-from bot.diary.checkins import format_day, question_message, render_question, with_extras
-from bot.diary.questions import questions_for_slot
-from bot.experiments.results import deliver_verdicts
+from bot.delivery.postman import Posted, Postman
+from bot.diary.checkins import open_scheduled, reminder_message
+from bot.experiments.results import claim_due_verdicts, give_back_refused
 from bot.insights import weekly
-from bot.people.schedules import CHECKIN, RECAP, ensure_recap_schedules, stop_schedules
+from bot.people.schedules import CHECKIN, RECAP, ensure_recap_schedules
 from bot.safety import events as safety_flow
 from bot.store.db import Sessions
-from bot.store.models import Answer, Checkin, Delivery, Schedule, User
+from bot.store.models import Checkin, Delivery, Schedule, User
+from bot.store.states import CheckinStatus, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -58,20 +57,6 @@ class Prompt:
     photo: SendPhoto | None = None
 
 
-MORNING_ENDS, AFTERNOON_ENDS = time(12, 0), time(17, 0)
-SEND_TIMEOUT = 60.0  # seconds; a hung send must not hold the sweep (max_instances=1) forever
-
-
-def intro_for(local_time: time, day: date) -> str:
-    """The greeting fits the hour the person will read it at."""
-    label = format_day(day)
-    if local_time < MORNING_ENDS:
-        return t("checkin_intro_morning", date=label)
-    if local_time < AFTERNOON_ENDS:
-        return t("checkin_intro_midday", date=label)
-    return t("checkin_intro_evening", date=label)
-
-
 class Sweeper:
     def __init__(
         self,
@@ -87,6 +72,7 @@ class Sweeper:
         self.sessions = sessions
         self.messenger = messenger
         self.clock = clock
+        self.postman = Postman(sessions, messenger, clock)
         self.grace = grace
         self.batch = batch
         self.concurrency = concurrency
@@ -148,170 +134,83 @@ class Sweeper:
                 return [], False
             # People set up before weekly recaps existed get their recap row on the way.
             await ensure_recap_schedules(session, {user for _, user in found}, now)
-            slot_counts = await _slot_counts(session, {user.id for _, user in found})
-            prompts = await self._claim(session, candidates, slot_counts, dues, now, stats)
+            prompts = await self._claim(session, candidates, dues, now, stats)
         return prompts, len(found) == self.batch
 
     async def _claim(
         self,
         session: AsyncSession,
         candidates: list[tuple[Schedule, User, date]],
-        slot_counts: dict[int, int],
         dues: dict[int, datetime],
         now: datetime,
         stats: SweepStats,
     ) -> list[Prompt]:
+        """Claim the candidates' delivery keys; the check-ins of the ones won are opened."""
         if not candidates:
             return []
         claimed = await insert_claims(session, CHECKIN, candidates, now, stats)
         won = [(s, u, d) for s, u, d in candidates if (u.id, s.slot) in claimed]
-        if not won:
-            return []
-        questions = {
-            (user.id, schedule.slot): with_extras(
-                user, day, questions_for_slot(schedule.slot, slot_counts[user.id])
+        messages = await open_scheduled(session, won, now)
+        return [
+            Prompt(
+                user.id,
+                user.chat_id,
+                claimed[(user.id, schedule.slot)],
+                messages[(user.id, schedule.slot)].checkin_id,
+                messages[(user.id, schedule.slot)],
+                schedule_id=schedule.id,
+                due=dues[schedule.id],
             )
-            for schedule, user, day in won
-        }
-        running = await running_for(session, {(u.id, d) for _, u, d in won})
-        for schedule, user, day in won:
-            # "Did you stick to it today?" only makes sense once the day is mostly over.
-            if (user.id, day) in running and schedule.local_time >= EVENING_FROM:
-                key = (user.id, schedule.slot)
-                questions[key] = with_question(questions[key])
-        # One multi-row INSERT ... RETURNING: row-by-row ORM inserts cost half the sweep.
-        created = await session.execute(
-            insert(Checkin)
-            .values(
-                [
-                    {
-                        "user_id": user.id,
-                        "local_date": day,
-                        "slot": schedule.slot,
-                        "questions": questions[(user.id, schedule.slot)],
-                        "current": questions[(user.id, schedule.slot)][0],
-                        "status": "open",
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for schedule, user, day in won
-                ]
-            )
-            .returning(Checkin.id, Checkin.user_id, Checkin.slot)
-        )
-        checkin_ids = {(user_id, slot): checkin_id for checkin_id, user_id, slot in created}
-        copyable = await _users_with_answers_on(
-            session, {(u.id, d - timedelta(days=1)) for _, u, d in won}
-        )
-        prompts = []
-        for schedule, user, day in won:
-            key = (user.id, schedule.slot)
-            message = render_question(
-                checkin_ids[key],
-                questions[key][0],
-                None,
-                first=True,
-                can_copy=(user.id, day - timedelta(days=1)) in copyable,
-                intro=intro_for(schedule.local_time, day),
-            )
-            prompts.append(
-                Prompt(
-                    user.id,
-                    user.chat_id,
-                    claimed[key],
-                    checkin_ids[key],
-                    message,
-                    schedule_id=schedule.id,
-                    due=dues[schedule.id],
-                )
-            )
-        return prompts
+            for schedule, user, _ in won
+        ]
 
     async def send_all(self, prompts: list[Prompt], stats: SweepStats) -> None:
-        """Send claimed prompts concurrently (the messenger's rate limiter paces them)."""
+        """Post claimed prompts concurrently (the messenger's rate limiter paces them)."""
         if not prompts:
             return
         limit = asyncio.Semaphore(self.concurrency)
-        results: list[tuple[Prompt, int | None, str]] = []
+        results: list[tuple[Prompt, Posted]] = []
 
         async def send_one(prompt: Prompt) -> None:
             async with limit:
-                try:
-                    message_id = await asyncio.wait_for(
-                        self.messenger.send(
-                            prompt.chat_id, prompt.message.text, prompt.message.buttons
-                        ),
-                        SEND_TIMEOUT,
+                posted = await self.postman.post(
+                    prompt.chat_id, prompt.message, user_id=prompt.user_id
+                )
+                if posted.sent and prompt.photo is not None:
+                    # The picture follows a text already delivered: losing it must not resend
+                    # the text, but a blocked chat still counts (the person is marked gone).
+                    picture = await self.postman.post(
+                        prompt.chat_id, prompt.photo, user_id=prompt.user_id
                     )
-                    if prompt.photo is not None:
-                        await self._send_photo(prompt.chat_id, prompt.photo, prompt.user_id)
-                except RecipientGone:
-                    results.append((prompt, None, "gone"))
-                except RateLimited:
-                    # Refused, so certainly not delivered: safe to offer again.
-                    results.append((prompt, None, "refused"))
-                except (DeliveryError, TimeoutError):
-                    # The outcome is unknown; at-most-once means we do not try again.
-                    log.warning("prompt not delivered", extra={"user_id": prompt.user_id})
-                    results.append((prompt, None, "failed"))
-                else:
-                    results.append((prompt, message_id, "sent"))
+                    if picture.status is DeliveryStatus.GONE:
+                        posted = picture
+                results.append((prompt, posted))
 
         await asyncio.gather(*(send_one(prompt) for prompt in prompts))
         await self._record_results(results, stats)
 
-    async def _send_photo(self, chat_id: int, photo: SendPhoto, user_id: int) -> None:
-        """The picture that follows a text already delivered: losing it must not resend the text.
-
-        A blocked chat (:class:`RecipientGone`) still counts, so the person is marked inactive.
-        """
-        try:
-            await asyncio.wait_for(
-                self.messenger.send_photo(chat_id, photo.png, photo.caption), SEND_TIMEOUT
-            )
-        except RecipientGone:
-            raise
-        except (DeliveryError, TimeoutError):
-            log.warning("picture not delivered", extra={"user_id": user_id})
-
     async def _record_results(
-        self, results: list[tuple[Prompt, int | None, str]], stats: SweepStats
+        self, results: list[tuple[Prompt, Posted]], stats: SweepStats
     ) -> None:
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            deliveries = [
-                {
-                    "id": p.delivery_id,
-                    "status": status,
-                    "sent_at": now if message_id else None,
-                    "message_id": message_id,
-                }
-                for p, message_id, status in results
-                if p.delivery_id is not None
-            ]
-            if deliveries:
-                await session.execute(update(Delivery), deliveries)
+            await self.postman.record(
+                session, [(p.delivery_id, p.user_id, posted) for p, posted in results], now
+            )
             sent = [
-                {"id": p.checkin_id, "message_id": m}
-                for p, m, _ in results
-                if m is not None and p.checkin_id is not None
+                {"id": p.checkin_id, "message_id": posted.message_id}
+                for p, posted in results
+                if posted.message_id is not None and p.checkin_id is not None
             ]
             if sent:
                 await session.execute(update(Checkin), sent)
-            for prompt, _, status in results:
-                stats.counts[status] += 1
-                if status == "refused":
+            for prompt, posted in results:
+                stats.counts[posted.status] += 1
+                if posted.status is DeliveryStatus.REFUSED:
                     await self._rearm(session, prompt)
-                if status == "gone":
-                    await session.execute(
-                        update(User)
-                        .where(User.id == prompt.user_id)
-                        .values(active=False, updated_at=now)
-                    )
-                    await stop_schedules(session, prompt.user_id)
-        stats.sent = stats.counts["sent"]
-        stats.gone = stats.counts["gone"]
-        stats.failed = stats.counts["failed"]
+        stats.sent = stats.counts[DeliveryStatus.SENT]
+        stats.gone = stats.counts[DeliveryStatus.GONE]
+        stats.failed = stats.counts[DeliveryStatus.FAILED]
 
     async def _rearm(self, session: AsyncSession, prompt: Prompt) -> None:
         """Give back a prompt Telegram refused (429): the next sweep claims it again.
@@ -330,7 +229,7 @@ class Sweeper:
             await session.execute(
                 update(Checkin)
                 .where(Checkin.id == prompt.checkin_id)
-                .values(status="unsent", current=None)
+                .values(status=CheckinStatus.UNSENT, current=None)
             )
         if prompt.schedule_id is not None and prompt.due is not None:
             await session.execute(
@@ -365,8 +264,8 @@ class Sweeper:
                 # One person's recap must not cost everyone else theirs; at most once, so the
                 # claim stays and this week's recap is lost for them (the error is logged).
                 log.exception("weekly recap not built", extra={"user_id": user.id})
-                stats.counts["failed"] += 1
-                stats.failed = stats.counts["failed"]
+                stats.counts[DeliveryStatus.FAILED] += 1
+                stats.failed = stats.counts[DeliveryStatus.FAILED]
                 continue
             if built is None:
                 continue
@@ -394,7 +293,7 @@ class Sweeper:
             due = (
                 await session.scalars(
                     select(Checkin)
-                    .where(Checkin.remind_at <= now, Checkin.status == "open")
+                    .where(Checkin.remind_at <= now, Checkin.status == CheckinStatus.OPEN)
                     .order_by(Checkin.remind_at)
                     .limit(self.batch)
                     .with_for_update(skip_locked=True)
@@ -413,52 +312,46 @@ class Sweeper:
                 user = await session.get(User, checkin.user_id)
                 if user is None or not user.active:
                     continue
-                intro = t("checkin_intro_reminder", date=format_day(checkin.local_date))
-                message = await question_message(session, checkin, intro)
+                message = await reminder_message(session, checkin)
                 prompts.append(Prompt(user.id, user.chat_id, None, checkin.id, message))
         stats.reminders += len(prompts)
         await self.send_all(prompts, stats)
 
     async def send_follow_ups(self, stats: SweepStats) -> None:
         """ "Did you get help?" later on the day of an emergency answer, paused or not."""
+        now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            due = await safety_flow.due_follow_ups(session, self.clock.now(), self.batch)
-        for chat_id, text in due:
-            try:
-                await self.messenger.send(chat_id, text)
+            due = await safety_flow.due_follow_ups(session, now, self.batch)
+        posts = []
+        for user_id, chat_id, text in due:
+            posted = await self.postman.post(chat_id, Send(text), user_id=user_id)
+            if posted.sent:
                 stats.counts["follow_up"] += 1
-            except DeliveryError:
-                log.warning("safety follow-up not delivered")
+            posts.append((None, user_id, posted))
+        if any(posted.status is DeliveryStatus.GONE for _, _, posted in posts):
+            async with self.sessions() as session, session.begin():
+                await self.postman.record(session, posts, now)
 
     async def send_experiment_verdicts(self, stats: SweepStats) -> None:
-        """Results of two-week swap experiments, each given once (bot/experiments/results.py)."""
-        stats.counts.update(
-            await deliver_verdicts(
-                self.sessions, self.messenger, self.clock.now(), self.batch, SEND_TIMEOUT
+        """Results of two-week swap experiments, each given once (bot/experiments/results.py).
+
+        Claim, post, then record: a result Telegram refused (429) is handed back for a retry.
+        """
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            due = await claim_due_verdicts(session, now, self.batch)
+        outcomes = [
+            (
+                result,
+                await self.postman.post(result.chat_id, Send(result.text), user_id=result.user_id),
             )
-        )
-
-
-async def _slot_counts(session: AsyncSession, user_ids: set[int]) -> dict[int, int]:
-    rows = await session.execute(
-        select(Schedule.user_id, func.count())
-        .where(Schedule.user_id.in_(user_ids), Schedule.kind == CHECKIN)
-        .group_by(Schedule.user_id)
-    )
-    return dict(rows.all())
-
-
-async def _users_with_answers_on(
-    session: AsyncSession, pairs: set[tuple[int, date]]
-) -> set[tuple[int, date]]:
-    """Which (user, day) pairs have any answer, in one query, for the "same as yesterday" button."""
-    if not pairs:
-        return set()
-    user_ids = {user_id for user_id, _ in pairs}
-    days = {day for _, day in pairs}
-    rows = await session.execute(
-        select(Answer.user_id, Answer.local_date)
-        .where(Answer.user_id.in_(user_ids), Answer.local_date.in_(days))
-        .distinct()
-    )
-    return {pair for pair in rows.all() if pair in pairs}
+            for result in due
+        ]
+        if outcomes:
+            async with self.sessions() as session, session.begin():
+                await self.postman.record(
+                    session, [(r.delivery_id, r.user_id, posted) for r, posted in outcomes], now
+                )
+                for result, posted in outcomes:
+                    await give_back_refused(session, result, posted.status)
+        stats.counts.update(f"experiment_{posted.status}" for _, posted in outcomes)

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.times import local_now
 from bot.diary.questions import EXPERIMENT, FOOD, SCREEN
-from bot.knowledge.trials import ACTIVE, spec_for
+from bot.knowledge.trials import spec_for
 from bot.store.models import Experiment, User
+from bot.store.states import ExperimentStatus
 
 #: A ``/checkin`` from this local time on counts as the evening one.
 EVENING_FROM = time(17, 0)
@@ -42,7 +43,7 @@ async def running_for(session: AsyncSession, days: set[tuple[int, date]]) -> set
     rows = await session.execute(
         select(Experiment.user_id, Experiment.started_on, Experiment.ends_on).where(
             Experiment.user_id.in_({user_id for user_id, _ in days}),
-            Experiment.status == ACTIVE,
+            Experiment.status == ExperimentStatus.ACTIVE,
         )
     )
     spans = rows.all()

@@ -8,10 +8,10 @@ check-in records for that check-in's own day.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.times import local_date
@@ -19,7 +19,13 @@ from bot.base.wording import t
 from bot.chat.buttons import CheckinPress, simple_data
 from bot.chat.messenger import Button
 from bot.chat.outbox import Outbox, Send
-from bot.diary.adherence import question_values, with_question_now
+from bot.diary.adherence import (
+    EVENING_FROM,
+    question_values,
+    running_for,
+    with_question,
+    with_question_now,
+)
 from bot.diary.advice import tip_for
 from bot.diary.questions import (
     ALL_QUESTIONS,
@@ -39,12 +45,15 @@ from bot.diary.questions import (
     STRESS,
     answered_line,
     keyboard,
+    questions_for_slot,
 )
+from bot.people.schedules import checkin_slot_counts
 from bot.safety import events as safety_flow
 from bot.safety.rules import redflags
 from bot.safety.screen import Finding, SafetyAnswer, Screening, screen_answer
 from bot.store.db import insert_for
-from bot.store.models import Answer, Checkin, User
+from bot.store.models import Answer, Checkin, Schedule, User
+from bot.store.states import CheckinStatus
 
 REMIND_AFTER = timedelta(hours=1)
 OPEN_FOR = timedelta(hours=36)
@@ -78,7 +87,7 @@ async def open_checkin(
         slot=slot,
         questions=questions,
         current=questions[0],
-        status="open",
+        status=CheckinStatus.OPEN,
         created_at=now,
         updated_at=now,
     )
@@ -181,7 +190,7 @@ async def latest_open_checkin(session: AsyncSession, user: User, now: datetime) 
         select(Checkin)
         .where(
             Checkin.user_id == user.id,
-            Checkin.status == "open",
+            Checkin.status == CheckinStatus.OPEN,
             Checkin.current.is_not(None),
             Checkin.created_at > now - OPEN_FOR,
         )
@@ -232,7 +241,7 @@ async def press(
         return outbox
     if data.value == SKIP_TODAY:
         user.skip_date = checkin.local_date
-        _close(checkin, "skipped", now)
+        _close(checkin, CheckinStatus.SKIPPED, now)
         outbox.edit(message_id, t("checkin_skipped_today"))
         outbox.toast = t("button_saved")
         return outbox
@@ -405,7 +414,7 @@ async def _advance(
         checkin.current = remaining[0]
         await send_current(session, checkin, None, outbox, answers)
     else:
-        _close(checkin, "done", now)
+        _close(checkin, CheckinStatus.DONE, now)
         outbox.send(await summary(session, checkin))
         await _after_checkin(session, user, checkin, answers, now, outbox)
 
@@ -457,7 +466,7 @@ def _screening_of(answer: SafetyAnswer) -> Screening:
 async def _copy_yesterday(
     session: AsyncSession, checkin: Checkin, message_id: int | None, now: datetime, outbox: Outbox
 ) -> None:
-    if checkin.status != "open":
+    if checkin.status != CheckinStatus.OPEN:
         outbox.toast = t("button_already")
         return
     yesterday = await day_answers(session, checkin.user_id, checkin.local_date - timedelta(days=1))
@@ -470,13 +479,13 @@ async def _copy_yesterday(
     if not copied:
         outbox.toast = t("checkin_same_nothing")
         return
-    _close(checkin, "done", now)
+    _close(checkin, CheckinStatus.DONE, now)
     outbox.edit(message_id, t("checkin_same_copied", date=format_day(checkin.local_date)))
     outbox.send(await summary(session, checkin))
     outbox.toast = t("button_saved")
 
 
-def _close(checkin: Checkin, status: str, now: datetime) -> None:
+def _close(checkin: Checkin, status: CheckinStatus, now: datetime) -> None:
     checkin.status = status
     checkin.current = None
     checkin.remind_at = None
@@ -489,3 +498,102 @@ def _is_no_bm(question_id: str, raw: str) -> bool:
 
 def format_day(day: date) -> str:
     return f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+
+
+# --- the check-ins the sweep opens ------------------------------------------------------------
+
+MORNING_ENDS, AFTERNOON_ENDS = time(12, 0), time(17, 0)
+
+
+def intro_for(local_time: time, day: date) -> str:
+    """The greeting fits the hour the person will read it at."""
+    label = format_day(day)
+    if local_time < MORNING_ENDS:
+        return t("checkin_intro_morning", date=label)
+    if local_time < AFTERNOON_ENDS:
+        return t("checkin_intro_midday", date=label)
+    return t("checkin_intro_evening", date=label)
+
+
+async def open_scheduled(
+    session: AsyncSession, won: list[tuple[Schedule, User, date]], now: datetime
+) -> dict[tuple[int, int], Send]:
+    """Open the check-ins of claimed schedule slots and render each one's first question.
+
+    The questions depend on the slot (morning or evening of how many a day), the weekly screen
+    and breathing follow-up when due, and the experiment's question in the evening of a running
+    experiment. Returns (user id, slot) -> the first question's message. A batch of people costs
+    a fixed handful of queries: one multi-row ``INSERT ... RETURNING`` (row-by-row ORM inserts
+    cost half the sweep), one for running experiments, one for "same as yesterday".
+    """
+    if not won:
+        return {}
+    slot_counts = await checkin_slot_counts(session, {user.id for _, user, _ in won})
+    questions = {
+        (user.id, schedule.slot): with_extras(
+            user, day, questions_for_slot(schedule.slot, slot_counts[user.id])
+        )
+        for schedule, user, day in won
+    }
+    running = await running_for(session, {(u.id, d) for _, u, d in won})
+    for schedule, user, day in won:
+        # "Did you stick to it today?" only makes sense once the day is mostly over.
+        if (user.id, day) in running and schedule.local_time >= EVENING_FROM:
+            key = (user.id, schedule.slot)
+            questions[key] = with_question(questions[key])
+    created = await session.execute(
+        insert(Checkin)
+        .values(
+            [
+                {
+                    "user_id": user.id,
+                    "local_date": day,
+                    "slot": schedule.slot,
+                    "questions": questions[(user.id, schedule.slot)],
+                    "current": questions[(user.id, schedule.slot)][0],
+                    "status": CheckinStatus.OPEN,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for schedule, user, day in won
+            ]
+        )
+        .returning(Checkin.id, Checkin.user_id, Checkin.slot)
+    )
+    checkin_ids = {(user_id, slot): checkin_id for checkin_id, user_id, slot in created}
+    copyable = await _users_with_answers_on(
+        session, {(u.id, d - timedelta(days=1)) for _, u, d in won}
+    )
+    return {
+        (user.id, schedule.slot): render_question(
+            checkin_ids[(user.id, schedule.slot)],
+            questions[(user.id, schedule.slot)][0],
+            None,
+            first=True,
+            can_copy=(user.id, day - timedelta(days=1)) in copyable,
+            intro=intro_for(schedule.local_time, day),
+        )
+        for schedule, user, day in won
+    }
+
+
+async def _users_with_answers_on(
+    session: AsyncSession, pairs: set[tuple[int, date]]
+) -> set[tuple[int, date]]:
+    """Which (user, day) pairs have any answer, in one query, for the "same as yesterday" button."""
+    if not pairs:
+        return set()
+    user_ids = {user_id for user_id, _ in pairs}
+    days = {day for _, day in pairs}
+    rows = await session.execute(
+        select(Answer.user_id, Answer.local_date)
+        .where(Answer.user_id.in_(user_ids), Answer.local_date.in_(days))
+        .distinct()
+    )
+    return {pair for pair in rows.all() if pair in pairs}
+
+
+async def reminder_message(session: AsyncSession, checkin: Checkin) -> Send:
+    """A check-in someone asked to see again later ("remind me in 1 h"), where it stopped."""
+    intro = t("checkin_intro_reminder", date=format_day(checkin.local_date))
+    return await question_message(session, checkin, intro)

@@ -33,8 +33,6 @@ from bot.experiments.results import active_experiment, adherence_answers, verdic
 from bot.insights.verdict import EXPERIMENT_DAYS, MIN_PAIN_DAYS, count_adherence, summarise, windows
 from bot.knowledge.swaps import swap_by_id
 from bot.knowledge.trials import (
-    ACTIVE,
-    STOPPED,
     ExperimentSpec,
     experiment_library,
     experiment_wording,
@@ -43,6 +41,7 @@ from bot.knowledge.trials import (
 )
 from bot.people.onboarding import consent_stamp, is_set_up
 from bot.store.models import Experiment, User
+from bot.store.states import ExperimentStatus
 
 #: Experiments offered at once.
 OFFERS = 4
@@ -219,7 +218,7 @@ async def _start(
         swap_id=spec.swap,
         started_on=today,
         ends_on=today + timedelta(days=EXPERIMENT_DAYS - 1),
-        status=ACTIVE,
+        status=ExperimentStatus.ACTIVE,
         created_at=now,
     )
     session.add(experiment)
@@ -271,7 +270,7 @@ async def _stop_flow(
     experiment = await session.get(Experiment, experiment_id)
     if experiment is None or experiment.user_id != user.id:
         return Outbox(toast=t("button_expired"))
-    if experiment.status != ACTIVE:
+    if experiment.status != ExperimentStatus.ACTIVE:
         return Outbox(toast=w.ended_toast)
     today = local_date(now, user.timezone)
     outbox = Outbox()
@@ -289,8 +288,8 @@ async def _stop_flow(
         # Compare-and-set: a result the sweep is giving right now is not overwritten.
         stopped = await session.scalar(
             update(Experiment)
-            .where(Experiment.id == experiment.id, Experiment.status == ACTIVE)
-            .values(status=STOPPED, finished_at=now)
+            .where(Experiment.id == experiment.id, Experiment.status == ExperimentStatus.ACTIVE)
+            .values(status=ExperimentStatus.STOPPED, finished_at=now)
             .returning(Experiment.id)
         )
         if stopped is None:

@@ -11,9 +11,7 @@ last day.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -23,17 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.times import local_now
 from bot.base.wording import t
-from bot.chat.messenger import DeliveryError, Messenger, RateLimited, RecipientGone
 from bot.chat.outbox import Outbox
 from bot.diary.checkins import format_day
 from bot.diary.questions import EXPERIMENT
 from bot.diary.view import diary_days
 from bot.insights.verdict import MIN_PAIN_DAYS, Outcome, assess, windows
-from bot.knowledge.trials import ACTIVE, FINISHED, experiment_wording, spec_for, title_of
-from bot.people.schedules import stop_schedules
+from bot.knowledge.trials import experiment_wording, spec_for, title_of
 from bot.people.users import is_paused
-from bot.store.db import Sessions, insert_for
+from bot.store.db import insert_for
 from bot.store.models import Answer, Delivery, Experiment, User
+from bot.store.states import DeliveryStatus, ExperimentStatus
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +43,7 @@ KIND = "experiment"
 async def active_experiment(session: AsyncSession, user_id: int) -> Experiment | None:
     return await session.scalar(
         select(Experiment)
-        .where(Experiment.user_id == user_id, Experiment.status == ACTIVE)
+        .where(Experiment.user_id == user_id, Experiment.status == ExperimentStatus.ACTIVE)
         .order_by(Experiment.id.desc())
         .limit(1)
     )
@@ -162,7 +159,7 @@ async def finish(
             kind=KIND,
             local_date=experiment.ends_on,
             slot=0,
-            status="claimed",
+            status=DeliveryStatus.CLAIMED,
             claimed_at=now,
         )
         .on_conflict_do_nothing(index_elements=["user_id", "kind", "local_date", "slot"])
@@ -171,7 +168,7 @@ async def finish(
     if claimed is None:
         return None
     outcome = await outcome_of(session, experiment)
-    experiment.status = FINISHED
+    experiment.status = ExperimentStatus.FINISHED
     experiment.verdict = outcome.verdict
     experiment.finished_at = now
     return claimed, verdict_text(experiment, outcome)
@@ -189,7 +186,9 @@ async def verdict_reply(session: AsyncSession, experiment: Experiment, now: date
         return Outbox.saying(experiment_wording().on_its_way)
     delivery_id, text = finished
     await session.execute(
-        update(Delivery).where(Delivery.id == delivery_id).values(status="reply", sent_at=now)
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status=DeliveryStatus.REPLY, sent_at=now)
     )
     return Outbox.saying(text)
 
@@ -225,7 +224,7 @@ async def claim_due_verdicts(session: AsyncSession, now: datetime, limit: int) -
             select(Experiment, User)
             .join(User, User.id == Experiment.user_id)
             .where(
-                Experiment.status == ACTIVE,
+                Experiment.status == ExperimentStatus.ACTIVE,
                 Experiment.ends_on <= utc_today,
                 User.active,
                 # Paused people are skipped in SQL, or enough of them would fill every batch.
@@ -249,53 +248,18 @@ async def claim_due_verdicts(session: AsyncSession, now: datetime, limit: int) -
     return due
 
 
-async def deliver_verdicts(
-    sessions: Sessions, messenger: Messenger, now: datetime, limit: int, send_timeout: float
-) -> Counter[str]:
-    """Claim, send, then record: a result Telegram refused (429) is handed back for a retry."""
-    async with sessions() as session, session.begin():
-        due = await claim_due_verdicts(session, now, limit)
-    outcomes: list[tuple[DueVerdict, int | None, str]] = []
-    for result in due:
-        try:
-            message_id = await asyncio.wait_for(
-                messenger.send(result.chat_id, result.text), send_timeout
-            )
-        except RecipientGone:
-            outcomes.append((result, None, "gone"))
-        except RateLimited:
-            outcomes.append((result, None, "refused"))
-        except (DeliveryError, TimeoutError):
-            log.warning("experiment verdict not delivered", extra={"user_id": result.user_id})
-            outcomes.append((result, None, "failed"))
-        else:
-            outcomes.append((result, message_id, "sent"))
-    if outcomes:
-        async with sessions() as session, session.begin():
-            for result, message_id, status in outcomes:
-                await _record(session, result, message_id, status, now)
-    return Counter(f"experiment_{status}" for _, _, status in outcomes)
-
-
-async def _record(
-    session: AsyncSession, result: DueVerdict, message_id: int | None, status: str, now: datetime
+async def give_back_refused(
+    session: AsyncSession, result: DueVerdict, status: DeliveryStatus
 ) -> None:
-    if status == "refused":
-        # Certainly not delivered: give it back, so the next sweep claims it again.
-        await session.execute(delete(Delivery).where(Delivery.id == result.delivery_id))
-        await session.execute(
-            update(Experiment)
-            .where(Experiment.id == result.experiment_id)
-            .values(status=ACTIVE, verdict=None, finished_at=None)
-        )
+    """A result Telegram refused (429) was certainly not delivered: the next sweep claims it again.
+
+    The postman has recorded every other outcome on the claimed delivery row.
+    """
+    if status is not DeliveryStatus.REFUSED:
         return
+    await session.execute(delete(Delivery).where(Delivery.id == result.delivery_id))
     await session.execute(
-        update(Delivery)
-        .where(Delivery.id == result.delivery_id)
-        .values(status=status, sent_at=now if message_id else None, message_id=message_id)
+        update(Experiment)
+        .where(Experiment.id == result.experiment_id)
+        .values(status=ExperimentStatus.ACTIVE, verdict=None, finished_at=None)
     )
-    if status == "gone":
-        await session.execute(
-            update(User).where(User.id == result.user_id).values(active=False, updated_at=now)
-        )
-        await stop_schedules(session, result.user_id)

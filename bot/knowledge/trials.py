@@ -18,7 +18,6 @@ from bot.base.content import HedgedAdvice, PlainAdvice, load_model
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
 from bot.knowledge.swaps import swap_by_id
 
-ACTIVE, FINISHED, STOPPED = "active", "finished", "stopped"
 #: Button data is at most 64 bytes and carries the swap id plus the owner's stamp.
 MAX_SWAP_ID = 28
 

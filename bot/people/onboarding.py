@@ -33,9 +33,7 @@ from bot.people.schedules import (
     set_checkin_times,
 )
 from bot.store.models import User
-
-CONSENT, TIMEZONE, TIMES, DONE = "consent", "timezone", "times", "done"
-EDIT_TIMEZONE, EDIT_TIMES = "edit_timezone", "edit_times"
+from bot.store.states import OnboardingStep
 
 TIME_PRESETS: dict[str, tuple[time, ...]] = {
     "default": DEFAULT_TIMES,
@@ -67,9 +65,9 @@ def is_set_up(user: User) -> bool:
         and user.timezone is not None
         and user.onboarding_step
         not in (
-            CONSENT,
-            TIMEZONE,
-            TIMES,
+            OnboardingStep.CONSENT,
+            OnboardingStep.TIMEZONE,
+            OnboardingStep.TIMES,
         )
     )
 
@@ -89,9 +87,12 @@ async def start(session: AsyncSession, user: User, sender: Sender, now: datetime
     outbox = Outbox()
     if not has_consented(user):
         welcome(sender, outbox)
-    elif user.onboarding_step in (TIMEZONE, EDIT_TIMEZONE) or user.timezone is None:
+    elif (
+        user.onboarding_step in (OnboardingStep.TIMEZONE, OnboardingStep.EDIT_TIMEZONE)
+        or user.timezone is None
+    ):
         ask_timezone(user, sender, outbox)
-    elif user.onboarding_step in (TIMES, EDIT_TIMES):
+    elif user.onboarding_step in (OnboardingStep.TIMES, OnboardingStep.EDIT_TIMES):
         ask_times(outbox)
     else:
         await confirm_schedule(session, user, now, outbox, key="times_set")
@@ -114,7 +115,7 @@ async def consent(
         outbox.edit(message_id, t("consent_declined"))
         return outbox
     user.consented_at = now
-    user.onboarding_step = TIMEZONE
+    user.onboarding_step = OnboardingStep.TIMEZONE
     user.updated_at = now
     outbox.edit(message_id, t("welcome", name="") + "\n\n✓ " + t("consent_button"))
     ask_timezone(user, sender, outbox, preface=t("consent_thanks"))
@@ -171,11 +172,15 @@ async def set_timezone(session: AsyncSession, user: User, zone: str, now: dateti
         t("timezone_set", zone=describe_zone(zone, now), local_time=local_time),
         clear_reply_keyboard=True,
     )
-    if user.onboarding_step in (CONSENT, TIMEZONE, TIMES):
-        user.onboarding_step = TIMES
+    if user.onboarding_step in (
+        OnboardingStep.CONSENT,
+        OnboardingStep.TIMEZONE,
+        OnboardingStep.TIMES,
+    ):
+        user.onboarding_step = OnboardingStep.TIMES
         ask_times(outbox)
     else:
-        user.onboarding_step = DONE
+        user.onboarding_step = OnboardingStep.DONE
         await reschedule(session, user, now)
         await confirm_schedule(session, user, now, outbox, key="times_updated")
     return outbox
@@ -195,10 +200,13 @@ async def set_times(
     session: AsyncSession, user: User, times: list[time] | tuple[time, ...], now: datetime
 ) -> Outbox:
     outbox = Outbox()
-    first_time = user.onboarding_step != DONE and user.onboarding_step != EDIT_TIMES
+    first_time = (
+        user.onboarding_step != OnboardingStep.DONE
+        and user.onboarding_step != OnboardingStep.EDIT_TIMES
+    )
     await set_checkin_times(session, user, list(times), now)
     await ensure_recap_schedules(session, [user], now)  # finishing set-up: the weekly recap
-    user.onboarding_step = DONE
+    user.onboarding_step = OnboardingStep.DONE
     user.updated_at = now
     await confirm_schedule(
         session, user, now, outbox, key="times_set" if first_time else "times_updated"
@@ -229,7 +237,7 @@ async def confirm_schedule(
 def step_prompt(user: User, sender: Sender) -> Outbox:
     """Repeat the question the person has not answered yet."""
     outbox = Outbox()
-    if user.onboarding_step in (TIMES, EDIT_TIMES):
+    if user.onboarding_step in (OnboardingStep.TIMES, OnboardingStep.EDIT_TIMES):
         ask_times(outbox)
     else:
         ask_timezone(user, sender, outbox)

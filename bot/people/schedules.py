@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.times import local_now, next_daily, next_weekly
@@ -181,3 +181,13 @@ def format_times(times: list[time]) -> str:
     if len(labels) <= 1:
         return "".join(labels)
     return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+async def checkin_slot_counts(session: AsyncSession, user_ids: set[int]) -> dict[int, int]:
+    """How many daily check-ins each of these people has (which questions a slot asks)."""
+    rows = await session.execute(
+        select(Schedule.user_id, func.count())
+        .where(Schedule.user_id.in_(user_ids), Schedule.kind == CHECKIN)
+        .group_by(Schedule.user_id)
+    )
+    return dict(rows.all())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.messenger import Sender
-from bot.people.schedules import reschedule
+from bot.people.schedules import reschedule, stop_schedules
 from bot.store.models import User
 
 
@@ -44,3 +44,14 @@ async def get_or_create_user(session: AsyncSession, sender: Sender, now: datetim
 
 def is_paused(user: User, now: datetime) -> bool:
     return user.paused and (user.paused_until is None or user.paused_until > now)
+
+
+async def mark_gone(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """The person blocked the bot: inactive, and out of the sweep until they write again.
+
+    The one place this is written; the postman calls it for every kind of message.
+    """
+    await session.execute(
+        update(User).where(User.id == user_id).values(active=False, updated_at=now)
+    )
+    await stop_schedules(session, user_id)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.wording import t
 from bot.chat.outbox import Outbox
-from bot.knowledge.trials import ACTIVE, STOPPED, experiment_library
+from bot.knowledge.trials import experiment_library
 from bot.people.onboarding import has_consented
 from bot.safety.screen import (
     SafetyAnswer,
@@ -27,6 +27,7 @@ from bot.safety.screen import (
     screen,
 )
 from bot.store.models import Answer, Experiment, LogEntry, SafetyEvent, User
+from bot.store.states import ExperimentStatus
 
 PAIN_ALERT_COOLDOWN = timedelta(days=7)
 SCREEN_EVERY = timedelta(days=7)
@@ -140,10 +141,15 @@ async def pain_alert_message(
     return pain_alert_text(user.timezone)
 
 
-async def due_follow_ups(session: AsyncSession, now: datetime, limit: int) -> list[tuple[int, str]]:
-    """Claim the follow-ups that are due: (chat id, text). Clearing the time is the claim."""
+async def due_follow_ups(
+    session: AsyncSession, now: datetime, limit: int
+) -> list[tuple[int, int, str]]:
+    """Claim the follow-ups that are due: (user id, chat id, text). Clearing the time is the claim.
+
+    The user id goes with each, so that a blocked chat marks the person gone like any message.
+    """
     rows = await session.execute(
-        select(SafetyEvent.id, User.chat_id, User.timezone)
+        select(SafetyEvent.id, User.id, User.chat_id, User.timezone)
         .join(User, User.id == SafetyEvent.user_id)
         .where(SafetyEvent.follow_up_at <= now, User.active)
         .order_by(SafetyEvent.follow_up_at)
@@ -151,7 +157,7 @@ async def due_follow_ups(session: AsyncSession, now: datetime, limit: int) -> li
         .with_for_update(skip_locked=True, of=SafetyEvent)
     )
     claimed = []
-    for event_id, chat_id, zone in rows.all():
+    for event_id, user_id, chat_id, zone in rows.all():
         cleared = await session.execute(
             update(SafetyEvent)
             .where(SafetyEvent.id == event_id, SafetyEvent.follow_up_at.is_not(None))
@@ -159,7 +165,8 @@ async def due_follow_ups(session: AsyncSession, now: datetime, limit: int) -> li
             .returning(SafetyEvent.id)
         )
         if cleared.first() is not None:
-            claimed.append((chat_id, t("safety_follow_up", emergency=numbers_for(zone).emergency)))
+            text = t("safety_follow_up", emergency=numbers_for(zone).emergency)
+            claimed.append((user_id, chat_id, text))
     return claimed
 
 
@@ -174,8 +181,8 @@ async def stop_restrictions(session: AsyncSession, user_id: int, now: datetime) 
         update(Experiment)
         .where(
             Experiment.user_id == user_id,
-            Experiment.status == ACTIVE,
+            Experiment.status == ExperimentStatus.ACTIVE,
             Experiment.swap_id.in_(restricted),
         )
-        .values(status=STOPPED, finished_at=now)
+        .values(status=ExperimentStatus.STOPPED, finished_at=now)
     )

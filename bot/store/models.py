@@ -30,6 +30,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
+from bot.store.states import CheckinStatus, DeliveryStatus, ExperimentStatus, OnboardingStep
+
 # A naming convention makes every constraint addressable by name, which Alembic's batch mode on
 # SQLite needs to alter or drop it later.
 NAMING_CONVENTION = {
@@ -77,7 +79,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    onboarding_step: Mapped[str] = mapped_column(String(16), default="consent")
+    onboarding_step: Mapped[str] = mapped_column(String(16), default=OnboardingStep.CONSENT)
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     timezone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -130,7 +132,7 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(16))
     local_date: Mapped[date] = mapped_column(Date)
     slot: Mapped[int] = mapped_column(SmallInteger)
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.CLAIMED)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -148,7 +150,7 @@ class Checkin(Base):
     slot: Mapped[int | None] = mapped_column(SmallInteger)
     questions: Mapped[list[str]] = mapped_column(JSON)
     current: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=CheckinStatus.OPEN)
     remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -244,7 +246,7 @@ class Experiment(Base):
     started_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     #: active, finished (verdict given) or stopped (ended early by the person).
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=ExperimentStatus.ACTIVE)
     #: better, no_change or not_enough, once finished.
     verdict: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
