@@ -56,7 +56,8 @@ from aiohttp import web
 from sqlalchemy import func, select
 from updates import ECHO_TEXTS, press_script, press_update, text_update
 
-from bot.chat.buttons import CheckinPress, checkin_data, parse
+from bot.app.presses import parse
+from bot.chat.buttons import CheckinPress, checkin_data
 from bot.people.schedules import DEFAULT_TIMES, set_checkin_times
 from bot.store.db import make_engine, make_sessions
 from bot.store.models import ProcessedUpdate, User

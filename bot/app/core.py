@@ -1,13 +1,15 @@
 """The core's front door: one method per kind of thing a person can do.
 
 Every method opens one session and one transaction, decides what to say, commits, and only then
-speaks through the ``Messenger``. Platform adapters (Telegram, the terminal) call these methods and
-nothing else.
+speaks, through the postman. Platform adapters (Telegram, the terminal) call these methods and
+nothing else. Which feature answers a command or a button is not decided here but in the two
+tables, :mod:`bot.app.commands` and :mod:`bot.app.presses`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -15,27 +17,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.commands import command_named, not_yet, unsaved, unsaved_text
+from bot.app.presses import BUTTONS, expired, parse
+from bot.app.request import Request, unmet
 from bot.base.clock import Clock
-from bot.base.times import local_date
-from bot.base.timezones import parse_timezone
 from bot.base.wording import t
-from bot.chat.buttons import CheckinPress, SimplePress, parse
+from bot.chat.buttons import CheckinPress
 from bot.chat.messenger import DeliveryError, Messenger, Sender
-from bot.chat.outbox import Outbox, Send, SendPhoto
+from bot.chat.outbox import Outbox, Send
 from bot.delivery.postman import Postman
 from bot.diary import checkins, freetext
-from bot.diary.advice import tip_for
-from bot.experiments import conversation as experiment_flow
-from bot.insights import recap, report
 from bot.knowledge.breathing import breathing_steps
-from bot.knowledge.swaps import answer_swap
 from bot.people import onboarding
-from bot.people import recap_day as weekly
-from bot.people import settings as control
 from bot.people.users import get_or_create_user
-from bot.privacy import export_and_delete as privacy
 from bot.safety import events as safety_flow
-from bot.safety.screen import about_text, answer_for, redflags_text, screen
 from bot.store.db import Sessions, insert_for, is_unavailable
 from bot.store.models import ProcessedUpdate, User
 from bot.store.states import OnboardingStep
@@ -130,73 +125,20 @@ class GutBack:
         if not sender.private:
             await self._say_in_group(sender)
             return
-        command = command.lower()
         args = args[:MAX_TEXT]
         now = self.clock.now()
+        wanted = command_named(command)  # its row in bot/app/commands.py
 
         async def act(session: AsyncSession, user: User) -> Outbox:
-            if command == "start":
-                return await onboarding.start(session, user, sender, now)
-            if command == "help":
-                return Outbox.saying(t("help"))
-            if command == "about":
-                return Outbox.saying(f"{about_text(user.timezone)}\n\n{report.about_stored()}")
-            if command == "redflags":
-                return Outbox.saying(redflags_text(user.timezone))
-            if command == "export":
-                return await privacy.export(session, user)
-            if command == "delete":
-                return privacy.ask_delete(user)
-            if command == "report":
-                return await report.report(session, user, args, now)
-            if not onboarding.has_consented(user):
-                return Outbox.saying(t("consent_needed"))
-            if command == "timezone":
-                if args.strip():
-                    return await onboarding.set_timezone_text(session, user, args, now)
-                user.onboarding_step = _waiting(user, OnboardingStep.EDIT_TIMEZONE)
-                return onboarding.step_prompt(user, sender)
-            if user.timezone is None:
-                return onboarding.step_prompt(user, sender)
-            if command == "reminders":
-                if args.strip():
-                    return await onboarding.set_times_text(session, user, args, now)
-                user.onboarding_step = _waiting(user, OnboardingStep.EDIT_TIMES)
-                return onboarding.step_prompt(user, sender)
-            if not onboarding.is_set_up(user):
-                return _finish_setup_first(user, sender)
-            if command == "checkin":
-                return await checkins.start_now(session, user, now)
-            if command == "log":
-                return await self._log_command(session, user, args, now)
-            if command == "swap":
-                if not args.strip():
-                    return Outbox.saying(t("swap_empty"))
-                return freetext.swap_reply(answer_swap(args), user)
-            if command == "recap":
-                text, png = await recap.recap_message(session, user, now)
-                outbox = Outbox.saying(text)
-                if png is not None:
-                    outbox.messages.append(SendPhoto(png, recap.chart_caption()))
-                return outbox
-            if command == "experiment":
-                return await experiment_flow.command(session, user, now)
-            if command == "recapday":
-                return await weekly.recap_day(session, user, args, now)
-            if command == "tip":
-                tip = await tip_for(session, user, local_date(now, user.timezone))
-                return Outbox.saying(tip or t("tip_none_left"))
-            if command == "breathe":
-                return self._start_breathing(sender)
-            if command == "pause":
-                return await control.pause(session, user, args, now)
-            if command == "resume":
-                return await control.resume(session, user, now)
-            if command == "settings":
-                return await control.show_settings(session, user, now)
-            return Outbox.saying(t("unknown_command"))
+            request = Request(
+                session, user, sender, now, args, start_breathing=self._start_breathing
+            )
+            unmet_need = unmet(wanted.needs, user)
+            if unmet_need is not None:
+                return not_yet(unmet_need, request)
+            return await wanted.run(request)
 
-        fallback = (lambda: _unsaved_text(args)) if command == "log" else _unsaved
+        fallback = functools.partial(wanted.fallback, args)
         await self._run(sender, act, update_id=update_id, fallback=fallback)
 
     async def on_text(self, sender: Sender, text: str, *, update_id: int | None = None) -> None:
@@ -224,7 +166,7 @@ class GutBack:
             act,
             prefix=outbox_prefix,
             update_id=update_id,
-            fallback=lambda: _unsaved_text(text),
+            fallback=lambda: unsaved_text(text),
         )
 
     async def _diary_text(
@@ -243,19 +185,6 @@ class GutBack:
         if user.timezone is None:
             return onboarding.step_prompt(user, Sender(user.platform_id, user.chat_id))
         return await freetext.handle(session, user, text, now)
-
-    async def _log_command(
-        self, session: AsyncSession, user: User, text: str, now: datetime
-    ) -> Outbox:
-        """``/log``: screened like any message, then stored whatever intent it seems to have."""
-        screened = await safety_flow.screen_message(session, user, text, now)
-        if screened is not None and screened[1]:
-            return screened[0]
-        logged = await freetext.log(session, user, text, now)
-        if screened is not None:
-            screened[0].messages.extend(logged.messages)
-            return screened[0]
-        return logged
 
     async def on_location(
         self,
@@ -305,7 +234,19 @@ class GutBack:
                 if not onboarding.has_consented(user):
                     return Outbox(toast=t("button_not_yours"))
                 return await checkins.press(session, user, pressed, message_id, now)
-            return await _simple_press(self, session, user, sender, pressed, message_id, now)
+            button = BUTTONS[pressed.action]
+            if unmet(button.needs, user) is not None:
+                return expired()
+            request = Request(
+                session,
+                user,
+                sender,
+                now,
+                pressed.arg,
+                message_id,
+                start_breathing=self._start_breathing,
+            )
+            return await button.run(request)
 
         # The buttons stay as they are, so the same press works once the database is back.
         outbox = await self._run(
@@ -344,7 +285,7 @@ class GutBack:
                 "database unavailable; the person was asked to try again",
                 extra={"update_id": update_id, "error": type(error).__name__},
             )
-            outbox = (fallback or _unsaved)()
+            outbox = (fallback or unsaved)()
             await self._deliver(sender.chat_id, outbox)
             return outbox
         if prefix:
@@ -357,81 +298,3 @@ class GutBack:
 
     async def _say_in_group(self, sender: Sender) -> None:
         await self._deliver(sender.chat_id, Outbox.saying(t("group_chat")))
-
-
-async def _simple_press(
-    core: GutBack,
-    session: AsyncSession,
-    user: User,
-    sender: Sender,
-    pressed: SimplePress,
-    message_id: int | None,
-    now: datetime,
-) -> Outbox:
-    if pressed.action == "consent":
-        return await onboarding.consent(session, user, sender, pressed.arg, message_id, now)
-    if pressed.action == "privacy":
-        return await privacy.press(session, user, pressed.arg, message_id, now)
-    if not onboarding.has_consented(user):
-        return Outbox(toast=t("button_expired"))
-    if pressed.action == "tz" and parse_timezone(pressed.arg) == pressed.arg:
-        return await onboarding.set_timezone(session, user, pressed.arg, now)
-    if pressed.action == "times" and pressed.arg in onboarding.TIME_PRESETS and user.timezone:
-        return await onboarding.set_times(session, user, onboarding.TIME_PRESETS[pressed.arg], now)
-    if pressed.action == "undo":
-        return await freetext.undo(session, user, pressed.arg, message_id)
-    if pressed.action == "exp":
-        return await experiment_flow.press(session, user, pressed.arg, message_id, now)
-    if pressed.action == "breathe" and user.timezone:
-        return core._start_breathing(sender)
-    if pressed.action == "settings" and pressed.arg == "recap" and onboarding.is_set_up(user):
-        return await weekly.choose(session, user)
-    if pressed.action == "recapday" and onboarding.is_set_up(user):
-        return await weekly.press(session, user, pressed.arg, message_id, now)
-    if pressed.action == "settings" and pressed.arg in ("tz", "times"):
-        step = OnboardingStep.EDIT_TIMEZONE if pressed.arg == "tz" else OnboardingStep.EDIT_TIMES
-        user.onboarding_step = _waiting(user, step)
-        return onboarding.step_prompt(user, sender)
-    return Outbox(toast=t("button_expired"))
-
-
-def _unsaved() -> Outbox:
-    """The reply when the database could not be reached: nothing was stored, try again soon."""
-    return Outbox.saying(t("db_unavailable"))
-
-
-def _unsaved_text(text: str) -> Outbox:
-    """As ``_unsaved``, but a message is still screened for warning signs first.
-
-    The screen needs no database; with no timezone to hand, the answer gives general numbers,
-    and nothing is recorded (no follow-up), since nothing can be.
-    """
-    outbox = Outbox()
-    answer = answer_for(screen(text), None)
-    if answer.text:
-        outbox.send(answer.text)
-    outbox.messages.extend(_unsaved().messages)
-    return outbox
-
-
-def _waiting(user: User, edit_step: str) -> str:
-    """During first set-up keep the set-up step; afterwards wait for the edited value."""
-    if user.onboarding_step in (
-        OnboardingStep.CONSENT,
-        OnboardingStep.TIMEZONE,
-        OnboardingStep.TIMES,
-    ):
-        return user.onboarding_step
-    return edit_step
-
-
-def _finish_setup_first(user: User, sender: Sender) -> Outbox:
-    outbox = onboarding.step_prompt(user, sender)
-    first = outbox.messages[0]
-    assert isinstance(first, Send)
-    outbox.messages[0] = Send(
-        t("finish_setup_first", step_prompt=first.text),
-        first.buttons,
-        ask_location=first.ask_location,
-    )
-    return outbox

@@ -6,6 +6,8 @@ exactly is treated as an expired button, and ownership is checked by the core be
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 MAX_BYTES = 64
@@ -28,34 +30,47 @@ class SimplePress:
 
 Press = CheckinPress | SimplePress
 
-SIMPLE_ACTIONS = frozenset(
-    {"consent", "tz", "times", "settings", "breathe", "undo", "privacy", "exp", "recapday"}
-)
+#: The namespace of check-in answers; every other namespace is a row of the app's button table.
+CHECKIN_ACTION = "c"
+_ACTION = re.compile(r"[a-z]{1,16}")
 
 
 def checkin_data(checkin_id: int, question: str, value: str) -> str:
-    return _checked(f"c:{checkin_id}:{question}:{value}")
+    return _checked(f"{CHECKIN_ACTION}:{checkin_id}:{question}:{value}")
 
 
 def simple_data(action: str, arg: str) -> str:
-    if action not in SIMPLE_ACTIONS:
-        raise ValueError(f"unknown button action {action!r}")
+    """Data for a button of namespace ``action`` (a row of :data:`bot.app.presses.BUTTONS`).
+
+    A test checks that every namespace the code builds buttons for is in that table.
+    """
+    if not _ACTION.fullmatch(action) or action == CHECKIN_ACTION:
+        raise ValueError(f"not a button namespace: {action!r}")
     return _checked(f"{action}:{arg}")
 
 
-def parse(data: str | None) -> Press | None:
-    """The press a button stands for, or ``None`` for data this version does not understand."""
+def parse_press(data: str | None, actions: Collection[str]) -> Press | None:
+    """The press a button stands for, or ``None`` for data this version does not understand.
+
+    ``actions`` are the namespaces the caller knows. Strict, and it never raises: the data
+    comes from the client.
+    """
     if not data or len(data.encode()) > MAX_BYTES:
         return None
     head, _, rest = data.partition(":")
-    if head == "c":
+    if head == CHECKIN_ACTION:
         parts = rest.split(":", 2)
-        if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
+        if len(parts) != 3 or not _is_id(parts[0]) or not parts[1] or not parts[2]:
             return None
         return CheckinPress(int(parts[0]), parts[1], parts[2])
-    if head in SIMPLE_ACTIONS and rest:
+    if head in actions and rest:
         return SimplePress(head, rest)
     return None
+
+
+def _is_id(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit()`` also accepts "²", which ``int()`` refuses."""
+    return text.isascii() and text.isdigit()
 
 
 def _checked(data: str) -> str:

@@ -42,6 +42,10 @@ TIME_PRESETS: dict[str, tuple[time, ...]] = {
 }
 
 
+#: The steps of first set-up (afterwards a person is done, or editing one value).
+SETTING_UP = (OnboardingStep.CONSENT, OnboardingStep.TIMEZONE, OnboardingStep.TIMES)
+
+
 def has_consented(user: User) -> bool:
     return user.consented_at is not None
 
@@ -61,14 +65,7 @@ def consent_stamp(user: User) -> str:
 
 def is_set_up(user: User) -> bool:
     return (
-        has_consented(user)
-        and user.timezone is not None
-        and user.onboarding_step
-        not in (
-            OnboardingStep.CONSENT,
-            OnboardingStep.TIMEZONE,
-            OnboardingStep.TIMES,
-        )
+        has_consented(user) and user.timezone is not None and user.onboarding_step not in SETTING_UP
     )
 
 
@@ -172,11 +169,7 @@ async def set_timezone(session: AsyncSession, user: User, zone: str, now: dateti
         t("timezone_set", zone=describe_zone(zone, now), local_time=local_time),
         clear_reply_keyboard=True,
     )
-    if user.onboarding_step in (
-        OnboardingStep.CONSENT,
-        OnboardingStep.TIMEZONE,
-        OnboardingStep.TIMES,
-    ):
+    if user.onboarding_step in SETTING_UP:
         user.onboarding_step = OnboardingStep.TIMES
         ask_times(outbox)
     else:

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from bot.app.presses import parse
 from bot.base.clock import FrozenClock
-from bot.chat.buttons import CheckinPress, parse
+from bot.chat.buttons import CheckinPress
 from bot.chat.messenger import Keyboard
 from bot.delivery.sweep import Sweeper
 from bot.insights.recap import chart_caption

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.app.presses import parse
 from bot.base.clock import FrozenClock
 from bot.base.content import article_sections
 from bot.base.wording import t
-from bot.chat.buttons import CheckinPress, SimplePress, parse, simple_data
+from bot.chat.buttons import CheckinPress, SimplePress, simple_data
 from bot.chat.outbox import Edit, Outbox, Send
 from bot.delivery.sweep import Sweeper
 from bot.diary import checkins

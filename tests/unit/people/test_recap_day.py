@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app.core import GutBack
+from bot.app.presses import parse
 from bot.base.clock import FrozenClock
-from bot.chat.buttons import parse, simple_data
+from bot.chat.buttons import simple_data
 from bot.chat.messenger import Keyboard, Sender
 from bot.people.recap_day import RecapDay, RecapDayError, parse_recap_day
 from bot.people.schedules import CHECKIN, RECAP, stop_schedules
