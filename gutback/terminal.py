@@ -7,6 +7,7 @@ a message, and ``/commands`` work as in Telegram.
 from __future__ import annotations
 
 import asyncio
+import os
 import string
 import sys
 from pathlib import Path
@@ -71,7 +72,7 @@ class TerminalMessenger:
 
 
 async def run_chat(settings: Settings) -> None:
-    url = settings.database_url if "DATABASE_URL" in _env() else CHAT_DATABASE
+    url = settings.database_url if "DATABASE_URL" in os.environ else CHAT_DATABASE
     if url.startswith("sqlite"):
         await migrate(url)
     engine = make_engine(url)
@@ -102,9 +103,3 @@ async def run_chat(settings: Settings) -> None:
                 await core.on_text(LOCAL_USER, line)
     finally:
         await engine.dispose()
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)

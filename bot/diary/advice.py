@@ -9,67 +9,40 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.numbers import score
+from bot.diary.questions import PAIN, SLEEP, STRESS
+from bot.diary.view import diary_days
 from bot.knowledge.tips import Signals, choose_tip, format_tip
-from bot.store.models import Answer, LogEntry, TipShown, User
+from bot.store.models import TipShown, User
 
 LOOK_BACK = timedelta(days=7)
 REMEMBER = timedelta(days=14)
 
 
 async def signals_for(session: AsyncSession, user_id: int, today: date) -> Signals:
-    """Summarise the last week of check-ins and free-text logs into what the tip chooser reads."""
-    since = today - LOOK_BACK
-    answers = (
-        await session.execute(
-            select(Answer.local_date, Answer.question, Answer.value).where(
-                Answer.user_id == user_id, Answer.local_date > since, Answer.local_date <= today
-            )
-        )
-    ).all()
-    logs = (
-        await session.execute(
-            select(
-                LogEntry.local_date, LogEntry.food_groups, LogEntry.symptoms, LogEntry.pain
-            ).where(
-                LogEntry.user_id == user_id,
-                LogEntry.local_date > since,
-                LogEntry.local_date <= today,
-            )
-        )
-    ).all()
-    symptom_days: dict[str, set[date]] = {}
-    food_days: dict[str, set[date]] = {}
-    stress: list[int] = []
-    sleep: list[int] = []
-    pains: list[tuple[date, int]] = []
-    for day, question, value in answers:
-        if question == "digestion" and isinstance(value, list):
-            for symptom in value:
-                symptom_days.setdefault(symptom, set()).add(day)
-        elif question == "food" and isinstance(value, list):
-            for group in value:
-                food_days.setdefault(group, set()).add(day)
-        elif question == "stress" and isinstance(value, int):
-            stress.append(value)
-        elif question == "sleep" and isinstance(value, int):
-            sleep.append(value)
-        elif question == "pain" and isinstance(value, int):
-            pains.append((day, value))
-    for day, groups, symptoms, pain in logs:
-        for group in groups or ():
-            food_days.setdefault(group, set()).add(day)
-        for symptom in symptoms or ():
-            symptom_days.setdefault(symptom, set()).add(day)
-        if pain is not None:
-            pains.append((day, pain))
-    pains.sort()
+    """Summarise the last week of the diary into what the tip chooser reads.
+
+    Read from the one per-day diary view (:func:`bot.diary.view.diary_days`), so a tip sees the
+    same week as the recap: symptoms and foods count days, stress, sleep and pain are each day's
+    value (the check-in's answer, else what a diary line said).
+    """
+    days = await diary_days(
+        session, user_id, today - LOOK_BACK + timedelta(days=1), today, notes=False
+    )
+    stress = [v for day in days.values() if (v := score(day.value(STRESS))) is not None]
+    sleep = [v for day in days.values() if (v := score(day.value(SLEEP))) is not None]
+    pains = sorted(
+        (when, int(pain))
+        for when, day in days.items()
+        if (pain := score(day.value(PAIN))) is not None
+    )
     trend = None
     if len(pains) >= 2:
         span = max((pains[-1][0] - pains[0][0]).days, 1)
         trend = (pains[-1][1] - pains[0][1]) / span
     return Signals(
-        symptom_counts=Counter({k: len(v) for k, v in symptom_days.items()}),
-        food_counts=Counter({k: len(v) for k, v in food_days.items()}),
+        symptom_counts=Counter(s for day in days.values() for s in day.symptoms),
+        food_counts=Counter(g for day in days.values() for g in day.foods),
         avg_stress=sum(stress) / len(stress) if stress else None,
         avg_sleep=sum(sleep) / len(sleep) if sleep else None,
         last_pain=pains[-1][1] if pains else None,

@@ -47,10 +47,11 @@ from bot.diary.questions import (
     keyboard,
     questions_for_slot,
 )
+from bot.diary.view import daily_pain
 from bot.people.schedules import checkin_slot_counts
 from bot.safety import events as safety_flow
 from bot.safety.rules import redflags
-from bot.safety.screen import Finding, SafetyAnswer, Screening, screen_answer
+from bot.safety.screen import Finding, SafetyAnswer, Screening, pain_jumped, screen_answer
 from bot.store.db import insert_for
 from bot.store.models import Answer, Checkin, Schedule, User
 from bot.store.states import CheckinStatus
@@ -400,7 +401,9 @@ async def _advance(
         answered == PAIN
         and isinstance(value, int)
         and SCREEN not in checkin.questions
-        and await safety_flow.pain_jumped(session, user.id, checkin.local_date, value)
+        and pain_jumped(
+            await daily_pain(session, user.id, checkin.local_date), checkin.local_date, value
+        )
     ):
         checkin.questions = [*checkin.questions, SCREEN]
     if answered == SCREEN:
@@ -440,7 +443,13 @@ async def _after_checkin(
             )
             outbox.send(answer.text)
             return
-    alert = await safety_flow.pain_alert_message(session, user, checkin.local_date, now)
+    alert = await safety_flow.pain_alert_message(
+        session,
+        user,
+        checkin.local_date,
+        now,
+        lambda: daily_pain(session, user.id, checkin.local_date),
+    )
     if alert:
         outbox.send(alert)
         return

@@ -22,6 +22,7 @@ from bot.chat.messenger import Button
 from bot.chat.outbox import Outbox
 from bot.diary.checkins import format_day
 from bot.diary.questions import FOOD, QUESTIONS, choice_label
+from bot.diary.view import daily_pain
 from bot.knowledge.intent import classify
 from bot.knowledge.logparse import ParsedLog, parse_log
 from bot.knowledge.swaps import SwapAnswer, answer_swap
@@ -71,7 +72,9 @@ async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Ou
     outbox = Outbox()
     outbox.send(_understood(parsed, day), undo)
     if parsed.pain is not None:
-        alert = await safety_flow.pain_alert_message(session, user, day, now)
+        alert = await safety_flow.pain_alert_message(
+            session, user, day, now, lambda: daily_pain(session, user.id, day)
+        )
         if alert:
             outbox.send(alert)
     return outbox

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.numbers import score
 from bot.diary.questions import BRISTOL, DIGESTION, FOOD, FOOD_NOTE, PAIN, SLEEP, STRESS
 from bot.store.models import Answer, LogEntry
 
@@ -51,6 +52,15 @@ class DiaryDay:
         if question in self.answered:
             return self.answered[question]
         return self.logged.get(question)
+
+    def highest(self, question: str) -> float | None:
+        """The higher of the check-in answer and the diary line's value (for warning rules)."""
+        known = [
+            found
+            for found in (score(self.answered.get(question)), score(self.logged.get(question)))
+            if found is not None
+        ]
+        return max(known) if known else None
 
 
 @functools.cache
@@ -148,3 +158,13 @@ async def diary_days(
         if notes:
             day.notes.append((row.at, row.text))
     return days
+
+
+#: How far back the pain rules look: three days running, or the seven days before today.
+PAIN_LOOK_BACK = timedelta(days=10)
+
+
+async def daily_pain(session: AsyncSession, user_id: int, today: date) -> dict[date, float]:
+    """The last ten days' pain, one score a day (its highest), for the safety rules."""
+    days = await diary_days(session, user_id, today - PAIN_LOOK_BACK, today, notes=False)
+    return {when: pain for when, day in days.items() if (pain := day.highest(PAIN)) is not None}

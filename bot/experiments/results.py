@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.numbers import one_decimal
 from bot.base.times import local_now
 from bot.base.wording import t
 from bot.chat.outbox import Outbox
@@ -78,10 +79,6 @@ async def outcome_of(session: AsyncSession, experiment: Experiment) -> Outcome:
     return assess(days, answers, experiment.started_on, spec.symptom if spec else "bloating")
 
 
-def _one(value: float) -> str:
-    return f"{value:.1f}"
-
-
 def _percent(hits: int, days: int) -> str:
     return f"{round(100 * hits / days)}" if days else "0"
 
@@ -103,7 +100,7 @@ def verdict_text(experiment: Experiment, outcome: Outcome) -> str:
     if before.pain_mean is not None and during.pain_mean is not None:
         lines.append(
             w.verdict_pain.format(
-                before=_one(before.pain_mean), during=_one(during.pain_mean), **counts
+                before=one_decimal(before.pain_mean), during=one_decimal(during.pain_mean), **counts
             )
         )
     else:

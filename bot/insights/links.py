@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.base.numbers import one_decimal, score
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
 from bot.base.wording import t
 from bot.diary.questions import PAIN
@@ -44,10 +45,7 @@ class Link:
 
 
 def _pain(day: DiaryDay) -> float | None:
-    value = day.value(PAIN)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
+    return score(day.value(PAIN))
 
 
 def links(days: Mapping[date, DiaryDay], *, min_days: int = MIN_DAYS_EACH_SIDE) -> list[Link]:
@@ -106,8 +104,8 @@ def describe(link: Link) -> str:
     template = words.link_next_day if link.lag else words.link_same_day
     return template.format(
         what=link_subject(link),
-        with_value=f"{link.with_average:.1f}",
-        without_value=f"{link.without_average:.1f}",
+        with_value=one_decimal(link.with_average),
+        without_value=one_decimal(link.without_average),
         with_days=link.with_days,
         without_days=link.without_days,
     )

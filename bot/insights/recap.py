@@ -21,6 +21,7 @@ from matplotlib.dates import DateFormatter, DayLocator
 from matplotlib.figure import Figure
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.numbers import one_decimal, score
 from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS, SYMPTOMS
 from bot.base.wording import t
@@ -95,10 +96,6 @@ class Recap:
         return self.days_logged == 0 and not self.safety
 
 
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -165,10 +162,8 @@ def compute_recap(
     start = today - timedelta(days=WEEK - 1)
     week = _week(days, start, today)
     before = _week(days, start - timedelta(days=WEEK), start - timedelta(days=1))
-    pains = sorted(
-        (when, p) for when, d in week.items() if (p := _number(d.value(PAIN))) is not None
-    )
-    previous = [p for d in before.values() if (p := _number(d.value(PAIN))) is not None]
+    pains = sorted((when, p) for when, d in week.items() if (p := score(d.value(PAIN))) is not None)
+    previous = [p for d in before.values() if (p := score(d.value(PAIN))) is not None]
     symptom_days = _counts(week, SYMPTOMS, symptoms=True)
     all_links = links(days)
     return Recap(
@@ -183,11 +178,9 @@ def compute_recap(
         symptom_days=symptom_days,
         food_days=_counts(week, FOOD_GROUPS, symptoms=False),
         stress_average=_mean(
-            [v for d in week.values() if (v := _number(d.value(STRESS))) is not None]
+            [v for d in week.values() if (v := score(d.value(STRESS))) is not None]
         ),
-        sleep_average=_mean(
-            [v for d in week.values() if (v := _number(d.value(SLEEP))) is not None]
-        ),
+        sleep_average=_mean([v for d in week.values() if (v := score(d.value(SLEEP))) is not None]),
         safety=safety,
         links=tuple(all_links[:TOP_LINKS]),
         focus=choose_focus(all_links, symptom_days),
@@ -224,10 +217,6 @@ async def read_recap(
 
 
 # --- the message ------------------------------------------------------------------------------
-
-
-def _one(value: float) -> str:
-    return f"{value:.1f}"
 
 
 def _day(words: RecapWording, when: date) -> str:
@@ -269,22 +258,24 @@ def format_recap(recap: Recap) -> str:
     if recap.pain_average is None:
         lines.append(words.pain_none)
     else:
-        pain = words.pain_average.format(value=_one(recap.pain_average), count=recap.pain_days)
+        pain = words.pain_average.format(
+            value=one_decimal(recap.pain_average), count=recap.pain_days
+        )
         change = recap.change
         if change is not None:
             if abs(change) < 0.05:
                 pain += f", {words.change_same}"
             else:
                 template = words.change_lower if change < 0 else words.change_higher
-                pain += ", " + template.format(change=_one(abs(change)))
+                pain += ", " + template.format(change=one_decimal(abs(change)))
         lines.append(pain + ".")
         if recap.best_day and recap.worst_day and recap.pain_days >= 2:
             lines.append(
                 words.best_worst.format(
                     best_day=_day(words, recap.best_day[0]),
-                    best=_one(recap.best_day[1]).removesuffix(".0"),
+                    best=one_decimal(recap.best_day[1]).removesuffix(".0"),
                     worst_day=_day(words, recap.worst_day[0]),
-                    worst=_one(recap.worst_day[1]).removesuffix(".0"),
+                    worst=one_decimal(recap.worst_day[1]).removesuffix(".0"),
                 )
             )
     if recap.symptom_days:
@@ -292,9 +283,9 @@ def format_recap(recap: Recap) -> str:
     if recap.food_days:
         lines.append(words.foods.format(items=_items(words, "food", recap.food_days)))
     if recap.stress_average is not None:
-        lines.append(words.stress.format(value=_one(recap.stress_average)))
+        lines.append(words.stress.format(value=one_decimal(recap.stress_average)))
     if recap.sleep_average is not None:
-        lines.append(words.sleep.format(value=_one(recap.sleep_average)))
+        lines.append(words.sleep.format(value=one_decimal(recap.sleep_average)))
     if recap.safety:
         lines += ["", words.safety_heading]
         lines += [
@@ -351,7 +342,7 @@ def chart_data(days: Mapping[date, DiaryDay], today: date) -> ChartData:
     dates = [start + timedelta(days=n) for n in range(WEEK * CHART_WEEKS)]
     pain = []
     for when in dates:
-        value = _number(days[when].value(PAIN)) if when in days else None
+        value = score(days[when].value(PAIN)) if when in days else None
         pain.append(math.nan if value is None else value)
     window = _week(days, start, today)
     return ChartData(

@@ -25,12 +25,13 @@ from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.numbers import one_decimal, score
 from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
 from bot.chat.outbox import Outbox, SendFile
 from bot.diary.questions import PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
-from bot.insights.links import item_name, links
+from bot.insights.links import Link, item_name, links
 from bot.insights.warning_signs import WarningSign, flag_name, tier_name, warning_signs
 from bot.insights.wording import PdfWording, report_wording
 from bot.store.models import User
@@ -57,22 +58,6 @@ def about_stored() -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Pattern:
-    """Average pain on days with an item against days without it."""
-
-    kind: str  # "symptom" or "food"
-    item: str
-    with_average: float
-    with_days: int
-    without_average: float
-    without_days: int
-
-    @property
-    def difference(self) -> float:
-        return self.with_average - self.without_average
-
-
-@dataclass(frozen=True, slots=True)
 class Average:
     value: float | None
     count: int
@@ -91,7 +76,7 @@ class ReportData:
     stress: Average
     sleep: Average
     warnings: tuple[WarningSign, ...]
-    patterns: tuple[Pattern, ...]
+    patterns: tuple[Link, ...]  # same-day links only
 
     @property
     def pain_average(self) -> Average:
@@ -113,24 +98,14 @@ def period(today: date, weeks: int) -> tuple[date, date]:
     return today - timedelta(days=7 * weeks - 1), today
 
 
-def find_patterns(days: dict[date, DiaryDay]) -> tuple[Pattern, ...]:
+def find_patterns(days: dict[date, DiaryDay]) -> tuple[Link, ...]:
     """The strongest same-day differences in pain between days with and without an item.
 
     The same analysis as the recap's links (:func:`bot.insights.links.links`), kept to the same day
     and to the :data:`TOP_PATTERNS` largest. A pattern to watch, never proof of a cause.
     """
     same_day = [link for link in links(days) if link.lag == 0]
-    return tuple(
-        Pattern(
-            link.kind,
-            link.item,
-            link.with_average,
-            link.with_days,
-            link.without_average,
-            link.without_days,
-        )
-        for link in same_day[:TOP_PATTERNS]
-    )
+    return tuple(same_day[:TOP_PATTERNS])
 
 
 def _items(day: DiaryDay, kind: str) -> set[str]:
@@ -146,7 +121,7 @@ async def gather(
     zone = ZoneInfo(timezone)
     warnings = await warning_signs(session, user_id, zone, start, end)
     dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-    pain = tuple((d, _number(days[d].value(PAIN)) if d in days else None) for d in dates)
+    pain = tuple((d, score(days[d].value(PAIN)) if d in days else None) for d in dates)
     return ReportData(
         timezone=timezone,
         start=start,
@@ -156,22 +131,14 @@ async def gather(
         pain=pain,
         symptom_days={s: sum(s in day.symptoms for day in days.values()) for s in SYMPTOMS},
         food_days={g: sum(g in day.foods for day in days.values()) for g in FOOD_GROUPS},
-        stress=_average([v for d in days.values() if (v := _number(d.value(STRESS))) is not None]),
-        sleep=_average([v for d in days.values() if (v := _number(d.value(SLEEP))) is not None]),
+        stress=_average([v for d in days.values() if (v := score(d.value(STRESS))) is not None]),
+        sleep=_average([v for d in days.values() if (v := score(d.value(SLEEP))) is not None]),
         warnings=warnings,
         patterns=find_patterns(days),
     )
 
 
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 # --- readable names ---------------------------------------------------------------------------
-
-
-def _one_decimal(value: float) -> str:
-    return f"{value:.1f}"
 
 
 # --- drawing (runs in a worker thread) ---------------------------------------------------------
@@ -212,7 +179,7 @@ def render_pdf(data: ReportData) -> bytes:
         0.672,
         words.pain_none
         if average.value is None
-        else words.pain_average.format(value=_one_decimal(average.value), count=average.count),
+        else words.pain_average.format(value=one_decimal(average.value), count=average.count),
     )
 
     line(0.645, words.symptoms_heading, size=11, weight="bold")
@@ -249,7 +216,7 @@ def render_pdf(data: ReportData) -> bytes:
         if value.value is None:
             line(y, words.not_recorded.format(what=name))
         else:
-            line(y, template.format(value=_one_decimal(value.value), count=value.count))
+            line(y, template.format(value=one_decimal(value.value), count=value.count))
 
     y -= step * 1.6
     line(y, words.warnings_heading, size=11, weight="bold")
@@ -275,9 +242,9 @@ def render_pdf(data: ReportData) -> bytes:
             y,
             words.pattern_line.format(
                 what=item_name(pattern.kind, pattern.item),
-                with_value=_one_decimal(pattern.with_average),
+                with_value=one_decimal(pattern.with_average),
                 with_days=pattern.with_days,
-                without_value=_one_decimal(pattern.without_average),
+                without_value=one_decimal(pattern.without_average),
                 without_days=pattern.without_days,
             ),
         )

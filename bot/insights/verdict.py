@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from bot.base.numbers import score
 from bot.diary.questions import PAIN
 from bot.diary.view import DiaryDay
 
@@ -138,10 +139,7 @@ class Outcome:
 
 
 def _pain(day: DiaryDay) -> float | None:
-    value = day.value(PAIN)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
+    return score(day.value(PAIN))
 
 
 def summarise(days: Mapping[date, DiaryDay], start: date, end: date, symptom: str) -> Period:

@@ -8,6 +8,7 @@ day, which the sweep sends (even to someone who paused check-ins).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -26,12 +27,11 @@ from bot.safety.screen import (
     pain_alert_text,
     screen,
 )
-from bot.store.models import Answer, Experiment, LogEntry, SafetyEvent, User
+from bot.store.models import Experiment, SafetyEvent, User
 from bot.store.states import ExperimentStatus
 
 PAIN_ALERT_COOLDOWN = timedelta(days=7)
 SCREEN_EVERY = timedelta(days=7)
-PAIN_JUMP = 3
 
 
 async def screen_message(
@@ -87,52 +87,20 @@ def screen_due(user: User, today: date) -> bool:
     )
 
 
-async def recent_pain(
-    session: AsyncSession, user_id: int, today: date
-) -> list[tuple[date, float | None]]:
-    """Daily pain scores of the last ten days, from check-ins and free-text logs."""
-    since = today - timedelta(days=10)
-    answered = await session.execute(
-        select(Answer.local_date, Answer.value).where(
-            Answer.user_id == user_id,
-            Answer.question == "pain",
-            Answer.local_date >= since,
-            Answer.local_date <= today,
-        )
-    )
-    logged = await session.execute(
-        select(LogEntry.local_date, LogEntry.pain).where(
-            LogEntry.user_id == user_id,
-            LogEntry.local_date >= since,
-            LogEntry.local_date <= today,
-            LogEntry.pain.is_not(None),
-        )
-    )
-    days: list[tuple[date, float | None]] = [
-        (day, float(value)) for day, value in answered if isinstance(value, int)
-    ]
-    days += [(day, float(pain)) for day, pain in logged]
-    return days
-
-
-async def pain_jumped(session: AsyncSession, user_id: int, today: date, pain: int) -> bool:
-    """Today's pain is 3 or more above the person's average of the seven days before."""
-    days = [
-        (d, p) for d, p in await recent_pain(session, user_id, today) if d < today and p is not None
-    ]
-    prior = [p for d, p in days if d >= today - timedelta(days=7)]
-    return len(prior) >= 3 and pain >= sum(prior) / len(prior) + PAIN_JUMP
+#: Reads the person's recent daily pain scores (the diary's own view, one score a day) on demand:
+#: the diary sits above safety, so the check-in and the diary line hand it in.
+ReadPain = Callable[[], Awaitable[Mapping[date, float]]]
 
 
 async def pain_alert_message(
-    session: AsyncSession, user: User, today: date, now: datetime
+    session: AsyncSession, user: User, today: date, now: datetime, read_pain: ReadPain
 ) -> str | None:
     """The one suggestion to see a clinician about persistent or jumping pain (weekly at most)."""
     if not has_consented(user):
         return None
     if user.pain_alert_on is not None and today - user.pain_alert_on < PAIN_ALERT_COOLDOWN:
         return None
-    if not pain_alert(await recent_pain(session, user.id, today)):
+    if not pain_alert(list((await read_pain()).items())):
         return None
     user.pain_alert_on = today
     session.add(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -284,10 +284,20 @@ def pain_alert(recent_days: list[tuple[date, float | None]]) -> bool:
     run = [today - timedelta(days=offset) for offset in range(3)]
     if all(daily.get(day, -1.0) >= HIGH_PAIN for day in run):
         return True
-    prior = [daily[d] for d in daily if today - timedelta(days=7) <= d < today]
+    return pain_jumped(daily, today, daily[today])
+
+
+def pain_jumped(daily: Mapping[date, float], today: date, pain: float) -> bool:
+    """The jump rule: ``pain`` today is 3 or more above the mean of the seven days before.
+
+    ``daily`` holds one score per day. At least three of those seven days need a score, so that
+    one early high score does not trigger it. The pain alert and the check-in's extra warning-sign
+    screen after a sudden jump both use this one rule.
+    """
+    prior = [score for day, score in daily.items() if today - timedelta(days=7) <= day < today]
     if len(prior) < MIN_PRIOR_DAYS:
         return False
-    return daily[today] >= statistics.fmean(prior) + JUMP_ABOVE_AVERAGE
+    return pain >= statistics.fmean(prior) + JUMP_ABOVE_AVERAGE
 
 
 # -------------------------------------------------------------------------------- weekly screen
@@ -324,8 +334,3 @@ def screen_answer(option_ids: Iterable[str], tz: str | None) -> SafetyAnswer | N
         ed_signal=any(f.area == "eating" for f in ordered),
     )
     return answer_for(screening, tz)
-
-
-def is_more_urgent(a: Tier | None, b: Tier | None) -> bool:
-    """True when tier ``a`` is more urgent than ``b`` (None is the least urgent)."""
-    return tier_rank(a) < tier_rank(b)

@@ -34,6 +34,7 @@ from bot.safety.screen import (
     numbers_for,
     pain_alert,
     pain_alert_text,
+    pain_jumped,
     redflags_text,
     screen,
     screen_answer,
@@ -348,3 +349,14 @@ def test_redflags_about_and_pain_alert_texts() -> None:
     about = about_text("Europe/Berlin").lower()
     assert "not a medical device" in about and "112" in about and "emergenc" in about
     assert TIME_WORDS.search(pain_alert_text("Europe/London"))
+
+
+def test_the_one_jump_rule_needs_three_scored_days_of_the_week_before() -> None:
+    """The check-in's extra screen after a jump and the pain alert share this rule."""
+    today = date(2025, 3, 10)
+    week = {today - timedelta(days=n): 3.0 for n in (1, 2, 3)}
+    assert pain_jumped(week, today, 6)
+    assert not pain_jumped(week, today, 5)
+    assert not pain_jumped(dict(list(week.items())[:2]), today, 9)  # two days are not enough
+    old = {today - timedelta(days=n): 3.0 for n in (8, 9, 10)}
+    assert not pain_jumped(old, today, 9)  # older than the week before does not count
