@@ -9,7 +9,7 @@ import sys
 
 from bot.base.config import MissingSetting, Settings
 from bot.base.logs import setup_logging
-from bot.store.db import MigrationFailed
+from bot.store.db import MigrationFailed, is_unavailable, schema_problem
 
 log = logging.getLogger("gutback")
 
@@ -65,11 +65,46 @@ def main(argv: list[str] | None = None) -> int:
     except MigrationFailed as error:
         print(f"gutback: could not bring the database schema up to date: {error}", file=sys.stderr)
         return 2
+    except SchemaNotCurrent as error:
+        print(
+            f"gutback: the database schema is {error}: run `gutback migrate` first",
+            file=sys.stderr,
+        )
+        return 2
     return 1
+
+
+class SchemaNotCurrent(RuntimeError):
+    """A start that does not migrate found no schema, or an older one: it must not serve."""
+
+
+def _require_schema(settings: Settings, migrate_on_start: bool | None) -> None:
+    """Before polling or serving: a start that does not migrate needs this release's schema.
+
+    Otherwise every update and every sweep would fail with "relation does not exist".
+    """
+    from handlers.app import migrates_at_start
+
+    if migrates_at_start(settings, migrate_on_start):
+        return
+    try:
+        problem = asyncio.run(schema_problem(settings.database_url))
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        # The bot rides out an outage (it asks people to try again); it cannot check now.
+        log.warning(
+            "schema not checked at start: database unavailable",
+            extra={"error": type(error).__name__},
+        )
+        return
+    if problem is not None:
+        raise SchemaNotCurrent(problem)
 
 
 def _run(settings: Settings, *, migrate_on_start: bool | None) -> int:
     settings.require_token()
+    _require_schema(settings, migrate_on_start)
     from telegram.error import InvalidToken, NetworkError
 
     from handlers.app import build_application
@@ -95,6 +130,7 @@ def _run(settings: Settings, *, migrate_on_start: bool | None) -> int:
 def _run_webhook(settings: Settings, *, migrate_on_start: bool | None) -> int:
     settings.require_token()
     settings.require_webhook(register=settings.webhook_register)
+    _require_schema(settings, migrate_on_start)
     from handlers.app import build_application
     from handlers.webhook import WebhookWorker
 

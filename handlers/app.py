@@ -52,6 +52,17 @@ class Runtime:
         return time.monotonic() - max(marks, default=self.started_at)
 
 
+def migrates_at_start(settings: Settings, migrate_on_start: bool | None = None) -> bool:
+    """Whether ``gutback run`` upgrades the schema itself: SQLite by default, PostgreSQL never.
+
+    Several PostgreSQL workers must never race a migration: there ``gutback migrate`` is a
+    release step, and a start that does not migrate checks the schema instead (gutback.cli).
+    """
+    if migrate_on_start is not None:
+        return migrate_on_start
+    return settings.auto_migrate and settings.is_sqlite
+
+
 def build_application(
     settings: Settings,
     *,
@@ -89,11 +100,7 @@ def build_application(
         batch=settings.sweep_batch,
     )
     application.bot_data["runtime"] = Runtime(settings, engine, core, sweeper)
-    application.bot_data["migrate"] = (
-        settings.auto_migrate and settings.is_sqlite
-        if migrate_on_start is None
-        else migrate_on_start
-    )
+    application.bot_data["migrate"] = migrates_at_start(settings, migrate_on_start)
     register(application, core)
     return application
 

@@ -15,8 +15,9 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.db import ping
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,7 @@ async def database_problem(engine: AsyncEngine, timeout: float = DATABASE_TIMEOU
     """``None`` when the database answers ``SELECT 1`` within ``timeout``, else why not."""
     try:
         async with asyncio.timeout(timeout):
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await ping(engine)
     except TimeoutError:
         return f"no answer within {timeout:g} s"
     except Exception as error:

@@ -1,4 +1,8 @@
-"""Claiming due prompts: lock due schedule rows, advance them, insert unique delivery keys."""
+"""Claiming due prompts: lock due schedule rows, advance them, insert unique delivery keys.
+
+Daily check-ins and the weekly recap are claimed by the same two steps, :func:`take_due` and
+:func:`insert_claims`, in one short transaction that commits before anything is sent.
+"""
 
 from __future__ import annotations
 

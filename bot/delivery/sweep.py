@@ -7,8 +7,10 @@ per prompt: Telegram offers no idempotency key, so after a ``kill -9`` between c
 prompt is lost rather than doubled (see DESIGN.md §7). On PostgreSQL the due rows are also locked
 with ``FOR UPDATE SKIP LOCKED`` so that two processes split the work instead of racing for it.
 
-Daily check-ins and the weekly recap (:mod:`bot.people.recap_day`) are claimed by the same two
-steps, :func:`take_due` and :func:`insert_claims`; each kind then builds its own message.
+Daily check-ins and the weekly recap are claimed by the same two steps
+(:mod:`bot.delivery.claims`); each kind then builds its own message (the check-in in
+:func:`bot.diary.checkins.open_scheduled`, the recap in :mod:`bot.insights.weekly`), and every
+message leaves through the postman (:mod:`bot.delivery.postman`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
-"""The experiment's "did you stick to it today?" question: when a check-in asks it, and naming the
-swap."""
+"""The experiment's "did you stick to it today?" question: when a check-in asks it, for which swap.
+
+Kept in the diary (not with the ``/experiment`` conversation, which sits above it) because the
+check-in and the sweep need it on every check-in: is an experiment running on this day, and
+where in the check-in does its question go.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The end of a swap experiment: the verdict message, given exactly once.
 
 The numbers and the rules are :mod:`bot.insights.verdict`'s; this module reads the diary for them,
-words the result, and gets it to the person. The result goes out once: claiming it inserts a
+words the result; the sweep posts it. The result goes out once: claiming it inserts a
 delivery row (kind ``experiment``, the experiment's last day, slot 0) with ``ON CONFLICT DO
 NOTHING``, in the same transaction that marks the experiment finished with its verdict. Whoever
 inserts the row (the sweep, or the person's own ``/experiment`` after the last day) gives the

@@ -1,4 +1,8 @@
-"""Warning signs recorded in a period, and their readable names (for the recap and the report)."""
+"""Warning signs recorded in a period, and their readable names (for the recap and the report).
+
+Read from ``safety_events`` by flag and tier only, never text. Its own module so that the weekly
+recap does not import the PDF report to list them.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""The weekly recap that comes by itself: the message the sweep sends."""
+"""The weekly recap that comes by itself: the message the sweep sends.
+
+The sweep claims a due recap exactly like a check-in (:func:`bot.delivery.claims.take_due` and
+:func:`bot.delivery.claims.insert_claims`) and commits that before calling :func:`build_recap`,
+which reads the numbers in a session of its own and draws the chart in a worker thread, so
+neither the claim's locks nor the event loop wait for matplotlib.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The insights' typed wording files: report.yaml and recap.yaml, loaded and validated once."""
+"""The insights' typed wording files: report.yaml and recap.yaml, loaded and validated once.
+
+In a module of their own because links, the recap, the report and the warning-sign names all
+read them: kept with any one of those, the others would import it (and so each other).
+"""
 
 from __future__ import annotations
 

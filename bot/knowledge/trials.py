@@ -1,11 +1,9 @@
-"""What a swap experiment is, and where it meets the daily check-in.
+"""The library of swap experiments: which swaps can be tried for two weeks, and their words.
 
 The experiments that can be offered, with their plain-words plan and what is measured, live in
-``content/experiments.yaml`` and are validated here against the swap library. This module is also
-the small part of the feature that the check-in and the sweep need (is an experiment running on
-this day? where does its question go? what is its name?), kept apart from the ``/experiment``
-conversation in :mod:`bot.experiments.conversation` so that the check-in can use it without
-importing that.
+``content/experiments.yaml`` and are validated here against the swap library. Content only: the
+check-in's side (is one running today? where does its question go?) is
+:mod:`bot.diary.adherence`, the ``/experiment`` conversation is :mod:`bot.experiments`.
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
-"""The weekly recap that comes by itself: its message for the sweep, and ``/recapday``.
+"""``/recapday``: which day and time the weekly recap comes, or that it does not.
 
 Everyone who finishes set-up gets one recap schedule (kind ``recap``, Sunday 18:00 local by
-default; see :mod:`bot.people.users`). The sweep claims a due recap exactly like a check-in
-(:func:`bot.delivery.claims.take_due` and :func:`bot.delivery.claims.insert_claims`) and commits
-that before calling :func:`build_recap` here, which reads the numbers in a session of its own and
-draws the chart in a worker thread, so neither the claim's locks nor the event loop wait for
-matplotlib.
+default; see :mod:`bot.people.schedules`); the recap itself is built by
+:mod:`bot.insights.weekly`. This module only reads and changes the setting, so set-up and
+``/settings`` need no chart library.
 
 A diary with good manners: paused people get no recap (it is skipped and moves on to the next
 week like a paused check-in), "skip today" only skips check-ins, and ``/recapday off`` stops

@@ -1,5 +1,8 @@
-"""A person's schedule rows: daily check-in slots and the weekly recap, each with its next due
-instant."""
+"""A person's schedule rows: the daily check-in slots and the weekly recap.
+
+Each row stores its next due instant in UTC (indexed), computed in the person's timezone by
+:mod:`bot.base.times`; the sweep reads only that column to find what is due.
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event, exc, text
+from sqlalchemy import event, exc, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -21,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from bot.store.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -176,7 +179,7 @@ async def migrate_in_child(url: str) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "gutback",
         "migrate",
         env={**os.environ, "DATABASE_URL": url},
         stdout=asyncio.subprocess.DEVNULL,
@@ -186,3 +189,78 @@ async def migrate_in_child(url: str) -> None:
     if process.returncode != 0:
         lines = errors.decode(errors="replace").strip().splitlines()
         raise MigrationFailed(lines[-1] if lines else f"exit status {process.returncode}")
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database (readiness probes); raises if it does not answer."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+# --- is the schema this release's? (checked at a start that does not migrate) -----------------
+
+_REVISION_LINE = re.compile(
+    r"^(?P<kind>down_revision|revision)\s*(?::[^=]+)?=\s*(?P<value>None|['\"][^'\"]+['\"])",
+    re.M,
+)
+
+
+def migration_chain() -> list[str]:
+    """This release's revisions, oldest first, read from the migration files as text.
+
+    Not through Alembic: once imported it stays in the long-running bot's memory (about 9 MiB,
+    bench/memory.py), and this is all the start-up check needs.
+    """
+    parents: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        found = {m["kind"]: m["value"] for m in _REVISION_LINE.finditer(path.read_text("utf-8"))}
+        if "revision" in found:
+            down = found.get("down_revision", "None")
+            parents[found["revision"].strip("'\"")] = None if down == "None" else down.strip("'\"")
+    children = {parent: child for child, parent in parents.items()}
+    chain: list[str] = []
+    current = children.get(None)
+    while current is not None:
+        chain.append(current)
+        current = children.get(current)
+    return chain
+
+
+async def schema_problem(url: str) -> str | None:
+    """Why the schema at ``url`` is not this release's (a few words), or ``None`` when it is.
+
+    A database that Alembic upgraded names its revision: none, or an older one than this
+    release's head, is a problem; a revision this release does not know is taken for a newer
+    one (the next release may have migrated already). A schema made without Alembic (the
+    tests' ``create_all``) must hold every table and column of the models.
+    """
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_schema_problem)
+    finally:
+        await engine.dispose()
+
+
+def _schema_problem(connection: Connection) -> str | None:
+    tables = set(inspect(connection).get_table_names())
+    if "alembic_version" in tables:
+        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+        versions = {version for (version,) in rows}
+        chain = migration_chain()
+        if chain and chain[-1] in versions:
+            return None
+        if not versions or versions & set(chain):
+            return "older than this release"
+        return None
+    models = Base.metadata.sorted_tables
+    if not tables & {table.name for table in models}:
+        return "missing"
+    inspector = inspect(connection)
+    for table in models:
+        if table.name not in tables:
+            return "older than this release"
+        have = {column["name"] for column in inspector.get_columns(table.name)}
+        if not {column.name for column in table.columns} <= have:
+            return "older than this release"
+    return None

@@ -6,10 +6,16 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
+from alembic import command
+from sqlalchemy import make_url
 
+from bot.store.db import alembic_config
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
 from tests.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -141,3 +147,76 @@ def test_chat_goes_through_onboarding_and_a_checkin_without_a_token(tmp_path: Pa
     assert "Digestion: Bloating ✓" in out
     assert "Bristol" in out
     assert (tmp_path / "gutback-chat.db").exists()
+
+
+@pytest.fixture
+def empty_postgres(tmp_path: Path) -> Iterator[str]:
+    """A PostgreSQL database of its own with nothing in it (dropped afterwards)."""
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    server = make_url(POSTGRES_URL)
+    name = f"gutback_test_{os.getpid()}_empty"
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run(sql: str) -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("args", [("run",), ("run", "--no-migrate")])
+async def test_run_on_an_empty_postgresql_stops_at_start_naming_gutback_migrate(
+    tmp_path: Path, empty_postgres: str, args: tuple[str, ...]
+) -> None:
+    """No schema: one line naming the fix, exit 2, and no update is polled or answered."""
+    async with FakeBotApi() as fake:
+        env = clean_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=fake.token,
+            TELEGRAM_API_URL=fake.base_url,
+            DATABASE_URL=empty_postgres,
+        )
+        fake.user_sends_text(77, "/start")
+        process = await start_gutback(tmp_path, env, *args)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    lines = stderr.decode().strip().splitlines()
+    assert lines == ["gutback: the database schema is missing: run `gutback migrate` first"], lines
+    assert fake.calls_to("getUpdates") == []
+    assert fake.calls_to("sendMessage") == []
+
+
+@pytest.mark.postgres
+async def test_run_on_a_postgresql_schema_older_than_this_release_stops_at_start(
+    tmp_path: Path, empty_postgres: str
+) -> None:
+    """Migrated to the first revision only: the same one line, before anything is served."""
+    await asyncio.to_thread(command.upgrade, alembic_config(empty_postgres), "0001")
+    async with FakeBotApi() as fake:
+        env = clean_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=fake.token,
+            TELEGRAM_API_URL=fake.base_url,
+            DATABASE_URL=empty_postgres,
+            GUTBACK_WEBHOOK_URL="https://bot.example.org",
+            GUTBACK_WEBHOOK_SECRET="s3cret-for-the-test",
+            GUTBACK_WEBHOOK_PORT="0",
+        )
+        process = await start_gutback(tmp_path, env, "run", "--webhook")
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    last = stderr.decode().strip().splitlines()[-1]
+    assert last == (
+        "gutback: the database schema is older than this release: run `gutback migrate` first"
+    )
+    assert fake.calls_to("setWebhook") == [] and fake.calls_to("sendMessage") == []
