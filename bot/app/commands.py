@@ -17,12 +17,12 @@ from bot.base.wording import t
 from bot.chat.outbox import Outbox, Send, SendPhoto
 from bot.diary import checkins, freetext
 from bot.diary.advice import tip_for
-from bot.experiments import conversation as experiment_flow
+from bot.experiments import conversation as experiment
 from bot.insights import recap, report
 from bot.knowledge.swaps import answer_swap
 from bot.people import onboarding, recap_day, settings
 from bot.privacy import export_and_delete as privacy
-from bot.safety import events as safety_flow
+from bot.safety import events as safety_events
 from bot.safety.screen import about_text, answer_for, redflags_text, screen
 from bot.store.models import User
 from bot.store.states import OnboardingStep
@@ -116,7 +116,7 @@ async def _checkin(r: Request) -> Outbox:
 
 async def _log(r: Request) -> Outbox:
     """``/log``: screened like any message, then stored whatever intent it seems to have."""
-    screened = await safety_flow.screen_message(r.session, r.user, r.text, r.now)
+    screened = await safety_events.screen_message(r.session, r.user, r.text, r.now)
     if screened is not None and screened[1]:
         return screened[0]
     logged = await freetext.log(r.session, r.user, r.text, r.now)
@@ -141,7 +141,7 @@ async def _recap(r: Request) -> Outbox:
 
 
 async def _experiment(r: Request) -> Outbox:
-    return await experiment_flow.command(r.session, r.user, r.now)
+    return await experiment.command(r.session, r.user, r.now)
 
 
 async def _recapday(r: Request) -> Outbox:

@@ -30,7 +30,7 @@ from bot.diary import checkins, freetext
 from bot.knowledge.breathing import breathing_steps
 from bot.people import onboarding
 from bot.people.users import get_or_create_user
-from bot.safety import events as safety_flow
+from bot.safety import events as safety_events
 from bot.store.db import Sessions, insert_for, is_unavailable
 from bot.store.models import ProcessedUpdate, User
 from bot.store.states import OnboardingStep
@@ -151,7 +151,7 @@ class GutBack:
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             # Warning signs come first, in every state: before consent, paused, mid-check-in.
-            screened = await safety_flow.screen_message(session, user, text, now)
+            screened = await safety_events.screen_message(session, user, text, now)
             if screened is not None:
                 answer, stand_alone = screened
                 if stand_alone or not onboarding.has_consented(user):

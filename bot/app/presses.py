@@ -18,7 +18,7 @@ from bot.base.wording import t
 from bot.chat.buttons import CHECKIN_ACTION, Press, parse_press
 from bot.chat.outbox import Outbox
 from bot.diary import freetext
-from bot.experiments import conversation as experiment_flow
+from bot.experiments import conversation as experiment
 from bot.people import onboarding, recap_day
 from bot.privacy import export_and_delete as privacy
 from bot.store.states import OnboardingStep
@@ -61,7 +61,7 @@ async def _undo(r: Request) -> Outbox:
 
 
 async def _experiment(r: Request) -> Outbox:
-    return await experiment_flow.press(r.session, r.user, r.text, r.message_id, r.now)
+    return await experiment.press(r.session, r.user, r.text, r.message_id, r.now)
 
 
 async def _breathe(r: Request) -> Outbox:

@@ -49,6 +49,11 @@ PlainAdvice = Annotated[str, AfterValidator(_without_promises)]
 HedgedAdvice = Annotated[str, AfterValidator(_without_promises), AfterValidator(_hedged)]
 
 
+def repeated(ids: list[str]) -> list[str]:
+    """The ids a content file names more than once, sorted (each entry needs its own id)."""
+    return sorted({item for item in ids if ids.count(item) > 1})
+
+
 def read_yaml(filename: str) -> object:
     """Parse one file from ``content/`` (safe loader: content is data, never code)."""
     with (CONTENT_DIR / filename).open(encoding="utf-8") as handle:

@@ -89,13 +89,7 @@ def next_daily(local_time: time, tz_name: str, after: datetime) -> datetime:
     _require_aware(after, "after")
     zone = zone_for(tz_name)
     wall = _wall(local_time)
-    day = after.astimezone(zone).date()
-    for _ in range(_MAX_TRIES):
-        instant = _occurrence(day, wall, zone)
-        if instant is not None and instant > after:
-            return instant
-        day += _ONE_DAY
-    raise ValueError(f"no occurrence of {wall} in {tz_name} after {after}")  # pragma: no cover
+    return _first_after(after.astimezone(zone).date(), _ONE_DAY, wall, zone, after)
 
 
 def next_weekly(weekday: int, local_time: time, tz_name: str, after: datetime) -> datetime:
@@ -107,12 +101,17 @@ def next_weekly(weekday: int, local_time: time, tz_name: str, after: datetime) -
     wall = _wall(local_time)
     day = after.astimezone(zone).date()
     day += timedelta(days=(weekday - day.weekday()) % 7)
+    return _first_after(day, _ONE_WEEK, wall, zone, after)
+
+
+def _first_after(day: date, step: timedelta, wall: time, zone: tzinfo, after: datetime) -> datetime:
+    """The first occurrence of ``wall`` on ``day``, ``day + step``, ... that is after ``after``."""
     for _ in range(_MAX_TRIES):
         instant = _occurrence(day, wall, zone)
         if instant is not None and instant > after:
             return instant
-        day += _ONE_WEEK
-    raise ValueError(f"no weekly occurrence of {wall} in {tz_name}")  # pragma: no cover
+        day += step
+    raise ValueError(f"no occurrence of {wall} in {zone} after {after}")  # pragma: no cover
 
 
 def local_now(instant: datetime, tz_name: str) -> datetime:

@@ -6,6 +6,7 @@ person sees for each id (the button label) lives in ``content/wording.yaml``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 #: Digestion symptoms asked in the check-in (multi-select). "none" is a choice, not a symptom.
@@ -37,3 +38,13 @@ OFFENDER_GROUPS: Final = frozenset({"greasy", "sugary", "processed", "alcohol", 
 
 #: Bristol stool scale: 1 (hard lumps) to 7 (watery).
 BRISTOL_TYPES: Final = tuple(range(1, 8))
+
+
+def unknown_in(ids: Iterable[str], known: Iterable[str], what: str) -> None:
+    """Refuse content that names an id the vocabulary does not have (content is validated once).
+
+    ``what`` names the kind in the message: "food groups", "symptoms".
+    """
+    unknown = sorted(set(ids) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {what}: {', '.join(unknown)}")

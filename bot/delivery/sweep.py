@@ -4,7 +4,7 @@ Claiming is an ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the delivery's
 kind, local date, slot), committed before anything is sent. Whoever inserts the row sends; anyone
 else (a second process, a retry after a crash) finds the row and does not. That is at-most-once
 per prompt: Telegram offers no idempotency key, so after a ``kill -9`` between claim and send a
-prompt is lost rather than doubled (see DESIGN.md §7). On PostgreSQL the due rows are also locked
+prompt is lost rather than doubled. On PostgreSQL the due rows are also locked
 with ``FOR UPDATE SKIP LOCKED`` so that two processes split the work instead of racing for it.
 
 Daily check-ins and the weekly recap are claimed by the same two steps
@@ -33,7 +33,7 @@ from bot.diary.checkins import open_scheduled, reminder_message
 from bot.experiments.results import claim_due_verdicts, give_back_refused
 from bot.insights import weekly
 from bot.people.schedules import CHECKIN, RECAP, ensure_recap_schedules
-from bot.safety import events as safety_flow
+from bot.safety import events as safety_events
 from bot.store.db import Sessions
 from bot.store.models import Checkin, Delivery, Schedule, User
 from bot.store.states import CheckinStatus, DeliveryStatus
@@ -323,7 +323,7 @@ class Sweeper:
         """ "Did you get help?" later on the day of an emergency answer, paused or not."""
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            due = await safety_flow.due_follow_ups(session, now, self.batch)
+            due = await safety_events.due_follow_ups(session, now, self.batch)
         posts = []
         for user_id, chat_id, text in due:
             posted = await self.postman.post(chat_id, Send(text), user_id=user_id)

@@ -49,7 +49,7 @@ from bot.diary.questions import (
 )
 from bot.diary.view import daily_pain
 from bot.people.schedules import checkin_slot_counts
-from bot.safety import events as safety_flow
+from bot.safety import events as safety_events
 from bot.safety.rules import redflags
 from bot.safety.screen import Finding, SafetyAnswer, Screening, pain_jumped, screen_answer
 from bot.store.db import insert_for
@@ -69,7 +69,7 @@ def with_extras(user: User, day: date, questions: list[str]) -> list[str]:
     """Add the weekly safety screen and the breathing follow-up when they are due."""
     extra = [BREATHING] if user.breathing_followup else []
     extra += questions
-    if safety_flow.screen_due(user, day):
+    if safety_events.screen_due(user, day):
         extra.append(SCREEN)
     return extra
 
@@ -438,12 +438,12 @@ async def _after_checkin(
     if screened:
         answer = screen_answer(screened, user.timezone)
         if answer is not None and answer.text:
-            await safety_flow.record(
+            await safety_events.record(
                 session, user, _screening_of(answer), answer, now, source="screen"
             )
             outbox.send(answer.text)
             return
-    alert = await safety_flow.pain_alert_message(
+    alert = await safety_events.pain_alert_message(
         session,
         user,
         checkin.local_date,

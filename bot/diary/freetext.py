@@ -26,7 +26,7 @@ from bot.diary.view import daily_pain
 from bot.knowledge.intent import classify
 from bot.knowledge.logparse import ParsedLog, parse_log
 from bot.knowledge.swaps import SwapAnswer, answer_swap
-from bot.safety import events as safety_flow
+from bot.safety import events as safety_events
 from bot.store.models import LogEntry, User
 
 MAX_STORED_TEXT = 4000
@@ -72,7 +72,7 @@ async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Ou
     outbox = Outbox()
     outbox.send(_understood(parsed, day), undo)
     if parsed.pain is not None:
-        alert = await safety_flow.pain_alert_message(
+        alert = await safety_events.pain_alert_message(
             session, user, day, now, lambda: daily_pain(session, user.id, day)
         )
         if alert:

@@ -29,7 +29,12 @@ from bot.chat.messenger import Button
 from bot.chat.outbox import Outbox
 from bot.diary.checkins import format_day
 from bot.diary.view import diary_days
-from bot.experiments.results import active_experiment, adherence_answers, verdict_reply
+from bot.experiments.results import (
+    active_experiment,
+    adherence_answers,
+    adherence_line,
+    verdict_reply,
+)
 from bot.insights.verdict import EXPERIMENT_DAYS, MIN_PAIN_DAYS, count_adherence, summarise, windows
 from bot.knowledge.swaps import swap_by_id
 from bot.knowledge.trials import (
@@ -140,14 +145,7 @@ async def progress_text(session: AsyncSession, experiment: Experiment, today: da
         session, experiment.user_id, experiment.started_on, min(today, experiment.ends_on)
     )
     kept = count_adherence(answers)
-    if kept.answered:
-        lines.append(
-            w.progress_adherence.format(
-                kept=kept.kept, answered=kept.answered, yes=kept.yes, partly=kept.partly
-            )
-        )
-    else:
-        lines.append(w.progress_no_adherence)
+    lines.append(adherence_line(kept, w.progress_adherence, w.progress_no_adherence))
     return "\n".join(lines)
 
 

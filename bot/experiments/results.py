@@ -26,7 +26,7 @@ from bot.chat.outbox import Outbox
 from bot.diary.checkins import format_day
 from bot.diary.questions import EXPERIMENT
 from bot.diary.view import diary_days
-from bot.insights.verdict import MIN_PAIN_DAYS, Outcome, assess, windows
+from bot.insights.verdict import MIN_PAIN_DAYS, Adherence, Outcome, assess, windows
 from bot.knowledge.trials import experiment_wording, spec_for, title_of
 from bot.people.users import is_paused
 from bot.store.db import insert_for
@@ -83,6 +83,13 @@ def _percent(hits: int, days: int) -> str:
     return f"{round(100 * hits / days)}" if days else "0"
 
 
+def adherence_line(kept: Adherence, template: str, none_answered: str) -> str:
+    """How well the swap was kept, as the progress and the verdict both say it."""
+    if not kept.answered:
+        return none_answered
+    return template.format(kept=kept.kept, answered=kept.answered, yes=kept.yes, partly=kept.partly)
+
+
 def verdict_text(experiment: Experiment, outcome: Outcome) -> str:
     """The message at the end: the numbers, what they say, and what they cannot say."""
     w = experiment_wording()
@@ -124,14 +131,7 @@ def verdict_text(experiment: Experiment, outcome: Outcome) -> str:
                 symptom=symptom, before_days=before.symptom_days, during_days=during.symptom_days
             )
         )
-    if kept.answered:
-        lines.append(
-            w.verdict_adherence.format(
-                kept=kept.kept, answered=kept.answered, yes=kept.yes, partly=kept.partly
-            )
-        )
-    else:
-        lines.append(w.verdict_no_adherence)
+    lines.append(adherence_line(kept, w.verdict_adherence, w.verdict_no_adherence))
     reason = getattr(w, f"reason_{outcome.reason}")
     lines += ["", reason.format(needed=MIN_PAIN_DAYS, **counts)]
     if outcome.verdict != "not_enough":  # numbers that were compared get the warning

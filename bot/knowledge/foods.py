@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.base.content import load_model
 from bot.base.fuzzy import within_one_edit
-from bot.base.vocabulary import FOOD_GROUPS
+from bot.base.vocabulary import FOOD_GROUPS, unknown_in
 
 PayloadT = TypeVar("PayloadT")
 
@@ -156,9 +156,7 @@ class PhraseIndex(Generic[PayloadT]):
 
 
 def _check_groups(groups: tuple[str, ...]) -> tuple[str, ...]:
-    unknown = sorted(set(groups) - set(FOOD_GROUPS))
-    if unknown:
-        raise ValueError(f"unknown food groups: {', '.join(unknown)}")
+    unknown_in(groups, FOOD_GROUPS, "food groups")
     return groups
 
 

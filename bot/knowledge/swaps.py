@@ -20,8 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.base.content import HedgedAdvice, PlainAdvice, article_sections, load_model
-from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS
+from bot.base.content import HedgedAdvice, PlainAdvice, article_sections, load_model, repeated
+from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS, unknown_in
 from bot.knowledge.foods import FoodMatch, PhraseIndex, Token, lexicon, normalise, tokenize
 
 SwapKind = Literal["swap", "group", "unknown", "refuse_medical"]
@@ -41,9 +41,7 @@ class FromItem(BaseModel):
     @field_validator("groups")
     @classmethod
     def _known_groups(cls, groups: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(groups) - set(FOOD_GROUPS))
-        if unknown:
-            raise ValueError(f"unknown food groups: {', '.join(unknown)}")
+        unknown_in(groups, FOOD_GROUPS, "food groups")
         return groups
 
 
@@ -77,7 +75,7 @@ class SwapLibrary(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> SwapLibrary:
         ids = [swap.id for swap in self.swaps]
-        duplicates = sorted({swap_id for swap_id in ids if ids.count(swap_id) > 1})
+        duplicates = repeated(ids)
         if duplicates:
             raise ValueError(f"duplicate swap ids: {', '.join(duplicates)}")
         known = article_sections().ids()

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.base.content import HedgedAdvice, PlainAdvice, article_sections, load_model
+from bot.base.content import HedgedAdvice, PlainAdvice, article_sections, load_model, repeated
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
 
 #: Tags that describe a situation rather than a symptom or a food group.
@@ -94,7 +94,7 @@ class TipLibrary(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> TipLibrary:
         ids = [tip.id for tip in self.tips]
-        duplicates = sorted({tip_id for tip_id in ids if ids.count(tip_id) > 1})
+        duplicates = repeated(ids)
         if duplicates:
             raise ValueError(f"duplicate tip ids: {', '.join(duplicates)}")
         known = article_sections().ids()

@@ -12,8 +12,8 @@ import functools
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.base.content import HedgedAdvice, PlainAdvice, load_model
-from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.base.content import HedgedAdvice, PlainAdvice, load_model, repeated
+from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS, unknown_in
 from bot.knowledge.swaps import swap_by_id
 
 #: Button data is at most 64 bytes and carries the swap id plus the owner's stamp.
@@ -40,15 +40,13 @@ class ExperimentSpec(_Strict):
     @field_validator("group")
     @classmethod
     def _known_group(cls, group: str) -> str:
-        if group not in FOOD_GROUPS:
-            raise ValueError(f"unknown food group {group!r}")
+        unknown_in([group], FOOD_GROUPS, "food groups")
         return group
 
     @field_validator("symptom")
     @classmethod
     def _known_symptom(cls, symptom: str) -> str:
-        if symptom not in SYMPTOMS:
-            raise ValueError(f"unknown symptom {symptom!r}")
+        unknown_in([symptom], SYMPTOMS, "symptoms")
         return symptom
 
 
@@ -100,7 +98,7 @@ class ExperimentLibrary(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> ExperimentLibrary:
         ids = [spec.swap for spec in self.experiments]
-        duplicates = sorted({swap_id for swap_id in ids if ids.count(swap_id) > 1})
+        duplicates = repeated(ids)
         if duplicates:
             raise ValueError(f"swaps offered twice: {', '.join(duplicates)}")
         unknown = sorted(swap_id for swap_id in ids if swap_by_id(swap_id) is None)

@@ -21,7 +21,7 @@ from bot.base.wording import t
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button, Keyboard, Sender
 from bot.chat.outbox import Outbox
-from bot.people import recap_day as weekly
+from bot.people import recap_day
 from bot.people.schedules import (
     DEFAULT_TIMES,
     checkin_times,
@@ -222,7 +222,7 @@ async def confirm_schedule(
             times=format_times(times),
             zone=describe_zone(user.timezone, now),
             next_local=format_local(upcoming, user.timezone, now) if upcoming else "-",
-            recap_line=await weekly.schedule_line(session, user),
+            recap_line=await recap_day.schedule_line(session, user),
         )
     )
 

@@ -12,7 +12,7 @@ from bot.base.wording import t
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button
 from bot.chat.outbox import Outbox
-from bot.people import recap_day as weekly
+from bot.people import recap_day
 from bot.people.schedules import checkin_times, format_local, format_times, next_checkin_at
 from bot.people.users import is_paused
 from bot.store.models import User
@@ -65,7 +65,7 @@ async def show_settings(session: AsyncSession, user: User, now: datetime) -> Out
         zone=describe_zone(user.timezone, now),
         local_time=local_now(now, user.timezone).strftime("%H:%M"),
         times=format_times(await checkin_times(session, user)) or "-",
-        recap=await weekly.current_setting(session, user),
+        recap=await recap_day.current_setting(session, user),
         status=status,
     )
     buttons = (

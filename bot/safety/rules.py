@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.base.content import load_model
+from bot.base.content import load_model, repeated
 
 Tier = Literal["T0", "T1", "T2", "T3", "T4"]
 Area = Literal["back", "gut", "crisis", "eating"]
@@ -132,9 +132,9 @@ class RedFlagFile(_Strict):
     @model_validator(mode="after")
     def _references(self) -> RedFlagFile:
         ids = [flag.id for flag in self.flags]
-        duplicates = {flag_id for flag_id in ids if ids.count(flag_id) > 1}
+        duplicates = repeated(ids)
         if duplicates:
-            raise ValueError(f"duplicate flag ids: {sorted(duplicates)}")
+            raise ValueError(f"duplicate flag ids: {duplicates}")
         for flag in self.flags:
             named = list(flag.requires) + [esc.context for esc in flag.escalate]
             missing = [name for name in named if name not in self.contexts]

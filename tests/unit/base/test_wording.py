@@ -35,6 +35,7 @@ def test_keys_built_from_ids_exist() -> None:
     built |= {f"command_{name}" for name in MENU}
     built |= {f"times_button_{p}" for p in ("default", "evening", "morning")}
     built |= {f"times_error_{r}" for r in ("empty", "format", "too_many")}
+    built |= {f"weekday_short_{n}" for n in range(7)} | {f"recapday_days_{n}" for n in range(7)}
     assert sorted(built - set(texts)) == []
 
 
