@@ -2,7 +2,7 @@
 
 Capability packages, highest layer first; a package imports only from the packages below it
 (packages on one line are independent of each other). The rule is checked by import-linter
-(``[tool.importlinter]`` in pyproject.toml) and by tests/unit/test_import_layers.py:
+(``[tool.importlinter]`` in pyproject.toml) and by tests/unit/test_import_contracts.py:
 
     app                      the GutBack front door, the table of commands, the table of buttons
     delivery                 claims, the sweep, the one postman
