@@ -26,11 +26,11 @@ __all__ = ["FakeBotApi", "bot_command", "bot_env", "memory_kib", "running_bot"]
 
 
 def bot_command(*args: str) -> list[str]:
-    """``gutback ARGS`` through the installed console script (``python -m bot`` without one)."""
+    """``gutback ARGS`` through the installed console script, else ``python -m gutback``."""
     script = Path(sys.executable).with_name("gutback")
     if script.exists():
         return [str(script), *args]
-    return [sys.executable, "-m", "bot", *args]
+    return [sys.executable, "-m", "gutback", *args]
 
 
 def bot_env(fake: FakeBotApi, database_url: str, **settings: str) -> dict[str, str]:

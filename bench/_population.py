@@ -22,9 +22,9 @@ import asyncpg
 from sqlalchemy import insert, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import migrate
-from bot.models import Base, Schedule, User
-from bot.users import CHECKIN
+from bot.people.schedules import CHECKIN
+from bot.store.db import migrate
+from bot.store.models import Base, Schedule, User
 
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "UTC")
 LOCAL_TIMES = (time(8, 0), time(20, 0))

@@ -41,10 +41,10 @@ from _fake_server import FakeServer
 from _population import POSTGRES_ENV, chat_id_of, migrated_schema, populate, scratch_postgres
 from sqlalchemy import func, select
 
-from bot.config import Settings
-from bot.db import make_engine, make_sessions
-from bot.logs import setup_logging
-from bot.models import Delivery
+from bot.base.config import Settings
+from bot.base.logs import setup_logging
+from bot.store.db import make_engine, make_sessions
+from bot.store.models import Delivery
 from handlers.app import build_application, runtime_of
 
 TARGET_SHARE = 0.90

@@ -37,7 +37,7 @@ from _population import (
     spread_evenly,
 )
 
-from bot.db import make_engine
+from bot.store.db import make_engine
 
 TARGET_MB = 150.0
 

@@ -30,9 +30,9 @@ from sqlalchemy import make_url, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the fake Bot API, the proxy and the harness live in tests/
 
-from bot.clock import FrozenClock  # noqa: E402
-from bot.db import make_engine  # noqa: E402
-from bot.models import Answer, Base, Delivery, LogEntry  # noqa: E402
+from bot.base.clock import FrozenClock  # noqa: E402
+from bot.store.db import make_engine  # noqa: E402
+from bot.store.models import Answer, Base, Delivery, LogEntry  # noqa: E402
 from tests.e2e.conftest import START, Harness  # noqa: E402
 from tests.fake_bot_api import BotMessage, FakeBotApi  # noqa: E402
 from tests.tcp_proxy import TcpProxy  # noqa: E402

@@ -23,11 +23,11 @@ from sqlalchemy import Connection, create_engine, insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.db import make_engine, make_sessions  # noqa: E402
-from bot.diary import diary_days  # noqa: E402
-from bot.models import Answer, Base, Checkin, LogEntry, User  # noqa: E402
-from bot.recap import chart_data, recap_numbers, render_chart  # noqa: E402
-from bot.vocabulary import FOOD_GROUPS, SYMPTOMS  # noqa: E402
+from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS  # noqa: E402
+from bot.diary.view import diary_days  # noqa: E402
+from bot.insights.recap import chart_data, recap_numbers, render_chart  # noqa: E402
+from bot.store.db import make_engine, make_sessions  # noqa: E402
+from bot.store.models import Answer, Base, Checkin, LogEntry, User  # noqa: E402
 
 TODAY = date(2026, 2, 15)
 DAYS = 28

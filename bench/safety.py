@@ -33,8 +33,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.safety import Screening, screen  # noqa: E402
-from bot.safety_content import TIERS, tier_rank  # noqa: E402
+from bot.safety.rules import TIERS, tier_rank  # noqa: E402
+from bot.safety.screen import Screening, screen  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 EVAL_FILE = DATA / "safety_eval.yaml"
@@ -136,9 +136,9 @@ def _by_writer(items: Sequence[dict]) -> dict[str, list[dict]]:
 
 def cross_validate(verbose: bool) -> None:
     """Train the learned layer on all writers but one, score the one left out (rules as tuned)."""
-    from bot.safety_content import redflags
-    from bot.safety_match import Matcher
-    from bot.safety_train import train
+    from bot.safety.matcher import Matcher
+    from bot.safety.rules import redflags
+    from bot.safety.training import train
 
     items = _load(EVAL_FILE)
     groups = _by_writer(items)

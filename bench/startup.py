@@ -30,7 +30,7 @@ from pathlib import Path
 from _bot_process import FakeBotApi, bot_command, bot_env, running_bot
 from _population import POSTGRES_ENV, postgres_answers, scratch_postgres
 
-from bot.db import migrate
+from bot.store.db import migrate
 
 TARGET_SECONDS = 3.0
 

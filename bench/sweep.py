@@ -28,11 +28,12 @@ from _population import POSTGRES_ENV, create_schema, populate, scratch_postgres,
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import FrozenClock
-from bot.db import make_engine, make_sessions
-from bot.delivery import Sweeper, SweepStats
-from bot.messenger import NO_BUTTONS, Keyboard
-from bot.models import Checkin, Delivery, Schedule
+from bot.base.clock import FrozenClock
+from bot.chat.messenger import NO_BUTTONS, Keyboard
+from bot.delivery.claims import SweepStats
+from bot.delivery.sweep import Sweeper
+from bot.store.db import make_engine, make_sessions
+from bot.store.models import Checkin, Delivery, Schedule
 
 SIZES = (10_000, 100_000)
 DUE_COUNT = 1_000

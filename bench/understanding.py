@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.intent import classify
-from bot.logparse import parse_log
-from bot.swaps import answer_swap
+from bot.knowledge.intent import classify
+from bot.knowledge.logparse import parse_log
+from bot.knowledge.swaps import answer_swap
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 

@@ -49,16 +49,15 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-import bot.checkins
-import bot.core
+import bot.app.core
+import bot.diary.checkins
 import handlers.app
-from bot.callbacks import checkin_data
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.db import make_engine, make_sessions, migrate
-from bot.messenger import Sender
-from bot.models import Answer, Checkin, ProcessedUpdate, User
-from bot.questions import (
+from bot.base.clock import FrozenClock
+from bot.base.config import Settings
+from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.chat.buttons import checkin_data
+from bot.chat.messenger import Sender
+from bot.diary.questions import (
     BRISTOL,
     DIGESTION,
     DONE,
@@ -70,8 +69,9 @@ from bot.questions import (
     SLEEP,
     STRESS,
 )
-from bot.users import DEFAULT_TIMES, set_checkin_times
-from bot.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.people.schedules import DEFAULT_TIMES, set_checkin_times
+from bot.store.db import make_engine, make_sessions, migrate
+from bot.store.models import Answer, Checkin, ProcessedUpdate, User
 from handlers.app import build_application, runtime_of
 
 TOKEN = "123456:BENCH-token"
@@ -491,10 +491,18 @@ class Breakdown:
             "rollback": lambda *_: self.sql.update(["rollbacks"]),
         }
         with contextlib.ExitStack() as stack:
-            for name in ("_first_time_seen", "_run", "_deliver", "remember_question_messages"):
+            for name in ("_first_time_seen", "_run", "_deliver"):
                 stack.enter_context(
                     mock.patch.object(core, name, self._timed(name, getattr(core, name)))
                 )
+            remember = core.postman.remember_question_messages
+            stack.enter_context(
+                mock.patch.object(
+                    core.postman,
+                    "remember_question_messages",
+                    self._timed("remember_question_messages", remember),
+                )
+            )
             for name in ("send", "edit"):
                 stack.enter_context(
                     mock.patch.object(
@@ -503,14 +511,16 @@ class Breakdown:
                 )
             stack.enter_context(
                 mock.patch.object(
-                    bot.core,
+                    bot.app.core,
                     "get_or_create_user",
-                    self._timed("get_or_create_user", bot.core.get_or_create_user),
+                    self._timed("get_or_create_user", bot.app.core.get_or_create_user),
                 )
             )
             stack.enter_context(
                 mock.patch.object(
-                    bot.checkins, "press", self._timed("checkins.press", bot.checkins.press)
+                    bot.diary.checkins,
+                    "press",
+                    self._timed("checkins.press", bot.diary.checkins.press),
                 )
             )
             for event_name, listener in listeners.items():
@@ -577,7 +587,7 @@ class Breakdown:
         print(f"per press: {counts}")
 
 
-PROJECT = Path(bot.core.__file__).resolve().parent.parent
+PROJECT = Path(bot.app.core.__file__).resolve().parents[2]
 PACKAGES = ("sqlalchemy", "telegram", "aiosqlite", "aiolimiter", "apscheduler", "greenlet")
 
 

@@ -7,8 +7,8 @@ defaults to ``GUTBACK_BENCH_POSTGRES_URL``, then ``GUTBACK_TEST_POSTGRES_URL``, 
 What runs where:
 
 - PostgreSQL: a fresh database ``gutback_bench_workers_<pid>``, schema by
-  ``python -m bot migrate`` (the release step), dropped at the end.
-- Two worker processes, each ``python -m bot run --webhook --no-migrate`` exactly as deployed,
+  ``python -m gutback migrate`` (the release step), dropped at the end.
+- Two worker processes, each ``python -m gutback run --webhook --no-migrate`` exactly as deployed,
   with ``GUTBACK_WEBHOOK_REGISTER=false`` (the release step registers), sweeps every hour (the
   one at start-up runs; none during the timed runs), and sending limits raised (printed) so
   pacing does not dominate. Both run all the time; "one worker" sends every update to the first.
@@ -56,10 +56,11 @@ from aiohttp import web
 from sqlalchemy import func, select
 from updates import ECHO_TEXTS, press_script, press_update, text_update
 
-from bot.callbacks import CheckinPress, checkin_data, parse
-from bot.db import make_engine, make_sessions
-from bot.models import ProcessedUpdate, User
-from bot.users import DEFAULT_TIMES, set_checkin_times
+from bot.app.presses import parse
+from bot.chat.buttons import CheckinPress, checkin_data
+from bot.people.schedules import DEFAULT_TIMES, set_checkin_times
+from bot.store.db import make_engine, make_sessions
+from bot.store.models import ProcessedUpdate, User
 from handlers.webhook import SECRET_HEADER
 
 TOKEN = "123456:BENCH-token"
@@ -178,7 +179,7 @@ def start_worker(database_url: str, api_url: str, log_dir: Path, number: int) ->
     log = log_dir / f"worker-{number}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--webhook", "--no-migrate"],
+            [sys.executable, "-m", "gutback", "run", "--webhook", "--no-migrate"],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -399,7 +400,7 @@ def migrate(database_url: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GUTBACK_"))}
     env["DATABASE_URL"] = database_url
     subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
+        [sys.executable, "-m", "gutback", "migrate"],
         cwd=ROOT,
         env=env,
         check=True,
@@ -475,8 +476,8 @@ async def main(args: argparse.Namespace) -> int:
         f"before {load_before}, after {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(
-        "  workers: `python -m bot run --webhook --no-migrate` processes; fake Telegram (Bot API "
-        "and load) in this one process; PostgreSQL on the same machine"
+        "  workers: `python -m gutback run --webhook --no-migrate` processes; fake Telegram "
+        "(Bot API and load) in this one process; PostgreSQL on the same machine"
     )
     print(
         f"  load per run: {args.users} fresh people at once, each one update at a time (about "

@@ -11,13 +11,13 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.core import GutBack
-from bot.db import is_unavailable, make_engine, make_sessions, migrate_in_child
-from bot.delivery import Sweeper
-from bot.retention import remove_expired
-from bot.safety import screen
+from bot.app.core import GutBack
+from bot.base.clock import Clock, SystemClock
+from bot.base.config import Settings
+from bot.delivery.sweep import Sweeper
+from bot.privacy.retention import remove_expired
+from bot.safety.screen import screen
+from bot.store.db import is_unavailable, make_engine, make_sessions, migrate_in_child
 from handlers.messenger import TelegramMessenger
 from handlers.rate_limit import ChatRateLimiter
 from handlers.telegram import menu_commands, register
@@ -50,6 +50,17 @@ class Runtime:
         """
         marks = [m for m in (self.last_sweep_at, self.sweeper.progressed_at) if m is not None]
         return time.monotonic() - max(marks, default=self.started_at)
+
+
+def migrates_at_start(settings: Settings, migrate_on_start: bool | None = None) -> bool:
+    """Whether ``gutback run`` upgrades the schema itself: SQLite by default, PostgreSQL never.
+
+    Several PostgreSQL workers must never race a migration: there ``gutback migrate`` is a
+    release step, and a start that does not migrate checks the schema instead (gutback.cli).
+    """
+    if migrate_on_start is not None:
+        return migrate_on_start
+    return settings.auto_migrate and settings.is_sqlite
 
 
 def build_application(
@@ -89,11 +100,7 @@ def build_application(
         batch=settings.sweep_batch,
     )
     application.bot_data["runtime"] = Runtime(settings, engine, core, sweeper)
-    application.bot_data["migrate"] = (
-        settings.auto_migrate and settings.is_sqlite
-        if migrate_on_start is None
-        else migrate_on_start
-    )
+    application.bot_data["migrate"] = migrates_at_start(settings, migrate_on_start)
     register(application, core)
     return application
 

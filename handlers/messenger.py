@@ -14,8 +14,8 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.messenger import NO_BUTTONS, DeliveryError, Keyboard, RateLimited, RecipientGone
-from bot.wording import t
+from bot.base.wording import t
+from bot.chat.messenger import NO_BUTTONS, DeliveryError, Keyboard, RateLimited, RecipientGone
 
 log = logging.getLogger(__name__)
 

@@ -14,35 +14,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core import GutBack
-from bot.messenger import Sender
-from bot.wording import t
+from bot.app.commands import COMMANDS
+from bot.app.core import GutBack
+from bot.base.wording import t
+from bot.chat.messenger import Sender
 
 log = logging.getLogger(__name__)
 
-#: Commands in the menu, in this order; each has a ``command_<name>`` text in wording.yaml.
-MENU = (
-    "checkin",
-    "log",
-    "swap",
-    "experiment",
-    "tip",
-    "breathe",
-    "recap",
-    "recapday",
-    "settings",
-    "timezone",
-    "reminders",
-    "pause",
-    "resume",
-    "report",
-    "export",
-    "delete",
-    "redflags",
-    "about",
-    "help",
-    "start",
-)
+#: Commands in the menu, in the order of the core's table (each has a ``command_<name>`` text).
+MENU = tuple(command.name for command in COMMANDS)
 
 
 #: The update kinds the handlers below use; Telegram is asked for these only (polling and webhook).

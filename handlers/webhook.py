@@ -9,7 +9,8 @@ A small Starlette app served by uvicorn in the same event loop as the PTB ``Appl
   answered 200 and dropped with a log line that says nothing of its content.
 - ``GET /healthz``: 200 while the process serves HTTP (liveness).
 - ``GET /readyz``: 200 only when the database answers and a sweep finished recently
-  (``bot.health``), 503 with the reasons otherwise (readiness: take the worker out of rotation).
+  (``handlers.health``), 503 with the reasons otherwise (readiness: take the worker out of
+  rotation).
 
 Why a server of our own rather than PTB's ``run_webhook``: PTB's tornado server cannot serve the
 probes, and here the PTB lifecycle hangs off the ASGI lifespan, so the order on SIGTERM is right
@@ -43,9 +44,9 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken
 from telegram.ext import Application
 
-from bot import health
-from bot.config import Settings
-from bot.db import MigrationFailed
+from bot.base.config import Settings
+from bot.store.db import MigrationFailed
+from handlers import health
 from handlers.app import runtime_of
 from handlers.telegram import ALLOWED_UPDATES
 

@@ -8,9 +8,9 @@ import logging.config
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.config import Settings
-from bot.db import make_engine, migration_lock
-from bot.models import Base
+from bot.base.config import Settings
+from bot.store.db import make_engine, migration_lock
+from bot.store.models import Base
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import Sessions, make_engine, make_sessions
-from bot.models import Base
+from bot.store.db import Sessions, make_engine, make_sessions
+from bot.store.models import Base
 
 POSTGRES_URL = os.environ.get("GUTBACK_TEST_POSTGRES_URL")
 POSTGRES_SKIP = (

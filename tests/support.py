@@ -14,11 +14,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from bot.clock import FrozenClock
-from bot.db import Sessions, make_engine, make_sessions
-from bot.messenger import NO_BUTTONS, Keyboard, RateLimited, RecipientGone
-from bot.models import LogEntry, User
-from bot.users import ensure_recap_schedules, set_checkin_times
+from bot.base.clock import FrozenClock
+from bot.chat.messenger import NO_BUTTONS, Keyboard, RateLimited, RecipientGone
+from bot.people.schedules import ensure_recap_schedules, set_checkin_times
+from bot.store.db import Sessions, make_engine, make_sessions
+from bot.store.models import LogEntry, User
 
 BERLIN = "Europe/Berlin"
 MORNING, EVENING = time(8, 0), time(20, 0)

@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Hand-checked against bot/models.py.
+    # Hand-checked against bot/store/models.py.
     op.create_table('processed_updates',
     sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
@@ -112,7 +112,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Hand-checked against bot/models.py.
+    # Hand-checked against bot/store/models.py.
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.drop_index('ix_answers_user_day')
 

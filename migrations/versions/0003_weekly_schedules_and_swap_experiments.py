@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Hand-checked against bot/models.py.
+    # Hand-checked against bot/store/models.py.
     op.create_table('experiments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -43,7 +43,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Hand-checked against bot/models.py.
+    # Hand-checked against bot/store/models.py.
     with op.batch_alter_table('schedules', schema=None) as batch_op:
         batch_op.drop_column('weekday')
 

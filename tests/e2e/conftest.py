@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 from telegram.ext import Application
 
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.db import make_engine, make_sessions
+from bot.base.clock import FrozenClock
+from bot.base.config import Settings
+from bot.store.db import make_engine, make_sessions
 from handlers.app import build_application, runtime_of
 from tests.fake_bot_api import BotMessage, FakeBotApi
 

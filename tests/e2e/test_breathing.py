@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.breathing import breathing_steps
-from bot.models import Answer, User
+from bot.knowledge.breathing import breathing_steps
+from bot.store.models import Answer, User
 from handlers.app import runtime_of
 from tests.e2e.conftest import Harness
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.models import Answer, Delivery, Schedule, User
-from bot.tips import tips
+from bot.knowledge.tips import tips
+from bot.store.models import Answer, Delivery, Schedule, User
 from tests.e2e.conftest import Harness, at
 
 ALEX, SAM = 1001, 2002

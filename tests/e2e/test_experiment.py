@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.models import Answer, Delivery, Experiment
+from bot.store.models import Answer, Delivery, Experiment
 from tests.e2e.conftest import Harness, at
 
 ALEX = 1001

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.models import Answer, Checkin, Delivery, LogEntry
+from bot.store.models import Answer, Checkin, Delivery, LogEntry
 from tests.e2e.conftest import START, Harness
 from tests.e2e.test_checkin import answers_of
 from tests.support import BERLIN, add_user, add_users, sessions_for

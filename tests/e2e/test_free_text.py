@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.models import LogEntry
+from bot.store.models import LogEntry
 from tests.e2e.conftest import Harness
 
 ALEX = 1001

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.logs import setup_logging
+from bot.base.logs import setup_logging
 from tests.e2e.conftest import Harness
 
 ALEX = 1001

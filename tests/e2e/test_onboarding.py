@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import Answer, Checkin, Schedule, User
+from bot.store.models import Answer, Checkin, Schedule, User
 from tests.e2e.conftest import Harness
 
 ALEX = 1001

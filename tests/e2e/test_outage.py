@@ -17,7 +17,7 @@ from datetime import date
 import pytest
 from sqlalchemy import make_url
 
-from bot.models import Delivery, LogEntry, ProcessedUpdate
+from bot.store.models import Delivery, LogEntry, ProcessedUpdate
 from tests.e2e.conftest import Harness
 from tests.e2e.test_checkin import answers_of
 from tests.tcp_proxy import TcpProxy

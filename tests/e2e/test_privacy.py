@@ -8,7 +8,7 @@ import json
 
 from sqlalchemy import func, select
 
-from bot.models import Base, User
+from bot.store.models import Base, User
 from tests.e2e.conftest import Harness
 from tests.fake_bot_api import BotMessage
 

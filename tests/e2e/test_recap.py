@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.models import Delivery
-from bot.recap import chart_caption, recap_wording
+from bot.insights.recap import chart_caption
+from bot.insights.wording import recap_wording
+from bot.store.models import Delivery
 from tests.e2e.conftest import Harness, at
 
 ALEX = 1001

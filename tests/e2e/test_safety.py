@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import Answer, SafetyEvent, TipShown
-from bot.safety import pain_alert_text
-from bot.tips import tips
+from bot.knowledge.tips import tips
+from bot.safety.screen import pain_alert_text
+from bot.store.models import Answer, SafetyEvent, TipShown
 from tests.e2e.conftest import Harness, at
 
 ALEX = 1001

@@ -20,9 +20,9 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 import handlers.webhook
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.models import ProcessedUpdate
+from bot.base.clock import FrozenClock
+from bot.base.config import Settings
+from bot.store.models import ProcessedUpdate
 from handlers.app import SWEEP_JOB, build_application
 from handlers.webhook import MAX_BODY_BYTES, SECRET_HEADER, WebhookWorker
 from tests.e2e.conftest import START, Harness

@@ -20,8 +20,9 @@ from sqlalchemy import select
 from telegram import Update
 from telegram.ext import Application
 
-from bot.delivery import Prompt, SweepStats
-from bot.models import Answer, Delivery
+from bot.delivery.claims import SweepStats
+from bot.delivery.sweep import Prompt
+from bot.store.models import Answer, Delivery
 from handlers.app import build_application, runtime_of
 from tests.e2e.conftest import START, Harness
 from tests.e2e.test_checkin import answers_of
@@ -78,7 +79,7 @@ def count_prompts(app: Application, sent: Counter[str], name: str) -> None:
 async def test_a_checkin_moves_between_workers_and_a_redelivery_is_handled_once(
     harness: Harness, worker_b: Application, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.core")
+    caplog.set_level(logging.INFO, logger="bot.app.core")
     fake = harness.fake
     await harness.start()
     await harness.onboard(ALEX)  # through worker A

@@ -1,0 +1,300 @@
+"""The core's front door: one method per kind of thing a person can do.
+
+Every method opens one session and one transaction, decides what to say, commits, and only then
+speaks, through the postman. Platform adapters (Telegram, the terminal) call these methods and
+nothing else. Which feature answers a command or a button is not decided here but in the two
+tables, :mod:`bot.app.commands` and :mod:`bot.app.presses`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app.commands import command_named, not_yet, unsaved, unsaved_text
+from bot.app.presses import BUTTONS, expired, parse
+from bot.app.request import Request, unmet
+from bot.base.clock import Clock
+from bot.base.wording import t
+from bot.chat.buttons import CheckinPress
+from bot.chat.messenger import DeliveryError, Messenger, Sender
+from bot.chat.outbox import Outbox, Send
+from bot.delivery.postman import Postman
+from bot.diary import checkins, freetext
+from bot.knowledge.breathing import breathing_steps
+from bot.people import onboarding
+from bot.people.users import get_or_create_user
+from bot.safety import events as safety_events
+from bot.store.db import Sessions, insert_for, is_unavailable
+from bot.store.models import ProcessedUpdate, User
+from bot.store.states import OnboardingStep
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000  # what we read of one message; Telegram allows 4096
+UPDATE_MEMORY = timedelta(days=3)
+
+Action = Callable[[AsyncSession, User], Awaitable[Outbox]]
+#: What to say instead when the database cannot be reached (built only when it happens).
+Fallback = Callable[[], Outbox]
+
+
+class GutBack:
+    """The bot, independent of any chat platform."""
+
+    def __init__(
+        self, sessions: Sessions, messenger: Messenger, clock: Clock, *, breath_pace: float = 1.0
+    ) -> None:
+        self.sessions = sessions
+        self.messenger = messenger
+        self.clock = clock
+        #: Every reply leaves through the postman (it also marks a person who blocked the bot).
+        self.postman = Postman(sessions, messenger, clock)
+        #: Multiplies the pauses of the breathing break (tests set 0 to run it instantly).
+        self.breath_pace = breath_pace
+        self._breathing: dict[int, asyncio.Task[None]] = {}
+
+    # --- the guided breathing break ------------------------------------------------------------
+
+    def _start_breathing(self, sender: Sender) -> Outbox:
+        """Run the break in the background: its pauses must not hold up other updates."""
+        running = self._breathing.get(sender.chat_id)
+        if running is not None and not running.done():
+            return Outbox(toast=t("breathing_busy"), messages=[Send(t("breathing_busy"))])
+        task = asyncio.create_task(self._breathe(sender))
+        self._breathing[sender.chat_id] = task
+        task.add_done_callback(lambda _: self._breathing.pop(sender.chat_id, None))
+        return Outbox()
+
+    async def _breathe(self, sender: Sender) -> None:
+        try:
+            for step in breathing_steps():
+                await self.postman.call(sender.chat_id, Send(step.text))
+                await asyncio.sleep(step.pause_seconds * self.breath_pace)
+        except DeliveryError:
+            log.info("breathing break interrupted by a failed send")
+            return
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(User)
+                .where(User.platform_id == sender.platform_id)
+                .values(breathing_followup=True)
+            )
+
+    async def wait_for_breathing(self) -> None:
+        """Let running breathing breaks finish (used at shutdown and by tests)."""
+        if self._breathing:
+            await asyncio.gather(*self._breathing.values(), return_exceptions=True)
+
+    # --- at-least-once delivery from the platform ----------------------------------------------
+
+    async def _first_time_seen(self, session: AsyncSession, update_id: int) -> bool:
+        """Remember an update id in the action's own transaction; ``False`` for a redelivery.
+
+        Being part of that transaction matters: if handling fails, the id is rolled back with
+        everything else, so Telegram's redelivery is handled instead of dropped. Two processes
+        handed the same update serialise on the primary key and only one acts.
+        """
+        statement = (
+            insert_for(session, ProcessedUpdate)
+            .values(update_id=update_id, received_at=self.clock.now())
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(ProcessedUpdate.update_id)
+        )
+        return (await session.scalar(statement)) is not None
+
+    async def forget_old_updates(self) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                delete(ProcessedUpdate).where(
+                    ProcessedUpdate.received_at < self.clock.now() - UPDATE_MEMORY
+                )
+            )
+
+    # --- what people do ------------------------------------------------------------------------
+
+    async def on_command(
+        self, sender: Sender, command: str, args: str = "", *, update_id: int | None = None
+    ) -> None:
+        if not sender.private:
+            await self._say_in_group(sender)
+            return
+        args = args[:MAX_TEXT]
+        now = self.clock.now()
+        wanted = command_named(command)  # its row in bot/app/commands.py
+
+        async def act(session: AsyncSession, user: User) -> Outbox:
+            request = Request(
+                session, user, sender, now, args, start_breathing=self._start_breathing
+            )
+            unmet_need = unmet(wanted.needs, user)
+            if unmet_need is not None:
+                return not_yet(unmet_need, request)
+            return await wanted.run(request)
+
+        fallback = functools.partial(wanted.fallback, args)
+        await self._run(sender, act, update_id=update_id, fallback=fallback)
+
+    async def on_text(self, sender: Sender, text: str, *, update_id: int | None = None) -> None:
+        if not sender.private:
+            await self._say_in_group(sender)
+            return
+        truncated = len(text) > MAX_TEXT
+        text = text[:MAX_TEXT]
+        now = self.clock.now()
+
+        async def act(session: AsyncSession, user: User) -> Outbox:
+            # Warning signs come first, in every state: before consent, paused, mid-check-in.
+            screened = await safety_events.screen_message(session, user, text, now)
+            if screened is not None:
+                answer, stand_alone = screened
+                if stand_alone or not onboarding.has_consented(user):
+                    return answer
+                answer.messages.extend((await self._diary_text(session, user, text, now)).messages)
+                return answer
+            return await self._diary_text(session, user, text, now)
+
+        outbox_prefix = [Send(t("too_long", limit=MAX_TEXT))] if truncated else []
+        await self._run(
+            sender,
+            act,
+            prefix=outbox_prefix,
+            update_id=update_id,
+            fallback=lambda: unsaved_text(text),
+        )
+
+    async def _diary_text(
+        self, session: AsyncSession, user: User, text: str, now: datetime
+    ) -> Outbox:
+        """Free text once the safety screen has had its say."""
+        if not onboarding.has_consented(user):
+            return Outbox.saying(t("consent_needed"))
+        if user.onboarding_step in (OnboardingStep.TIMEZONE, OnboardingStep.EDIT_TIMEZONE):
+            return await onboarding.set_timezone_text(session, user, text, now)
+        if user.onboarding_step in (OnboardingStep.TIMES, OnboardingStep.EDIT_TIMES):
+            return await onboarding.set_times_text(session, user, text, now)
+        answer = await checkins.typed(session, user, text, now)
+        if answer is not None:
+            return answer
+        if user.timezone is None:
+            return onboarding.step_prompt(user, Sender(user.platform_id, user.chat_id))
+        return await freetext.handle(session, user, text, now)
+
+    async def on_location(
+        self,
+        sender: Sender,
+        latitude: float,
+        longitude: float,
+        *,
+        update_id: int | None = None,
+    ) -> None:
+        if not sender.private:
+            await self._say_in_group(sender)
+            return
+        now = self.clock.now()
+
+        async def act(session: AsyncSession, user: User) -> Outbox:
+            if not onboarding.has_consented(user):
+                return Outbox.saying(t("consent_needed"))
+            return await onboarding.set_timezone_location(session, user, latitude, longitude, now)
+
+        await self._run(sender, act, update_id=update_id)
+
+    async def on_unsupported(self, sender: Sender) -> None:
+        """Stickers, voice notes, photos: a friendly word instead of silence."""
+        if not sender.private:
+            await self._say_in_group(sender)
+            return
+        await self._deliver(sender.chat_id, Outbox.saying(t("unsupported_media")))
+
+    async def on_button(
+        self,
+        sender: Sender,
+        message_id: int | None,
+        data: str | None,
+        *,
+        update_id: int | None = None,
+    ) -> str | None:
+        """A button was pressed; returns the short notice to show on the button (or ``None``)."""
+        if not sender.private:
+            return t("group_chat")
+        pressed = parse(data)
+        now = self.clock.now()
+
+        async def act(session: AsyncSession, user: User) -> Outbox:
+            if pressed is None:
+                return Outbox(toast=t("button_expired"))
+            if isinstance(pressed, CheckinPress):
+                if not onboarding.has_consented(user):
+                    return Outbox(toast=t("button_not_yours"))
+                return await checkins.press(session, user, pressed, message_id, now)
+            button = BUTTONS[pressed.action]
+            if unmet(button.needs, user) is not None:
+                return expired()
+            request = Request(
+                session,
+                user,
+                sender,
+                now,
+                pressed.arg,
+                message_id,
+                start_breathing=self._start_breathing,
+            )
+            return await button.run(request)
+
+        # The buttons stay as they are, so the same press works once the database is back.
+        outbox = await self._run(
+            sender,
+            act,
+            update_id=update_id,
+            fallback=lambda: Outbox(toast=t("db_unavailable_toast")),
+        )
+        return outbox.toast
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    async def _run(
+        self,
+        sender: Sender,
+        act: Action,
+        prefix: list[Send] | None = None,
+        *,
+        update_id: int | None = None,
+        fallback: Fallback | None = None,
+    ) -> Outbox:
+        try:
+            async with self.sessions() as session, session.begin():
+                if update_id is not None and not await self._first_time_seen(session, update_id):
+                    log.info("duplicate update dropped", extra={"update_id": update_id})
+                    return Outbox()
+                user = await get_or_create_user(session, sender, self.clock.now())
+                outbox = await act(session, user)
+                user_id = user.id
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            # The transaction was rolled back whole (update id included), so nothing is half
+            # stored and the same message or press works again once the database is back.
+            log.warning(
+                "database unavailable; the person was asked to try again",
+                extra={"update_id": update_id, "error": type(error).__name__},
+            )
+            outbox = (fallback or unsaved)()
+            await self._deliver(sender.chat_id, outbox)
+            return outbox
+        if prefix:
+            outbox.messages[:0] = prefix
+        await self._deliver(sender.chat_id, outbox, user_id=user_id)
+        return outbox
+
+    async def _deliver(self, chat_id: int, outbox: Outbox, *, user_id: int | None = None) -> None:
+        await self.postman.deliver(chat_id, outbox, user_id=user_id)
+
+    async def _say_in_group(self, sender: Sender) -> None:
+        await self._deliver(sender.chat_id, Outbox.saying(t("group_chat")))

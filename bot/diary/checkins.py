@@ -1,0 +1,608 @@
+"""The check-in conversation, one stored step at a time.
+
+Every tap is written the moment it arrives, so stopping halfway keeps what was given. The open
+question lives in the ``checkins`` row, so a restarted process, or another one, carries on. Button
+values are idempotent: pressing the same button twice records once, and a button of an older
+check-in records for that check-in's own day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.base.times import local_date
+from bot.base.wording import t
+from bot.chat.buttons import CheckinPress, simple_data
+from bot.chat.messenger import Button
+from bot.chat.outbox import Outbox, Send
+from bot.diary.adherence import (
+    EVENING_FROM,
+    question_values,
+    running_for,
+    with_question,
+    with_question_now,
+)
+from bot.diary.advice import tip_for
+from bot.diary.questions import (
+    ALL_QUESTIONS,
+    BREATHING,
+    DONE,
+    EXPERIMENT,
+    FOOD,
+    FOOD_NOTE,
+    LATER,
+    NONE,
+    PAIN,
+    QUESTIONS,
+    SAME,
+    SCREEN,
+    SKIP,
+    SKIP_TODAY,
+    STRESS,
+    answered_line,
+    keyboard,
+    questions_for_slot,
+)
+from bot.diary.view import daily_pain
+from bot.people.schedules import checkin_slot_counts
+from bot.safety import events as safety_events
+from bot.safety.rules import redflags
+from bot.safety.screen import Finding, SafetyAnswer, Screening, pain_jumped, screen_answer
+from bot.store.db import insert_for
+from bot.store.models import Answer, Checkin, Schedule, User
+from bot.store.states import CheckinStatus
+
+REMIND_AFTER = timedelta(hours=1)
+OPEN_FOR = timedelta(hours=36)
+MAX_NOTE = 500
+_MISSING = object()
+
+
+HIGH_STRESS = 4
+
+
+def with_extras(user: User, day: date, questions: list[str]) -> list[str]:
+    """Add the weekly safety screen and the breathing follow-up when they are due."""
+    extra = [BREATHING] if user.breathing_followup else []
+    extra += questions
+    if safety_events.screen_due(user, day):
+        extra.append(SCREEN)
+    return extra
+
+
+async def open_checkin(
+    session: AsyncSession,
+    user: User,
+    day: date,
+    slot: int | None,
+    questions: list[str],
+    now: datetime,
+) -> Checkin:
+    checkin = Checkin(
+        user_id=user.id,
+        local_date=day,
+        slot=slot,
+        questions=questions,
+        current=questions[0],
+        status=CheckinStatus.OPEN,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(checkin)
+    await session.flush()
+    return checkin
+
+
+async def checkin_answers(session: AsyncSession, checkin_id: int) -> dict[str, Any]:
+    rows = await session.execute(
+        select(Answer.question, Answer.value).where(Answer.checkin_id == checkin_id)
+    )
+    return dict(rows.all())
+
+
+async def day_answers(session: AsyncSession, user_id: int, day: date) -> dict[str, Any]:
+    """What a person recorded on one local day, the latest answer winning for each question."""
+    rows = await session.execute(
+        select(Answer.question, Answer.value)
+        .where(Answer.user_id == user_id, Answer.local_date == day)
+        .order_by(Answer.answered_at, Answer.id)
+    )
+    return dict(rows.all())
+
+
+def render_question(
+    checkin_id: int,
+    question_id: str,
+    selected: list[str] | None,
+    *,
+    first: bool,
+    can_copy: bool,
+    intro: str | None,
+    prompt_values: dict[str, str] | None = None,
+) -> Send:
+    """A question as a message; pure, so the sweep can render a thousand without queries."""
+    question = QUESTIONS[question_id]
+    text = question.prompt(**(prompt_values or {}))
+    if intro:
+        text = f"{intro}\n\n{text}"
+    buttons = keyboard(checkin_id, question, selected, first=first, can_copy=can_copy)
+    return Send(text, buttons, checkin_id=checkin_id)
+
+
+async def question_message(
+    session: AsyncSession,
+    checkin: Checkin,
+    intro: str | None,
+    answers: dict[str, Any] | None = None,
+) -> Send:
+    """The current question of a check-in as a message, with an intro on its first question.
+
+    ``answers`` saves a query when the caller has just read them.
+    """
+    assert checkin.current is not None
+    if answers is None:
+        answers = await checkin_answers(session, checkin.id)
+    selected = answers.get(checkin.current)
+    return render_question(
+        checkin.id,
+        checkin.current,
+        selected if isinstance(selected, list) else None,
+        first=checkin.current == checkin.questions[0] and not answers,
+        can_copy=await _answered_on(session, checkin, checkin.local_date - timedelta(days=1)),
+        intro=intro,
+        prompt_values=(
+            await question_values(session, checkin.user_id, checkin.local_date)
+            if checkin.current == EXPERIMENT
+            else None
+        ),
+    )
+
+
+async def _answered_on(session: AsyncSession, checkin: Checkin, day: date) -> bool:
+    """Whether "same as yesterday" has anything to copy for this check-in's questions."""
+    found = await session.scalar(
+        select(Answer.id)
+        .where(
+            Answer.user_id == checkin.user_id,
+            Answer.local_date == day,
+            Answer.question.in_(checkin.questions),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def send_current(
+    session: AsyncSession,
+    checkin: Checkin,
+    intro: str | None,
+    outbox: Outbox,
+    answers: dict[str, Any] | None = None,
+) -> None:
+    outbox.messages.append(await question_message(session, checkin, intro, answers))
+
+
+async def latest_open_checkin(session: AsyncSession, user: User, now: datetime) -> Checkin | None:
+    return await session.scalar(
+        select(Checkin)
+        .where(
+            Checkin.user_id == user.id,
+            Checkin.status == CheckinStatus.OPEN,
+            Checkin.current.is_not(None),
+            Checkin.created_at > now - OPEN_FOR,
+        )
+        .order_by(Checkin.created_at.desc(), Checkin.id.desc())
+        .limit(1)
+    )
+
+
+async def start_now(session: AsyncSession, user: User, now: datetime) -> Outbox:
+    """``/checkin``: continue today's open check-in, or start one for what today still lacks."""
+    assert user.timezone is not None
+    outbox = Outbox()
+    today = local_date(now, user.timezone)
+    checkin = await latest_open_checkin(session, user, now)
+    if checkin is not None and checkin.local_date == today:
+        checkin.remind_at = None
+        await send_current(session, checkin, t("checkin_intro_now", date=format_day(today)), outbox)
+        return outbox
+    answered = await day_answers(session, user.id, today)
+    missing = [q for q in ALL_QUESTIONS if q not in answered]
+    questions = [PAIN, *[q for q in missing if q != PAIN]] if missing else list(ALL_QUESTIONS)
+    questions = with_extras(user, today, questions)
+    questions = await with_question_now(session, user, today, questions, answered, now)
+    if user.skip_date == today:
+        user.skip_date = None  # asking for a check-in undoes "skip today"
+    checkin = await open_checkin(session, user, today, None, questions, now)
+    await send_current(session, checkin, t("checkin_intro_now", date=format_day(today)), outbox)
+    return outbox
+
+
+async def press(
+    session: AsyncSession, user: User, data: CheckinPress, message_id: int | None, now: datetime
+) -> Outbox:
+    """A check-in button was tapped: check ownership, record, then move the conversation on."""
+    outbox = Outbox()
+    checkin = await session.get(Checkin, data.checkin_id)
+    if checkin is None:
+        outbox.toast = t("button_expired")
+        return outbox
+    if checkin.user_id != user.id:
+        outbox.toast = t("button_not_yours")
+        return outbox
+    if data.value == LATER:
+        checkin.remind_at = now + REMIND_AFTER
+        checkin.updated_at = now
+        outbox.edit(message_id, t("checkin_later"))
+        outbox.toast = t("button_saved")
+        return outbox
+    if data.value == SKIP_TODAY:
+        user.skip_date = checkin.local_date
+        _close(checkin, CheckinStatus.SKIPPED, now)
+        outbox.edit(message_id, t("checkin_skipped_today"))
+        outbox.toast = t("button_saved")
+        return outbox
+    if data.value == SAME:
+        await _copy_yesterday(session, checkin, message_id, now, outbox)
+        return outbox
+    question = QUESTIONS.get(data.question)
+    if question is None or question.id not in checkin.questions:
+        outbox.toast = t("button_expired")
+        return outbox
+    answers = await checkin_answers(session, checkin.id)
+    existing = answers.get(question.id, _MISSING)
+    is_open = checkin.current == question.id
+
+    if question.single:
+        if data.value != SKIP and data.value not in question.choices:
+            outbox.toast = t("button_expired")
+            return outbox
+        value = None if data.value == SKIP else data.value
+        if not is_open:
+            outbox.toast = t("button_already")
+            return outbox
+        await _record(session, checkin, question.id, value, now)
+        await _advance(session, user, checkin, question.id, value, message_id, now, outbox)
+        return outbox
+
+    if question.multi:
+        selected = list(existing) if isinstance(existing, list) else []
+        if data.value in (DONE, NONE, SKIP):
+            value: Any = None if data.value == SKIP else ([] if data.value == NONE else selected)
+            if not is_open and existing is not _MISSING:
+                outbox.toast = t("button_already")
+                return outbox
+            await _record(session, checkin, question.id, value, now)
+            await _advance(session, user, checkin, question.id, value, message_id, now, outbox)
+            return outbox
+        sign, choice = data.value[:1], data.value[1:]
+        if sign not in "+-" or choice not in question.choices:
+            outbox.toast = t("button_expired")
+            return outbox
+        chosen = set(selected)
+        chosen.add(choice) if sign == "+" else chosen.discard(choice)
+        value = [c for c in question.choices if c in chosen]
+        if existing is not _MISSING and value == existing:
+            outbox.toast = t("button_already")
+            return outbox
+        await _record(session, checkin, question.id, value, now)
+        if is_open:
+            answers[question.id] = value
+            edited = await question_message(session, checkin, None, answers)
+            outbox.edit(message_id, edited.text, edited.buttons)
+        else:
+            outbox.edit(message_id, answered_line(question.id, value))
+        outbox.toast = t("button_saved")
+        return outbox
+
+    if data.value == SKIP:
+        value = None
+    elif data.value.isdigit() and (
+        question.accepts(int(data.value)) or _is_no_bm(question.id, data.value)
+    ):
+        value = int(data.value)
+    else:
+        outbox.toast = t("button_expired")
+        return outbox
+    if existing is not _MISSING and existing == value:
+        outbox.toast = t("button_already")
+        if not is_open:
+            return outbox
+    await _record(session, checkin, question.id, value, now)
+    if is_open:
+        await _advance(session, user, checkin, question.id, value, message_id, now, outbox)
+    else:
+        outbox.edit(message_id, answered_line(question.id, value))
+        outbox.toast = t("button_saved")
+    return outbox
+
+
+async def typed(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox | None:
+    """Free text while a check-in waits: a number for a scale, a note for the food question.
+
+    Returns ``None`` when the text is not an answer, so the caller can treat it as a message.
+    """
+    checkin = await latest_open_checkin(session, user, now)
+    if checkin is None or checkin.current is None:
+        return None
+    question = QUESTIONS[checkin.current]
+    outbox = Outbox()
+    stripped = text.strip().removesuffix("/10").removesuffix("/5").strip()
+    if not question.multi and not question.single and stripped.isdigit():
+        value = int(stripped)
+        if not question.accepts(value):
+            outbox.send(
+                t(
+                    "typed_out_of_range",
+                    label=t(question.label_key),
+                    low=question.low,
+                    high=question.high,
+                )
+            )
+            return outbox
+        await _record(session, checkin, question.id, value, now)
+        await _advance(session, user, checkin, question.id, value, checkin.message_id, now, outbox)
+        return outbox
+    if question.id == FOOD:
+        note = " ".join(text.split())[:MAX_NOTE]
+        await _record(session, checkin, FOOD_NOTE, note, now)
+        outbox.send(t("food_note_saved", date=format_day(checkin.local_date), note=note))
+        return outbox
+    return None
+
+
+async def summary(session: AsyncSession, checkin: Checkin) -> str:
+    answers = await checkin_answers(session, checkin.id)
+    order = [*checkin.questions, FOOD_NOTE]
+    lines = [f"• {answered_line(q, answers[q])}".replace(" ✓", "") for q in order if q in answers]
+    if not any(answers.get(q) is not None for q in order):
+        return t("checkin_summary_empty")
+    return t("checkin_summary", date=format_day(checkin.local_date), lines="\n".join(lines))
+
+
+async def _record(
+    session: AsyncSession, checkin: Checkin, question: str, value: Any, now: datetime
+) -> None:
+    """Upsert one answer: the unique (check-in, question) key makes a repeated tap harmless."""
+    statement = insert_for(session, Answer).values(
+        checkin_id=checkin.id,
+        user_id=checkin.user_id,
+        local_date=checkin.local_date,
+        question=question,
+        value=value,
+        answered_at=now,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["checkin_id", "question"],
+        set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
+    )
+    await session.execute(statement)
+    checkin.updated_at = now
+
+
+async def _advance(
+    session: AsyncSession,
+    user: User,
+    checkin: Checkin,
+    answered: str,
+    value: Any,
+    message_id: int | None,
+    now: datetime,
+    outbox: Outbox,
+) -> None:
+    """Show the answer on the pressed message, then ask the next open question or wrap up."""
+    outbox.edit(message_id, answered_line(answered, value))
+    # A sudden jump in pain is when people most need asking about the worst signs.
+    if (
+        answered == PAIN
+        and isinstance(value, int)
+        and SCREEN not in checkin.questions
+        and pain_jumped(
+            await daily_pain(session, user.id, checkin.local_date), checkin.local_date, value
+        )
+    ):
+        checkin.questions = [*checkin.questions, SCREEN]
+    if answered == SCREEN:
+        user.screened_on = checkin.local_date
+    if answered == BREATHING:
+        user.breathing_followup = False
+    answers = await checkin_answers(session, checkin.id)
+    remaining = [q for q in checkin.questions if q not in answers]
+    checkin.remind_at = None
+    if remaining:
+        checkin.current = remaining[0]
+        await send_current(session, checkin, None, outbox, answers)
+    else:
+        _close(checkin, CheckinStatus.DONE, now)
+        outbox.send(await summary(session, checkin))
+        await _after_checkin(session, user, checkin, answers, now, outbox)
+
+
+async def _after_checkin(
+    session: AsyncSession,
+    user: User,
+    checkin: Checkin,
+    answers: dict[str, Any],
+    now: datetime,
+    outbox: Outbox,
+) -> None:
+    """Close with what matters most: a warning-sign answer alone, else a pain alert, else a tip.
+
+    A safety answer is never followed by a tip in the same breath.
+    """
+    screened = answers.get(SCREEN)
+    if screened:
+        answer = screen_answer(screened, user.timezone)
+        if answer is not None and answer.text:
+            await safety_events.record(
+                session, user, _screening_of(answer), answer, now, source="screen"
+            )
+            outbox.send(answer.text)
+            return
+    alert = await safety_events.pain_alert_message(
+        session,
+        user,
+        checkin.local_date,
+        now,
+        lambda: daily_pain(session, user.id, checkin.local_date),
+    )
+    if alert:
+        outbox.send(alert)
+        return
+    tip = await tip_for(session, user, checkin.local_date)
+    if tip:
+        outbox.send(tip)
+    stress = answers.get(STRESS)
+    if isinstance(stress, int) and stress >= HIGH_STRESS:
+        button = Button(t("breathing_offer_button"), simple_data("breathe", "start"))
+        outbox.send(t("breathing_offer"), ((button,),))
+
+
+def _screening_of(answer: SafetyAnswer) -> Screening:
+    """The findings behind a weekly-screen answer, for recording by flag and tier."""
+    rules = redflags()
+    findings = [
+        Finding(flag_id, rules.flag(flag_id).tier, rules.flag(flag_id).area)
+        for flag_id in answer.flag_ids
+    ]
+    return Screening(findings=findings, tier=answer.tier)
+
+
+async def _copy_yesterday(
+    session: AsyncSession, checkin: Checkin, message_id: int | None, now: datetime, outbox: Outbox
+) -> None:
+    if checkin.status != CheckinStatus.OPEN:
+        outbox.toast = t("button_already")
+        return
+    yesterday = await day_answers(session, checkin.user_id, checkin.local_date - timedelta(days=1))
+    answers = await checkin_answers(session, checkin.id)
+    copied = False
+    for question in checkin.questions:
+        if question not in answers and question in yesterday:
+            await _record(session, checkin, question, yesterday[question], now)
+            copied = True
+    if not copied:
+        outbox.toast = t("checkin_same_nothing")
+        return
+    _close(checkin, CheckinStatus.DONE, now)
+    outbox.edit(message_id, t("checkin_same_copied", date=format_day(checkin.local_date)))
+    outbox.send(await summary(session, checkin))
+    outbox.toast = t("button_saved")
+
+
+def _close(checkin: Checkin, status: CheckinStatus, now: datetime) -> None:
+    checkin.status = status
+    checkin.current = None
+    checkin.remind_at = None
+    checkin.updated_at = now
+
+
+def _is_no_bm(question_id: str, raw: str) -> bool:
+    return question_id == "bristol" and raw == "0"
+
+
+def format_day(day: date) -> str:
+    return f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+
+
+# --- the check-ins the sweep opens ------------------------------------------------------------
+
+MORNING_ENDS, AFTERNOON_ENDS = time(12, 0), time(17, 0)
+
+
+def intro_for(local_time: time, day: date) -> str:
+    """The greeting fits the hour the person will read it at."""
+    label = format_day(day)
+    if local_time < MORNING_ENDS:
+        return t("checkin_intro_morning", date=label)
+    if local_time < AFTERNOON_ENDS:
+        return t("checkin_intro_midday", date=label)
+    return t("checkin_intro_evening", date=label)
+
+
+async def open_scheduled(
+    session: AsyncSession, won: list[tuple[Schedule, User, date]], now: datetime
+) -> dict[tuple[int, int], Send]:
+    """Open the check-ins of claimed schedule slots and render each one's first question.
+
+    The questions depend on the slot (morning or evening of how many a day), the weekly screen
+    and breathing follow-up when due, and the experiment's question in the evening of a running
+    experiment. Returns (user id, slot) -> the first question's message. A batch of people costs
+    a fixed handful of queries: one multi-row ``INSERT ... RETURNING`` (row-by-row ORM inserts
+    cost half the sweep), one for running experiments, one for "same as yesterday".
+    """
+    if not won:
+        return {}
+    slot_counts = await checkin_slot_counts(session, {user.id for _, user, _ in won})
+    questions = {
+        (user.id, schedule.slot): with_extras(
+            user, day, questions_for_slot(schedule.slot, slot_counts[user.id])
+        )
+        for schedule, user, day in won
+    }
+    running = await running_for(session, {(u.id, d) for _, u, d in won})
+    for schedule, user, day in won:
+        # "Did you stick to it today?" only makes sense once the day is mostly over.
+        if (user.id, day) in running and schedule.local_time >= EVENING_FROM:
+            key = (user.id, schedule.slot)
+            questions[key] = with_question(questions[key])
+    created = await session.execute(
+        insert(Checkin)
+        .values(
+            [
+                {
+                    "user_id": user.id,
+                    "local_date": day,
+                    "slot": schedule.slot,
+                    "questions": questions[(user.id, schedule.slot)],
+                    "current": questions[(user.id, schedule.slot)][0],
+                    "status": CheckinStatus.OPEN,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for schedule, user, day in won
+            ]
+        )
+        .returning(Checkin.id, Checkin.user_id, Checkin.slot)
+    )
+    checkin_ids = {(user_id, slot): checkin_id for checkin_id, user_id, slot in created}
+    copyable = await _users_with_answers_on(
+        session, {(u.id, d - timedelta(days=1)) for _, u, d in won}
+    )
+    return {
+        (user.id, schedule.slot): render_question(
+            checkin_ids[(user.id, schedule.slot)],
+            questions[(user.id, schedule.slot)][0],
+            None,
+            first=True,
+            can_copy=(user.id, day - timedelta(days=1)) in copyable,
+            intro=intro_for(schedule.local_time, day),
+        )
+        for schedule, user, day in won
+    }
+
+
+async def _users_with_answers_on(
+    session: AsyncSession, pairs: set[tuple[int, date]]
+) -> set[tuple[int, date]]:
+    """Which (user, day) pairs have any answer, in one query, for the "same as yesterday" button."""
+    if not pairs:
+        return set()
+    user_ids = {user_id for user_id, _ in pairs}
+    days = {day for _, day in pairs}
+    rows = await session.execute(
+        select(Answer.user_id, Answer.local_date)
+        .where(Answer.user_id.in_(user_ids), Answer.local_date.in_(days))
+        .distinct()
+    )
+    return {pair for pair in rows.all() if pair in pairs}
+
+
+async def reminder_message(session: AsyncSession, checkin: Checkin) -> Send:
+    """A check-in someone asked to see again later ("remind me in 1 h"), where it stopped."""
+    intro = t("checkin_intro_reminder", date=format_day(checkin.local_date))
+    return await question_message(session, checkin, intro)

@@ -1,0 +1,164 @@
+"""What people type between check-ins: diary lines, swap questions, and everything else.
+
+The safety screen has already run by the time text gets here. A diary line is stored for the
+right local day with what was understood and an Undo button; a swap question gets one to three
+swaps with the reason and the article section; a request for a diagnosis gets a kind refusal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.base.content import article_sections
+from bot.base.times import local_date
+from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS
+from bot.base.wording import t
+from bot.chat.buttons import simple_data
+from bot.chat.messenger import Button
+from bot.chat.outbox import Outbox
+from bot.diary.checkins import format_day
+from bot.diary.questions import FOOD, QUESTIONS, choice_label
+from bot.diary.view import daily_pain
+from bot.knowledge.intent import classify
+from bot.knowledge.logparse import ParsedLog, parse_log
+from bot.knowledge.swaps import SwapAnswer, answer_swap
+from bot.safety import events as safety_events
+from bot.store.models import LogEntry, User
+
+MAX_STORED_TEXT = 4000
+#: Swaps that leave a food out rather than replace it; not offered after eating-disorder signals.
+ELIMINATION_SWAPS = frozenset({"gluten_two_week_trial"})
+
+
+async def handle(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox:
+    intent = classify(text)
+    if intent == "log":
+        return await log(session, user, text, now)
+    if intent == "swap_question":
+        return swap_reply(answer_swap(text), user)
+    if intent == "medical_question":
+        return Outbox.saying(t("medical_refusal"))
+    if intent == "smalltalk":
+        return Outbox.saying(t("smalltalk"))
+    return Outbox.saying(t("unknown_text"))
+
+
+async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox:
+    """Store a diary line for its local day (today, or yesterday for "yesterday ...")."""
+    if not text.strip():
+        return Outbox.saying(t("log_empty"))
+    assert user.timezone is not None
+    parsed = parse_log(text)
+    day = local_date(now, user.timezone) + timedelta(days=parsed.day_offset)
+    entry = LogEntry(
+        user_id=user.id,
+        local_date=day,
+        text=text.strip()[:MAX_STORED_TEXT],
+        food_groups=[g for g in FOOD_GROUPS if g in parsed.food_groups],
+        symptoms=sorted(parsed.symptoms),
+        pain=parsed.pain,
+        stress=parsed.stress,
+        sleep=parsed.sleep,
+        bristol=parsed.bristol,
+        created_at=now,
+    )
+    session.add(entry)
+    await session.flush()
+    undo = ((Button(t("log_undo_button"), simple_data("undo", str(entry.id))),),)
+    outbox = Outbox()
+    outbox.send(_understood(parsed, day), undo)
+    if parsed.pain is not None:
+        alert = await safety_events.pain_alert_message(
+            session, user, day, now, lambda: daily_pain(session, user.id, day)
+        )
+        if alert:
+            outbox.send(alert)
+    return outbox
+
+
+async def undo(session: AsyncSession, user: User, entry_id: str, message_id: int | None) -> Outbox:
+    """Remove a logged line: only its owner's button can, and only once."""
+    outbox = Outbox()
+    if not entry_id.isdigit():
+        outbox.toast = t("button_expired")
+        return outbox
+    result = await session.execute(
+        delete(LogEntry)
+        .where(LogEntry.id == int(entry_id), LogEntry.user_id == user.id)
+        .returning(LogEntry.id)
+    )
+    if result.first() is None:
+        outbox.toast = t("log_undo_gone")
+        return outbox
+    outbox.edit(message_id, t("log_undone"))
+    outbox.toast = t("log_undone")
+    return outbox
+
+
+def swap_reply(answer: SwapAnswer, user: User) -> Outbox:
+    if answer.kind == "refuse_medical":
+        return Outbox.saying(t("medical_refusal"))
+    if user.no_restriction_tips and any(s.id in ELIMINATION_SWAPS for s in answer.swaps):
+        kept = tuple(s for s in answer.swaps if s.id not in ELIMINATION_SWAPS)
+        if not kept:
+            return Outbox.saying(t("swap_no_elimination"))
+        answer = dataclasses.replace(answer, swaps=kept)
+    if answer.kind == "unknown" or not answer.swaps:
+        if answer.food and answer.groups and not answer.groups & OFFENDER_GROUPS:
+            return Outbox.saying(t("swap_already_friendly", food=answer.food.capitalize()))
+        return Outbox.saying(t("swap_unknown", examples=", ".join(answer.examples[:5])))
+    sections = article_sections()
+    if answer.kind == "group":
+        group = next(iter(sorted(answer.groups & OFFENDER_GROUPS)), None)
+        intro = (
+            t("swap_group_intro", food=answer.food or "that", group=t(f"group_{group}"))
+            if group
+            else t("swap_intro", food=answer.food or "that")
+        )
+    else:
+        intro = t("swap_intro", food=answer.food or answer.swaps[0].from_.name)
+    parts = [intro]
+    for swap in answer.swaps[:3]:
+        options = " or ".join(
+            f"{item.name} ({item.how})" if item.how else item.name for item in swap.to
+        )
+        block = [t("swap_line", from_name=swap.from_.name, to=options), t("swap_why", why=swap.why)]
+        if swap.caution:
+            block.append(t("swap_caution", caution=swap.caution))
+        block.append(t("swap_source", section=sections.title(swap.section)))
+        parts.append("\n".join(block))
+    return Outbox.saying("\n\n".join(parts))
+
+
+def _understood(parsed: ParsedLog, day: date) -> str:
+    food = QUESTIONS[FOOD]
+    lines = []
+    if parsed.foods:
+        lines.append(t("log_line_food_words", foods=", ".join(dict.fromkeys(parsed.foods))))
+    if parsed.food_groups:
+        groups = [choice_label(food, g) for g in FOOD_GROUPS if g in parsed.food_groups]
+        lines.append(t("log_line_foods", groups=", ".join(groups)))
+    digestion = QUESTIONS["digestion"]
+    if parsed.symptoms:
+        names = [choice_label(digestion, s) for s in digestion.choices if s in parsed.symptoms]
+        lines.append(t("log_line_symptoms", symptoms=", ".join(names)))
+    if parsed.negated_symptoms:
+        names = [
+            choice_label(digestion, s) for s in digestion.choices if s in parsed.negated_symptoms
+        ]
+        lines.append(t("log_line_no_symptoms", symptoms=", ".join(names)))
+    for key, value in (
+        ("pain", parsed.pain),
+        ("stress", parsed.stress),
+        ("sleep", parsed.sleep),
+        ("bristol", parsed.bristol),
+    ):
+        if value is not None:
+            lines.append(t(f"log_line_{key}", **{key: value}))
+    if not lines:
+        return t("log_note_only", date=format_day(day))
+    return t("log_saved", date=format_day(day)) + "\n" + "\n".join(f"• {line}" for line in lines)

@@ -1,0 +1,170 @@
+"""The diary one local date at a time: check-in answers and free-text logs merged.
+
+The export's CSV and the clinician report read the same view, so a number means the same thing
+in both.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    Integer,
+    Select,
+    SmallInteger,
+    String,
+    bindparam,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.base.numbers import score
+from bot.diary.questions import BRISTOL, DIGESTION, FOOD, FOOD_NOTE, PAIN, SLEEP, STRESS
+from bot.store.models import Answer, LogEntry
+
+_SCALAR_QUESTIONS = (PAIN, BRISTOL, STRESS, SLEEP)
+
+
+@dataclass
+class DiaryDay:
+    """One local date of the diary, built from check-in answers and free-text logs."""
+
+    answered: dict[str, Any] = field(default_factory=dict)  # latest non-skipped answer
+    logged: dict[str, Any] = field(default_factory=dict)  # latest value a log mentioned
+    symptoms: set[str] = field(default_factory=set)
+    foods: set[str] = field(default_factory=set)
+    notes: list[tuple[datetime, str]] = field(default_factory=list)  # (when, text)
+    #: A check-in answered the digestion question ("none" included) or a diary line named a
+    #: symptom: a day without bloating is known only then, not from silence.
+    digestion_reported: bool = False
+
+    def value(self, question: str) -> Any:
+        """The check-in answer if there is one, else what a diary line said."""
+        if question in self.answered:
+            return self.answered[question]
+        return self.logged.get(question)
+
+    def highest(self, question: str) -> float | None:
+        """The higher of the check-in answer and the diary line's value (for warning rules)."""
+        known = [
+            found
+            for found in (score(self.answered.get(question)), score(self.logged.get(question)))
+            if found is not None
+        ]
+        return max(known) if known else None
+
+
+@functools.cache
+def _diary_statement(has_start: bool, has_end: bool, notes: bool) -> Select[Any]:
+    """Check-in answers, then diary lines, each in the order given, as one ``UNION ALL``.
+
+    Built once per shape with bound parameters (``user_id``, ``start``, ``end``): the recap runs
+    it for every person every week, and composing the statement anew cost as much as running it.
+    """
+
+    def bounds(column: Any) -> list[Any]:
+        found = []
+        if has_start:
+            found.append(column >= bindparam("start", type_=Date))
+        if has_end:
+            found.append(column <= bindparam("end", type_=Date))
+        return found
+
+    user = bindparam("user_id", type_=Integer)
+    no_int, no_json = type_coerce(null(), SmallInteger), type_coerce(null(), JSON)
+    answers = select(
+        literal_column("0").label("source"),
+        Answer.local_date.label("local_date"),
+        Answer.answered_at.label("at"),
+        Answer.id.label("id"),
+        Answer.question.label("question"),
+        Answer.value.label("value"),
+        *(no_int.label(name) for name in _SCALAR_QUESTIONS),
+        no_json.label("symptoms"),
+        no_json.label("food_groups"),
+        type_coerce(null(), String).label("text"),
+    ).where(Answer.user_id == user, *bounds(Answer.local_date))
+    logs = select(
+        literal_column("1"),
+        LogEntry.local_date,
+        LogEntry.created_at,
+        LogEntry.id,
+        null(),
+        null(),
+        *(getattr(LogEntry, name) for name in _SCALAR_QUESTIONS),
+        LogEntry.symptoms,
+        LogEntry.food_groups,
+        LogEntry.text if notes else null(),
+    ).where(LogEntry.user_id == user, *bounds(LogEntry.local_date))
+    rows = union_all(answers, logs).subquery()
+    return select(rows).order_by(rows.c.source, rows.c.at, rows.c.id)
+
+
+async def diary_days(
+    session: AsyncSession,
+    user_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    notes: bool = True,
+) -> dict[date, DiaryDay]:
+    """The diary by local date (``start`` and ``end`` inclusive when given).
+
+    Pain, Bristol type, stress and sleep are the day's latest check-in answer or, when no check-in
+    answered it, the latest diary line that mentioned it. Symptoms and food groups are every one a
+    check-in or a diary line named that day. Notes are food notes and diary lines; a caller that
+    shows no notes (the recap) passes ``notes=False`` and the lines' text is not even read.
+
+    One round trip of plain columns (no ORM objects), answers before diary lines: the recap reads
+    the whole diary of every person every week, so this is kept cheap.
+    """
+    params: dict[str, Any] = {"user_id": user_id}
+    if start is not None:
+        params["start"] = start
+    if end is not None:
+        params["end"] = end
+    statement = _diary_statement(start is not None, end is not None, notes)
+    days: dict[date, DiaryDay] = {}
+    for row in await session.execute(statement, params):
+        day = days.setdefault(row.local_date, DiaryDay())
+        if row.source == 0:
+            question, value = row.question, row.value
+            if question in _SCALAR_QUESTIONS and value is not None:
+                day.answered[question] = value
+            elif question == DIGESTION and value is not None:
+                day.digestion_reported = True
+                day.symptoms.update(value)
+            elif question == FOOD and value:
+                day.foods.update(value)
+            elif question == FOOD_NOTE and value and notes:
+                day.notes.append((row.at, str(value)))
+            continue
+        for question in _SCALAR_QUESTIONS:
+            value = getattr(row, question)
+            if value is not None:
+                day.logged[question] = value
+        day.symptoms.update(row.symptoms or ())
+        day.digestion_reported |= bool(row.symptoms)
+        day.foods.update(row.food_groups or ())
+        if notes:
+            day.notes.append((row.at, row.text))
+    return days
+
+
+#: How far back the pain rules look: three days running, or the seven days before today.
+PAIN_LOOK_BACK = timedelta(days=10)
+
+
+async def daily_pain(session: AsyncSession, user_id: int, today: date) -> dict[date, float]:
+    """The last ten days' pain, one score a day (its highest), for the safety rules."""
+    days = await diary_days(session, user_id, today - PAIN_LOOK_BACK, today, notes=False)
+    return {when: pain for when, day in days.items() if (pain := day.highest(PAIN)) is not None}

@@ -1,0 +1,430 @@
+"""``/recap``: the week at a glance, the gut-to-back patterns so far, and one idea for next week.
+
+The numbers are computed from the same per-day diary view as the export and the clinician report
+(:func:`bot.diary.view.diary_days`). The database is read first; the optional chart is drawn
+afterwards in a worker thread with matplotlib's ``Figure`` API (no ``pyplot`` global state), because
+drawing is slow synchronous work that must not stall the event loop. The wording is kind on purpose:
+a missed day is never a failure, so the streak forgives a single gap and nothing says "you missed".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from matplotlib.dates import DateFormatter, DayLocator
+from matplotlib.figure import Figure
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.base.numbers import one_decimal, score
+from bot.base.times import local_date
+from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS, SYMPTOMS
+from bot.base.wording import t
+from bot.diary.questions import PAIN, SLEEP, STRESS
+from bot.diary.view import DiaryDay, diary_days
+from bot.insights.links import Link, describe, item_name, links
+from bot.insights.warning_signs import WarningSign, flag_name, tier_name, warning_signs
+from bot.insights.wording import RecapWording, recap_wording
+from bot.knowledge.swaps import swap_by_id, swaps
+from bot.knowledge.tips import KINDS_NEEDING_CAUTION, tips
+from bot.store.models import User
+
+WEEK = 7
+CHART_WEEKS = 4
+#: The chart needs at least this many days with a pain score in the last four weeks.
+MIN_CHART_DAYS = 2
+TOP_LINKS = 3
+#: The picture is 1000 x 600 pixels: sharp on a phone, small to send.
+CHART_INCHES, CHART_DPI = (10.0, 6.0), 100
+
+
+# --- wording ----------------------------------------------------------------------------------
+
+
+# --- the numbers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """One idea for next week: a swap for an offender group, or a tip for a frequent symptom."""
+
+    kind: str  # "swap" or "symptom"
+    item: str  # the food group or the symptom id
+    swap_id: str | None = None
+    tip_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recap:
+    start: date  # local dates, both included
+    end: date
+    days_logged: int  # out of 7
+    pain_days: int
+    pain_average: float | None
+    best_day: tuple[date, float] | None  # the lowest pain (earliest on a tie)
+    worst_day: tuple[date, float] | None  # the highest pain (earliest on a tie)
+    previous_average: float | None
+    symptom_days: tuple[tuple[str, int], ...]  # most days first; only items seen this week
+    food_days: tuple[tuple[str, int], ...]
+    stress_average: float | None
+    sleep_average: float | None
+    safety: tuple[WarningSign, ...]
+    links: tuple[Link, ...]
+    focus: Focus | None
+    streak: int
+    ever_logged: bool
+
+    @property
+    def change(self) -> float | None:
+        """This week's pain average minus last week's (negative is better)."""
+        if self.pain_average is None or self.previous_average is None:
+            return None
+        return self.pain_average - self.previous_average
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.ever_logged and not self.safety
+
+    @property
+    def is_quiet(self) -> bool:
+        """Nothing logged and no warning sign this week (there may be older entries)."""
+        return self.days_logged == 0 and not self.safety
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _week(days: Mapping[date, DiaryDay], start: date, end: date) -> dict[date, DiaryDay]:
+    return {when: day for when, day in days.items() if start <= when <= end}
+
+
+def streak(logged: set[date] | Mapping[date, object], today: date) -> int:
+    """Days with an entry in the current run, counting back from today.
+
+    One missed day does not break the run; two missed days in a row do. Today not logged yet is
+    not a miss (the day is not over), so the count starts from yesterday then.
+    """
+    one_day = timedelta(days=1)
+    day = today if today in logged else today - one_day
+    count = 0
+    missed = 0
+    while missed < 2:
+        if day in logged:
+            count += 1
+            missed = 0
+        else:
+            missed += 1
+        day -= one_day
+    return count
+
+
+def _counts(
+    days: Mapping[date, DiaryDay], ids: tuple[str, ...], symptoms: bool
+) -> tuple[tuple[str, int], ...]:
+    counts = [
+        (item, sum(item in (d.symptoms if symptoms else d.foods) for d in days.values()))
+        for item in ids
+    ]
+    return tuple(sorted(((i, n) for i, n in counts if n), key=lambda pair: -pair[1]))
+
+
+def choose_focus(top: list[Link], symptom_days: tuple[tuple[str, int], ...]) -> Focus | None:
+    """The strongest offender-group link where pain was higher, else the most frequent symptom."""
+    answers = swaps().group_answers
+    for link in top:
+        offender = link.kind == "food" and link.item in OFFENDER_GROUPS
+        if offender and link.difference > 0 and link.item in answers:
+            return Focus("swap", link.item, swap_id=answers[link.item])
+    if not symptom_days:
+        return None
+    symptom = symptom_days[0][0]
+    tip = next(
+        (
+            tip
+            for tip in tips().tips
+            if symptom in tip.tags and tip.kind not in KINDS_NEEDING_CAUTION
+        ),
+        None,
+    )
+    return Focus("symptom", symptom, tip_id=tip.id if tip else None)
+
+
+def compute_recap(
+    days: Mapping[date, DiaryDay], safety: tuple[WarningSign, ...], today: date
+) -> Recap:
+    """The recap from the whole diary (links use all of it); no database, no clock."""
+    start = today - timedelta(days=WEEK - 1)
+    week = _week(days, start, today)
+    before = _week(days, start - timedelta(days=WEEK), start - timedelta(days=1))
+    pains = sorted((when, p) for when, d in week.items() if (p := score(d.value(PAIN))) is not None)
+    previous = [p for d in before.values() if (p := score(d.value(PAIN))) is not None]
+    symptom_days = _counts(week, SYMPTOMS, symptoms=True)
+    all_links = links(days)
+    return Recap(
+        start=start,
+        end=today,
+        days_logged=len(week),
+        pain_days=len(pains),
+        pain_average=_mean([p for _, p in pains]),
+        best_day=min(pains, key=lambda pair: pair[1]) if pains else None,
+        worst_day=max(pains, key=lambda pair: pair[1]) if pains else None,
+        previous_average=_mean(previous),
+        symptom_days=symptom_days,
+        food_days=_counts(week, FOOD_GROUPS, symptoms=False),
+        stress_average=_mean(
+            [v for d in week.values() if (v := score(d.value(STRESS))) is not None]
+        ),
+        sleep_average=_mean([v for d in week.values() if (v := score(d.value(SLEEP))) is not None]),
+        safety=safety,
+        links=tuple(all_links[:TOP_LINKS]),
+        focus=choose_focus(all_links, symptom_days),
+        streak=streak(days, today),
+        ever_logged=bool(days),
+    )
+
+
+async def _read(
+    session: AsyncSession, user: User, today: date
+) -> tuple[dict[date, DiaryDay], Recap]:
+    days = await diary_days(session, user.id, end=today, notes=False)
+    zone = ZoneInfo(user.timezone or "UTC")
+    safety = await warning_signs(session, user.id, zone, today - timedelta(days=WEEK - 1), today)
+    return days, compute_recap(days, safety, today)
+
+
+async def recap_numbers(session: AsyncSession, user: User, today: date) -> Recap:
+    """The recap of the week ending ``today`` (the person's local date), read in ``session``."""
+    _, recap = await _read(session, user, today)
+    return recap
+
+
+async def read_recap(
+    session: AsyncSession, user: User, today: date
+) -> tuple[Recap, ChartData | None]:
+    """The recap of the week ending ``today`` and, when it has a line to draw, its chart's data.
+
+    Only reads: the caller closes the session before drawing (:func:`render_chart`, slow).
+    """
+    days, recap = await _read(session, user, today)
+    data = chart_data(days, today)
+    return recap, data if data.pain_days >= MIN_CHART_DAYS else None
+
+
+# --- the message ------------------------------------------------------------------------------
+
+
+def _day(words: RecapWording, when: date) -> str:
+    return f"{t(f'weekday_short_{when.weekday()}')} {when.day}"
+
+
+def _items(words: RecapWording, kind: str, counts: tuple[tuple[str, int], ...]) -> str:
+    return ", ".join(
+        words.item_count.format(what=item_name(kind, item), count=count) for item, count in counts
+    )
+
+
+def _focus_text(words: RecapWording, focus: Focus) -> str | None:
+    if focus.kind == "swap" and focus.swap_id:
+        swap = swap_by_id(focus.swap_id)
+        if swap is None:
+            return None
+        return words.focus_swap.format(swap_from=swap.from_.name, swap_to=swap.to[0].name)
+    what = item_name("symptom", focus.item).lower()
+    tip = next((tip for tip in tips().tips if tip.id == focus.tip_id), None)
+    if tip is None:
+        return words.focus_symptom_plain.format(what=what)
+    return words.focus_symptom.format(what=what, tip=tip.text)
+
+
+def format_recap(recap: Recap) -> str:
+    """A short, friendly message for a phone screen; a kind how-to-start text with no data."""
+    words = recap_wording()
+    if recap.is_empty:
+        return words.empty
+    lines = [
+        words.title.format(start=_day(words, recap.start), end=_day(words, recap.end)),
+        "",
+        words.days_logged.format(count=recap.days_logged),
+    ]
+    if recap.streak >= 2:
+        lines.append(words.streak.format(count=recap.streak))
+    lines.append("")
+    if recap.pain_average is None:
+        lines.append(words.pain_none)
+    else:
+        pain = words.pain_average.format(
+            value=one_decimal(recap.pain_average), count=recap.pain_days
+        )
+        change = recap.change
+        if change is not None:
+            if abs(change) < 0.05:
+                pain += f", {words.change_same}"
+            else:
+                template = words.change_lower if change < 0 else words.change_higher
+                pain += ", " + template.format(change=one_decimal(abs(change)))
+        lines.append(pain + ".")
+        if recap.best_day and recap.worst_day and recap.pain_days >= 2:
+            lines.append(
+                words.best_worst.format(
+                    best_day=_day(words, recap.best_day[0]),
+                    best=one_decimal(recap.best_day[1]).removesuffix(".0"),
+                    worst_day=_day(words, recap.worst_day[0]),
+                    worst=one_decimal(recap.worst_day[1]).removesuffix(".0"),
+                )
+            )
+    if recap.symptom_days:
+        lines.append(words.symptoms.format(items=_items(words, "symptom", recap.symptom_days)))
+    if recap.food_days:
+        lines.append(words.foods.format(items=_items(words, "food", recap.food_days)))
+    if recap.stress_average is not None:
+        lines.append(words.stress.format(value=one_decimal(recap.stress_average)))
+    if recap.sleep_average is not None:
+        lines.append(words.sleep.format(value=one_decimal(recap.sleep_average)))
+    if recap.safety:
+        lines += ["", words.safety_heading]
+        lines += [
+            words.safety_line.format(
+                day=_day(words, sign.on), flag=flag_name(sign.flag_id), tier=tier_name(sign.tier)
+            )
+            for sign in recap.safety
+        ]
+        lines.append(words.safety_advice)
+    if recap.links:
+        lines += ["", words.links_heading]
+        lines += [f"• {describe(link)}" for link in recap.links]
+    focus = _focus_text(words, recap.focus) if recap.focus else None
+    if focus:
+        lines += ["", focus]
+    return "\n".join(lines)
+
+
+def format_weekly(recap: Recap) -> str:
+    """The scheduled weekly recap: the ``/recap`` text, or a short kind word for a quiet week.
+
+    Someone who has never logged gets the same how-to-start text as ``/recap``; someone who
+    logged before but not this week gets a gentle line, not an empty recap. Either way the footer
+    says how to move or stop these messages.
+    """
+    words = recap_wording()
+    if recap.is_empty:
+        text = words.empty
+    elif recap.is_quiet:
+        text = words.quiet_week
+    else:
+        text = format_recap(recap)
+    return f"{text}\n\n{words.weekly_footer}"
+
+
+# --- the chart (drawn in a worker thread) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChartData:
+    start: date
+    end: date
+    pain: tuple[float, ...]  # one per date from start to end; NaN where there is none
+    symptom_dates: tuple[date, ...]
+    food_dates: tuple[date, ...]  # days with an offender food group
+
+    @property
+    def pain_days(self) -> int:
+        return sum(not math.isnan(p) for p in self.pain)
+
+
+def chart_data(days: Mapping[date, DiaryDay], today: date) -> ChartData:
+    start = today - timedelta(days=WEEK * CHART_WEEKS - 1)
+    dates = [start + timedelta(days=n) for n in range(WEEK * CHART_WEEKS)]
+    pain = []
+    for when in dates:
+        value = score(days[when].value(PAIN)) if when in days else None
+        pain.append(math.nan if value is None else value)
+    window = _week(days, start, today)
+    return ChartData(
+        start=start,
+        end=today,
+        pain=tuple(pain),
+        symptom_dates=tuple(sorted(d for d, day in window.items() if day.symptoms)),
+        food_dates=tuple(sorted(d for d, day in window.items() if day.foods & OFFENDER_GROUPS)),
+    )
+
+
+def render_chart(data: ChartData) -> bytes:
+    """The PNG: pain as a line, symptom and offender-food days as markers; large type."""
+    words = recap_wording()
+    figure = Figure(figsize=CHART_INCHES, dpi=CHART_DPI)
+    axes = figure.add_axes((0.08, 0.2, 0.9, 0.68))
+    dates = [data.start + timedelta(days=n) for n in range(len(data.pain))]
+    axes.plot(
+        dates,
+        data.pain,
+        color="#1f4e79",
+        linewidth=3,
+        marker="o",
+        markersize=7,
+        label=words.chart_pain,
+    )
+    if data.symptom_dates:
+        axes.scatter(
+            data.symptom_dates,
+            [10.9] * len(data.symptom_dates),
+            marker="v",
+            s=110,
+            color="#c0392b",
+            label=words.chart_symptom,
+            clip_on=False,
+        )
+    if data.food_dates:
+        axes.scatter(
+            data.food_dates,
+            [-0.9] * len(data.food_dates),
+            marker="s",
+            s=90,
+            color="#d68910",
+            label=words.chart_food,
+            clip_on=False,
+        )
+    axes.set_ylim(-1.3, 11.3)
+    axes.set_yticks(range(0, 11, 2))
+    # A date minus a fraction of a day is the same date, so pad with datetimes.
+    margin = timedelta(hours=16)
+    axes.set_xlim(
+        datetime.combine(data.start, time()) - margin, datetime.combine(data.end, time()) + margin
+    )
+    axes.xaxis.set_major_locator(DayLocator(interval=7))
+    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    axes.tick_params(labelsize=16)
+    axes.grid(True, color="0.85", linewidth=1)
+    axes.set_title(words.chart_title, fontsize=22, pad=14)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=15, frameon=False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=CHART_DPI)
+    return buffer.getvalue()
+
+
+async def recap_message(
+    session: AsyncSession, user: User, now: datetime
+) -> tuple[str, bytes | None]:
+    """``/recap``: the text, and a PNG chart when the last 4 weeks have 2+ days with pain.
+
+    The chart's caption is :func:`chart_caption`.
+    """
+    words = recap_wording()
+    if user.consented_at is None:
+        return words.consent_needed, None
+    if user.timezone is None:  # nothing can have been recorded before a timezone is set
+        return words.empty, None
+    recap, data = await read_recap(session, user, local_date(now, user.timezone))
+    text = format_recap(recap)
+    if data is None:
+        return text, None
+    return text, await asyncio.to_thread(render_chart, data)
+
+
+def chart_caption() -> str:
+    return recap_wording().chart_caption

@@ -1,0 +1,350 @@
+"""``/report [weeks]``: a one-page PDF of the diary for the person to show a clinician.
+
+A clinician has a few minutes, so everything fits on one A4 page that prints well in black and
+white: lines carry markers, bars carry hatching, nothing depends on colour. The data is gathered
+from the database first (:func:`gather`, in the async session) and the page is drawn afterwards in
+a worker thread (:func:`render_pdf`), because matplotlib is slow, synchronous code that must not
+stall the event loop. The object-oriented ``Figure`` API is used instead of ``pyplot`` so that no
+global figure state is shared between threads. Text in the PDF is real text, so it can be selected,
+searched and read by a screen reader.
+
+The per-day view of the diary (:func:`diary_days`) is the same one the CSV export uses: the day's
+latest check-in answer, else the latest value a diary line mentioned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from matplotlib.dates import AutoDateLocator, DateFormatter
+from matplotlib.figure import Figure
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.base.numbers import one_decimal, score
+from bot.base.times import local_date
+from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.chat.outbox import Outbox, SendFile
+from bot.diary.questions import PAIN, SLEEP, STRESS
+from bot.diary.view import DiaryDay, diary_days
+from bot.insights.links import Link, item_name, links
+from bot.insights.warning_signs import WarningSign, flag_name, tier_name, warning_signs
+from bot.insights.wording import PdfWording, report_wording
+from bot.store.models import User
+
+PDF_NAME = "gutback-report.pdf"
+DEFAULT_WEEKS, MIN_WEEKS, MAX_WEEKS = 4, 1, 26
+TOP_PATTERNS = 3
+MAX_WARNING_LINES = 6
+A4_INCHES = (8.27, 11.69)
+
+
+# --- wording ----------------------------------------------------------------------------------
+
+
+def about_stored() -> str:
+    """The "what I store, why, how to export or erase" paragraph that ``/about`` ends with."""
+    return report_wording().about_stored
+
+
+# --- the diary, one local date at a time ------------------------------------------------------
+
+
+# --- what the page is made of -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Average:
+    value: float | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    timezone: str
+    start: date
+    end: date
+    weeks: int
+    entry_days: int
+    pain: tuple[tuple[date, float | None], ...]  # every date of the period
+    symptom_days: dict[str, int]
+    food_days: dict[str, int]
+    stress: Average
+    sleep: Average
+    warnings: tuple[WarningSign, ...]
+    patterns: tuple[Link, ...]  # same-day links only
+
+    @property
+    def pain_average(self) -> Average:
+        return _average([pain for _, pain in self.pain if pain is not None])
+
+    @property
+    def is_empty(self) -> bool:
+        return self.entry_days == 0 and not self.warnings
+
+
+def _average(values: list[float]) -> Average:
+    if not values:
+        return Average(None, 0)
+    return Average(sum(values) / len(values), len(values))
+
+
+def period(today: date, weeks: int) -> tuple[date, date]:
+    """The last ``weeks`` weeks, today included."""
+    return today - timedelta(days=7 * weeks - 1), today
+
+
+def find_patterns(days: dict[date, DiaryDay]) -> tuple[Link, ...]:
+    """The strongest same-day differences in pain between days with and without an item.
+
+    The same analysis as the recap's links (:func:`bot.insights.links.links`), kept to the same day
+    and to the :data:`TOP_PATTERNS` largest. A pattern to watch, never proof of a cause.
+    """
+    same_day = [link for link in links(days) if link.lag == 0]
+    return tuple(same_day[:TOP_PATTERNS])
+
+
+def _items(day: DiaryDay, kind: str) -> set[str]:
+    return day.symptoms if kind == "symptom" else day.foods
+
+
+async def gather(
+    session: AsyncSession, user_id: int, timezone: str, today: date, weeks: int
+) -> ReportData:
+    """Everything the page shows, read in the caller's session (no drawing here)."""
+    start, end = period(today, weeks)
+    days = await diary_days(session, user_id, start, end)
+    zone = ZoneInfo(timezone)
+    warnings = await warning_signs(session, user_id, zone, start, end)
+    dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    pain = tuple((d, score(days[d].value(PAIN)) if d in days else None) for d in dates)
+    return ReportData(
+        timezone=timezone,
+        start=start,
+        end=end,
+        weeks=weeks,
+        entry_days=len(days),
+        pain=pain,
+        symptom_days={s: sum(s in day.symptoms for day in days.values()) for s in SYMPTOMS},
+        food_days={g: sum(g in day.foods for day in days.values()) for g in FOOD_GROUPS},
+        stress=_average([v for d in days.values() if (v := score(d.value(STRESS))) is not None]),
+        sleep=_average([v for d in days.values() if (v := score(d.value(SLEEP))) is not None]),
+        warnings=warnings,
+        patterns=find_patterns(days),
+    )
+
+
+# --- readable names ---------------------------------------------------------------------------
+
+
+# --- drawing (runs in a worker thread) ---------------------------------------------------------
+
+
+def render_pdf(data: ReportData) -> bytes:
+    """The one-page A4 PDF; pure CPU work with no database or event loop."""
+    words = report_wording().pdf
+    figure = Figure(figsize=A4_INCHES)
+    left = 0.07
+
+    def line(y: float, text: str, size: float = 9, weight: str = "normal") -> None:
+        figure.text(left, y, text, fontsize=size, fontweight=weight, va="top")
+
+    line(0.975, words.title, size=17, weight="bold")
+    figure.text(
+        left,
+        0.948,
+        words.disclaimer,
+        fontsize=9.5,
+        fontweight="bold",
+        va="top",
+        bbox={"boxstyle": "square,pad=0.4", "facecolor": "white", "edgecolor": "black"},
+    )
+    line(0.922, words.person.format(timezone=data.timezone))
+    days = (data.end - data.start).days + 1
+    line(
+        0.905,
+        words.period.format(
+            start=data.start.isoformat(), end=data.end.isoformat(), days=days, count=data.entry_days
+        ),
+    )
+
+    line(0.878, words.pain_heading, size=11, weight="bold")
+    _pain_chart(figure, data, words)
+    average = data.pain_average
+    line(
+        0.672,
+        words.pain_none
+        if average.value is None
+        else words.pain_average.format(value=one_decimal(average.value), count=average.count),
+    )
+
+    line(0.645, words.symptoms_heading, size=11, weight="bold")
+    figure.text(0.54, 0.645, words.foods_heading, fontsize=11, fontweight="bold", va="top")
+    counts = [*data.symptom_days.values(), *data.food_days.values(), 1]
+    top = max(counts) + 1
+    _bars(
+        figure,
+        [0.22, 0.455, 0.26, 0.165],
+        [item_name("symptom", s) for s in data.symptom_days],
+        list(data.symptom_days.values()),
+        "///",
+        top,
+        words.days_axis,
+    )
+    _bars(
+        figure,
+        [0.72, 0.455, 0.24, 0.165],
+        [item_name("food", g) for g in data.food_days],
+        list(data.food_days.values()),
+        "...",
+        top,
+        words.days_axis,
+    )
+
+    y = 0.395
+    step = 0.019
+    line(y, words.habits_heading, size=11, weight="bold")
+    for template, name, value in (
+        (words.stress_average, words.stress_name, data.stress),
+        (words.sleep_average, words.sleep_name, data.sleep),
+    ):
+        y -= step
+        if value.value is None:
+            line(y, words.not_recorded.format(what=name))
+        else:
+            line(y, template.format(value=one_decimal(value.value), count=value.count))
+
+    y -= step * 1.6
+    line(y, words.warnings_heading, size=11, weight="bold")
+    shown = data.warnings[:MAX_WARNING_LINES]
+    if not shown:
+        y -= step
+        line(y, words.warnings_none)
+    for sign in shown:
+        y -= step
+        line(y, f"{sign.on.isoformat()}   {flag_name(sign.flag_id)}  ({tier_name(sign.tier)})")
+    if len(data.warnings) > len(shown):
+        y -= step
+        line(y, words.warnings_more.format(count=len(data.warnings) - len(shown)))
+
+    y -= step * 1.6
+    line(y, words.patterns_heading, size=11, weight="bold")
+    if not data.patterns:
+        y -= step
+        line(y, words.patterns_none)
+    for pattern in data.patterns:
+        y -= step
+        line(
+            y,
+            words.pattern_line.format(
+                what=item_name(pattern.kind, pattern.item),
+                with_value=one_decimal(pattern.with_average),
+                with_days=pattern.with_days,
+                without_value=one_decimal(pattern.without_average),
+                without_days=pattern.without_days,
+            ),
+        )
+
+    figure.text(left, 0.025, words.footer, fontsize=7.5, fontstyle="italic", va="bottom")
+    buffer = io.BytesIO()
+    # No creation date: the same diary gives the same file.
+    figure.savefig(buffer, format="pdf", metadata={"Title": words.title, "CreationDate": None})
+    return buffer.getvalue()
+
+
+def _pain_chart(figure: Figure, data: ReportData, words: PdfWording) -> None:
+    axes = figure.add_axes((0.09, 0.71, 0.86, 0.155))
+    dates = [day for day, _ in data.pain]
+    values = [math.nan if pain is None else pain for _, pain in data.pain]
+    axes.plot(
+        dates,
+        values,
+        color="black",
+        linestyle="-",
+        linewidth=1.2,
+        marker="o",
+        markersize=3,
+        label=words.pain_legend,
+    )
+    average = data.pain_average.value
+    if average is not None:
+        axes.axhline(
+            average, color="black", linestyle="--", linewidth=0.8, label=words.average_legend
+        )
+    axes.legend(loc="upper right", fontsize=7, frameon=True, edgecolor="black")
+    axes.set_ylim(-0.5, 10.5)
+    axes.set_yticks(range(0, 11, 2))
+    # Half a day of margin each side; a date minus half a day is the same date, so use datetimes.
+    first = datetime.combine(data.start, time())
+    last = datetime.combine(data.end, time())
+    axes.set_xlim(first - timedelta(hours=12), last + timedelta(hours=12))
+    axes.set_ylabel(words.pain_axis, fontsize=8)
+    axes.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=9))
+    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    axes.tick_params(labelsize=7.5)
+    axes.grid(True, color="0.8", linestyle=":", linewidth=0.6)
+
+
+def _bars(
+    figure: Figure,
+    box: list[float],
+    labels: list[str],
+    counts: list[int],
+    hatch: str,
+    top: int,
+    axis_label: str,
+) -> None:
+    axes = figure.add_axes(tuple(box))
+    rows = list(range(len(labels)))
+    axes.barh(rows, counts, color="white", edgecolor="black", hatch=hatch, linewidth=0.8)
+    for row, count in zip(rows, counts, strict=True):
+        axes.text(count + top * 0.02, row, str(count), va="center", fontsize=7.5)
+    axes.set_yticks(rows, labels, fontsize=7.5)
+    axes.invert_yaxis()
+    axes.set_xlim(0, top * 1.12)
+    axes.set_xlabel(axis_label, fontsize=7.5)
+    axes.tick_params(axis="x", labelsize=7.5)
+    axes.xaxis.get_major_locator().set_params(integer=True)
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def parse_weeks(args: str) -> int | None:
+    """``/report``'s argument: blank means the default, anything outside 1-26 is ``None``."""
+    text = args.strip()
+    if not text:
+        return DEFAULT_WEEKS
+    if not text.isdigit():
+        return None
+    weeks = int(text)
+    return weeks if MIN_WEEKS <= weeks <= MAX_WEEKS else None
+
+
+async def report(session: AsyncSession, user: User, args: str, now: datetime) -> Outbox:
+    """``/report [weeks]``: the summary PDF, or a friendly word when there is nothing to show."""
+    words = report_wording().chat
+    outbox = Outbox()
+    if user.consented_at is None:
+        outbox.send(words.consent_needed)
+        return outbox
+    weeks = parse_weeks(args)
+    if weeks is None:
+        outbox.send(words.bad_weeks.format(low=MIN_WEEKS, high=MAX_WEEKS))
+        return outbox
+    if user.timezone is None:  # nothing can have been recorded before a timezone is set
+        outbox.send(words.nothing.format(weeks=weeks))
+        return outbox
+    today = local_date(now, user.timezone)
+    data = await gather(session, user.id, user.timezone, today, weeks)
+    if data.is_empty:
+        outbox.send(words.nothing.format(weeks=weeks))
+        return outbox
+    pdf = await asyncio.to_thread(render_pdf, data)
+    outbox.send(words.intro.format(weeks=weeks))
+    outbox.messages.append(SendFile(PDF_NAME, pdf, words.caption))
+    return outbox

@@ -1,0 +1,305 @@
+"""The safety screen's content: red flags, emergency numbers and wording, validated at load.
+
+Why a separate module: :mod:`bot.safety.screen` decides, this module only reads and checks the three
+YAML files. A bad tier, an empty pattern list, an unknown area or a weekly-screen option that points
+at a flag that does not exist fails loudly here (at start-up and in the tests), never in front of
+someone who needs the answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import string
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.base.content import load_model, repeated
+
+Tier = Literal["T0", "T1", "T2", "T3", "T4"]
+Area = Literal["back", "gut", "crisis", "eating"]
+
+#: Most urgent first; the index is the rank used everywhere ("lower is more urgent").
+TIERS: tuple[Tier, ...] = ("T0", "T1", "T2", "T3", "T4")
+
+#: Placeholders an answer may use; anything else in braces is a typo and fails at load.
+PLACEHOLDERS = frozenset({"emergency", "urgent", "crisis", "region"})
+
+
+def tier_rank(tier: str | None) -> int:
+    """0 for T0 (most urgent) ... 4 for T4, 5 for no tier."""
+    return TIERS.index(tier) if tier in TIERS else len(TIERS)  # type: ignore[arg-type]
+
+
+def _check_placeholders(text: str) -> str:
+    names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    unknown = names - PLACEHOLDERS
+    if unknown:
+        raise ValueError(f"unknown placeholder(s) {sorted(unknown)} in: {text[:60]!r}")
+    return text
+
+
+def _check_patterns(patterns: list[str]) -> list[str]:
+    if not patterns:
+        raise ValueError("a flag or context needs at least one trigger pattern")
+    for pattern in patterns:
+        if not pattern.strip():
+            raise ValueError("empty trigger pattern")
+        if pattern.count("(") != pattern.count(")"):
+            raise ValueError(f"unbalanced parentheses in pattern {pattern!r}")
+        if pattern.startswith("re:"):
+            re.compile(pattern[3:])
+    return patterns
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Escalation(_Strict):
+    """Raise a flag's tier when a context (e.g. new weakness, feeling faint) is also present."""
+
+    context: str
+    tier: Tier
+    answer: str
+
+    @field_validator("answer")
+    @classmethod
+    def _answer(cls, value: str) -> str:
+        return _check_placeholders(value)
+
+
+class RedFlag(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    tier: Tier
+    area: Area
+    patterns: list[str]
+    #: Contexts that must also appear in the message (any one of them) for the flag to count.
+    requires: list[str] = []
+    escalate: list[Escalation] = []
+    #: True when the flag is about history (e.g. past cancer): "years ago" does not cancel it.
+    history: bool = False
+    #: True for pain-linked hopelessness: ask a gentle question before the crisis script.
+    ask_first: bool = False
+    #: True when the sign is a colour (black poo, pink pee) that food or iron can explain.
+    colour: bool = False
+    #: True when the flag is about someone else by nature (a family history).
+    about_others: bool = False
+    #: Phrases that cancel the flag anywhere in the message ("on the bike saddle").
+    unless: list[str] = []
+    answer: str
+    source: str = Field(min_length=3)
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        return _check_patterns(value)
+
+    @field_validator("answer")
+    @classmethod
+    def _answer(cls, value: str) -> str:
+        return _check_placeholders(value)
+
+
+class Negation(_Strict):
+    #: Words or phrases that negate what follows them in the same clause.
+    cues: list[str]
+    #: "no" followed by one of these is an interjection or idiom ("no idea"), not a negation.
+    not_after_no: list[str]
+    #: "not" followed by one of these does not negate ("not sure", "not normal", "not able").
+    not_after_not: list[str]
+    #: Tokens that start a new subject, ending a negation's reach ("no fever and I can't ...").
+    scope_breakers: list[str]
+    #: Words that split a message into clauses, like punctuation does ("but", "though").
+    clause_breakers: list[str]
+    #: A "never had X" clause that also says "before"/"like this" means X is new, not absent.
+    never_voided_by: list[str]
+    window: int = Field(ge=1, le=10)
+
+
+class Scopes(_Strict):
+    """What makes a clause not about the writer's own sign now."""
+
+    #: Questions and "what if" talk: "should I worry if my poo goes black?".
+    hypothetical: list[str]
+    #: Words that bring a clause back to now, cancelling a past marker ("again", "since").
+    present: list[str]
+    #: Words for other people; a clause naming one and never the writer is about them.
+    other_people: list[str]
+    other_pronouns: list[str]
+    other_past: list[str]
+    first_person: list[str]
+    #: Foods and medicines that colour poo or pee (beetroot, iron tablets, blueberries).
+    colour_explanations: list[str]
+
+
+class AskRule(_Strict):
+    """One short question for a cluster of flags, asked when the learned layer is unsure.
+
+    ``id`` names the question's text in ``safety_wording.yaml``; a "yes" confirms the cluster's
+    most likely flag at ``tier``.
+    """
+
+    id: str = Field(pattern=r"^ask_[a-z0-9_]+$")
+    tier: Tier
+    flags: list[str] = Field(min_length=1)
+
+
+class RedFlagFile(_Strict):
+    synonyms: dict[str, list[str]]
+    #: Regular expressions over the normalised text that fold numbers and units into concepts
+    #: (38.5, 101F -> a high temperature; "down 6 kg" -> lost weight; "im 78" -> older).
+    number_rewrites: dict[str, str] = {}
+    rewrites: dict[str, str]
+    idioms: list[str]
+    past_markers: list[str]
+    not_typos: list[str]
+    #: Ordinary words that typo repair must keep as they are (never "repaired" into a trigger).
+    known_words: list[str] = []
+    negation: Negation
+    scopes: Scopes
+    contexts: dict[str, list[str]]
+    flags: list[RedFlag]
+    #: The ask band: one question per cluster of flags (see bot/safety.py).
+    asks: list[AskRule] = []
+    #: Ask when the learned layer gives a cluster at least this probability (by the cluster's
+    #: tier) and the rules found nothing as urgent. Chosen by cross-validation over writers.
+    ask_thresholds: dict[Tier, float] = {}
+
+    @field_validator("contexts")
+    @classmethod
+    def _context_patterns(cls, contexts: dict[str, list[str]]) -> dict[str, list[str]]:
+        for patterns in contexts.values():
+            _check_patterns(patterns)
+        return contexts
+
+    @model_validator(mode="after")
+    def _references(self) -> RedFlagFile:
+        ids = [flag.id for flag in self.flags]
+        duplicates = repeated(ids)
+        if duplicates:
+            raise ValueError(f"duplicate flag ids: {duplicates}")
+        for flag in self.flags:
+            named = list(flag.requires) + [esc.context for esc in flag.escalate]
+            missing = [name for name in named if name not in self.contexts]
+            if missing:
+                raise ValueError(f"flag {flag.id} names unknown context(s) {missing}")
+            for esc in flag.escalate:
+                if tier_rank(esc.tier) >= tier_rank(flag.tier):
+                    raise ValueError(f"flag {flag.id}: escalation must be more urgent")
+        clustered = [flag_id for ask in self.asks for flag_id in ask.flags]
+        unknown = sorted(set(clustered) - set(ids))
+        if unknown:
+            raise ValueError(f"asks name unknown flags: {unknown}")
+        twice = sorted({flag_id for flag_id in clustered if clustered.count(flag_id) > 1})
+        if twice:
+            raise ValueError(f"flags in more than one ask: {twice}")
+        return self
+
+    def ask_for(self, flag_id: str) -> AskRule | None:
+        for ask in self.asks:
+            if flag_id in ask.flags:
+                return ask
+        return None
+
+    def flag(self, flag_id: str) -> RedFlag:
+        for flag in self.flags:
+            if flag.id == flag_id:
+                return flag
+        raise KeyError(flag_id)
+
+
+class Region(_Strict):
+    id: str
+    name: str
+    #: IANA keys; an entry ending in "/" is a prefix ("Australia/").
+    zones: list[str] = Field(min_length=1)
+    emergency: str = Field(min_length=2)
+    urgent: str | None = None
+    crisis: str | None = None
+    source: str = Field(min_length=3)
+
+
+class RegionFile(_Strict):
+    fallback: Region
+    regions: list[Region] = Field(min_length=25)
+
+    @model_validator(mode="after")
+    def _unique_zones(self) -> RegionFile:
+        seen: dict[str, str] = {}
+        for region in self.regions:
+            for zone in region.zones:
+                if zone in seen:
+                    raise ValueError(f"zone {zone} is in both {seen[zone]} and {region.id}")
+                seen[zone] = region.id
+        return self
+
+
+class TierText(_Strict):
+    lead: str
+    close: str
+
+    @field_validator("lead", "close")
+    @classmethod
+    def _texts(cls, value: str) -> str:
+        return _check_placeholders(value)
+
+
+class ScreenOptionText(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=2, max_length=40)
+    flag: str
+
+
+class SafetyWording(_Strict):
+    tiers: dict[Tier, TierText]
+    urgent_fallback: str
+    crisis_fallback: str
+    gentle_question: str
+    crisis_reply: str
+    eating_support: str
+    redflags_command: str
+    about: str
+    pain_alert: str
+    weekly_question: str
+    weekly_none_label: str
+    weekly_options: list[ScreenOptionText] = Field(min_length=5)
+    #: The ask band's questions, by id (``ask_crisis`` ...): one plain, kind yes/no question.
+    asks: dict[str, str] = {}
+
+    @field_validator("tiers")
+    @classmethod
+    def _all_tiers(cls, tiers: dict[str, TierText]) -> dict[str, TierText]:
+        missing = set(TIERS) - set(tiers)
+        if missing:
+            raise ValueError(f"wording missing for tiers {sorted(missing)}")
+        return tiers
+
+    @field_validator("gentle_question", "crisis_reply", "eating_support", "pain_alert")
+    @classmethod
+    def _texts(cls, value: str) -> str:
+        return _check_placeholders(value)
+
+
+@functools.cache
+def redflags() -> RedFlagFile:
+    return load_model("redflags.yaml", RedFlagFile)
+
+
+@functools.cache
+def regions() -> RegionFile:
+    return load_model("emergency_numbers.yaml", RegionFile)
+
+
+@functools.cache
+def safety_wording() -> SafetyWording:
+    wording = load_model("safety_wording.yaml", SafetyWording)
+    flags = {flag.id for flag in redflags().flags}
+    unknown = [opt.flag for opt in wording.weekly_options if opt.flag not in flags]
+    if unknown:
+        raise ValueError(f"weekly screen options name unknown flags: {unknown}")
+    missing = [ask.id for ask in redflags().asks if ask.id not in wording.asks]
+    if missing:
+        raise ValueError(f"no wording for ask questions: {missing}")
+    return wording

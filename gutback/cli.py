@@ -1,0 +1,158 @@
+"""``gutback run|chat|migrate|set-webhook``, also ``python -m gutback`` or ``python -m bot``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.base.config import MissingSetting, Settings
+from bot.base.logs import setup_logging
+from bot.store.db import MigrationFailed, is_unavailable, schema_problem
+
+log = logging.getLogger("gutback")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gutback", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the Telegram bot (long polling by default)")
+    run.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not upgrade the database schema at start (run `gutback migrate` once instead)",
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates over HTTP from Telegram (GUTBACK_WEBHOOK_* settings) instead of "
+        "long polling",
+    )
+    commands.add_parser("chat", help="try the bot in this terminal, no Telegram token needed")
+    commands.add_parser("migrate", help="upgrade the database schema to the newest version")
+    commands.add_parser(
+        "set-webhook",
+        help="register GUTBACK_WEBHOOK_URL and the secret with Telegram (once per release, "
+        "for workers started with GUTBACK_WEBHOOK_REGISTER=false)",
+    )
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    setup_logging(settings.log_level)
+    try:
+        if args.command == "run":
+            migrate_on_start = False if args.no_migrate else None
+            if args.webhook:
+                return _run_webhook(settings, migrate_on_start=migrate_on_start)
+            return _run(settings, migrate_on_start=migrate_on_start)
+        if args.command == "chat":
+            from gutback.terminal import run_chat
+
+            asyncio.run(run_chat(settings))
+            return 0
+        if args.command == "migrate":
+            from bot.store.db import migrate
+
+            asyncio.run(migrate(settings.database_url))
+            print("database is up to date")
+            return 0
+        if args.command == "set-webhook":
+            return _set_webhook(settings)
+    except MissingSetting as error:
+        print(f"gutback: {error}", file=sys.stderr)
+        return 2
+    except MigrationFailed as error:
+        print(f"gutback: could not bring the database schema up to date: {error}", file=sys.stderr)
+        return 2
+    except SchemaNotCurrent as error:
+        print(
+            f"gutback: the database schema is {error}: run `gutback migrate` first",
+            file=sys.stderr,
+        )
+        return 2
+    return 1
+
+
+class SchemaNotCurrent(RuntimeError):
+    """A start that does not migrate found no schema, or an older one: it must not serve."""
+
+
+def _require_schema(settings: Settings, migrate_on_start: bool | None) -> None:
+    """Before polling or serving: a start that does not migrate needs this release's schema.
+
+    Otherwise every update and every sweep would fail with "relation does not exist".
+    """
+    from handlers.app import migrates_at_start
+
+    if migrates_at_start(settings, migrate_on_start):
+        return
+    try:
+        problem = asyncio.run(schema_problem(settings.database_url))
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        # The bot rides out an outage (it asks people to try again); it cannot check now.
+        log.warning(
+            "schema not checked at start: database unavailable",
+            extra={"error": type(error).__name__},
+        )
+        return
+    if problem is not None:
+        raise SchemaNotCurrent(problem)
+
+
+def _run(settings: Settings, *, migrate_on_start: bool | None) -> int:
+    settings.require_token()
+    _require_schema(settings, migrate_on_start)
+    from telegram.error import InvalidToken, NetworkError
+
+    from handlers.app import build_application
+    from handlers.telegram import ALLOWED_UPDATES
+
+    application = build_application(settings, migrate_on_start=migrate_on_start)
+    log.info("starting long polling")
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print(
+            "gutback: Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as error:
+        # PTB's message names the network failure, never the token.
+        print(f"gutback: cannot reach the Bot API ({error.message})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_webhook(settings: Settings, *, migrate_on_start: bool | None) -> int:
+    settings.require_token()
+    settings.require_webhook(register=settings.webhook_register)
+    _require_schema(settings, migrate_on_start)
+    from handlers.app import build_application
+    from handlers.webhook import WebhookWorker
+
+    application = build_application(settings, migrate_on_start=migrate_on_start)
+    worker = WebhookWorker(application, settings)
+    log.info("starting in webhook mode")
+    asyncio.run(worker.run(register=settings.webhook_register))
+    return 0
+
+
+def _set_webhook(settings: Settings) -> int:
+    settings.require_token()
+    settings.require_webhook(register=True)
+    from telegram.error import TelegramError
+
+    from handlers.webhook import set_webhook_once
+
+    try:
+        asyncio.run(set_webhook_once(settings))
+    except TelegramError as error:
+        # Telegram's description names the problem (bad URL, bad secret); it never holds the token.
+        print(f"gutback: setWebhook failed: {error.message}", file=sys.stderr)
+        return 1
+    print(f"webhook set: {settings.webhook_endpoint}")
+    return 0

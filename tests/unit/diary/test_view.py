@@ -1,0 +1,66 @@
+"""The one per-day diary view, as the safety rules and the tip chooser read it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.diary.advice import signals_for
+from bot.diary.view import daily_pain
+from bot.store.db import Sessions
+from bot.store.models import Answer, Checkin
+from bot.store.states import CheckinStatus
+from tests.support import BERLIN, add_logs, add_person, at
+
+TODAY = date(2025, 3, 10)
+
+
+async def answer_pain(sessions: Sessions, user_id: int, day: date, pain: int) -> None:
+    """A check-in on ``day`` whose pain question was answered ``pain``."""
+    async with sessions() as session, session.begin():
+        checkin = Checkin(
+            user_id=user_id,
+            local_date=day,
+            slot=0,
+            questions=["pain"],
+            current=None,
+            status=CheckinStatus.DONE,
+            created_at=at(day, 8),
+            updated_at=at(day, 8),
+        )
+        session.add(checkin)
+        await session.flush()
+        session.add(
+            Answer(
+                checkin_id=checkin.id,
+                user_id=user_id,
+                local_date=day,
+                question="pain",
+                value=pain,
+                answered_at=at(day, 8),
+            )
+        )
+
+
+async def test_a_days_pain_for_the_safety_rules_is_its_highest_score(sessions: Sessions) -> None:
+    person = await add_person(sessions, 701, BERLIN)
+    yesterday = TODAY - timedelta(days=1)
+    await answer_pain(sessions, person.id, yesterday, 4)
+    await add_logs(sessions, person.id, {yesterday: 7, TODAY: 2})
+    await add_logs(sessions, person.id, {TODAY - timedelta(days=11): 9})  # older than ten days
+
+    async with sessions() as session:
+        assert await daily_pain(session, person.id, TODAY) == {yesterday: 7.0, TODAY: 2.0}
+
+
+async def test_the_tip_chooser_reads_each_days_value_from_the_view(sessions: Sessions) -> None:
+    person = await add_person(sessions, 702, BERLIN)
+    yesterday = TODAY - timedelta(days=1)
+    await answer_pain(sessions, person.id, yesterday, 4)
+    await add_logs(sessions, person.id, {yesterday: 7}, symptoms=["bloating"])
+    await add_logs(sessions, person.id, {TODAY: 6}, symptoms=["bloating"])
+
+    async with sessions() as session:
+        signals = await signals_for(session, person.id, TODAY)
+    assert signals.last_pain == 6  # today's diary line
+    assert signals.pain_trend == 2  # the check-in's 4 yesterday (it wins over the line), 6 today
+    assert signals.symptom_counts == {"bloating": 2}  # days, not lines

@@ -1,0 +1,266 @@
+"""The weekly recap: its numbers, the forgiving streak, the message, and the pain chart."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bot.diary.view import DiaryDay, diary_days
+from bot.insights import recap as recap_module
+from bot.insights.recap import compute_recap, format_recap, recap_message, recap_numbers, streak
+from bot.knowledge.swaps import swap_by_id, swaps
+from bot.store.db import Sessions
+from bot.store.models import Answer, Checkin, LogEntry, SafetyEvent
+from tests.support import add_person, at
+
+TODAY = date(2026, 2, 15)  # a Sunday
+NOW = datetime(2026, 2, 15, 20, 0, tzinfo=UTC)  # 21:00 in Berlin
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def ago(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+def day(pain: int | None = None, symptoms=(), foods=(), **answers: Any) -> DiaryDay:
+    entry = DiaryDay(symptoms=set(symptoms), foods=set(foods))
+    if pain is not None:
+        entry.answered["pain"] = pain
+    entry.answered.update(answers)
+    return entry
+
+
+# --- numbers from a diary ---------------------------------------------------------------------
+
+
+def test_week_averages_best_worst_and_change() -> None:
+    this_week = {ago(0): 4, ago(2): 2, ago(3): 6, ago(6): 4}
+    last_week = {ago(7): 6, ago(9): 8, ago(13): 7}
+    days = {d: day(p, stress=3 if d == ago(0) else 4) for d, p in (this_week | last_week).items()}
+    days[ago(1)] = day(symptoms=["gas", "bloating"], foods=["sugary"], sleep=2)
+    days[ago(4)] = day(symptoms=["gas"], sleep=4)
+    days[ago(20)] = day(9)  # older than both weeks: only in the links and the streak
+    recap = compute_recap(days, (), TODAY)
+    assert (recap.start, recap.end) == (ago(6), TODAY)
+    assert recap.days_logged == 6
+    assert recap.pain_days == 4
+    assert recap.pain_average == sum(this_week.values()) / 4
+    assert recap.previous_average == sum(last_week.values()) / 3
+    assert recap.change == recap.pain_average - recap.previous_average < 0
+    assert recap.best_day == (ago(2), 2.0)
+    assert recap.worst_day == (ago(3), 6.0)
+    assert recap.symptom_days == (("gas", 2), ("bloating", 1))
+    assert recap.food_days == (("sugary", 1),)
+    assert recap.stress_average == (3 + 4 + 4 + 4) / 4
+    assert recap.sleep_average == 3.0
+    text = format_recap(recap)
+    assert "Days logged this week: 6 of 7" in text
+    assert f"{recap.pain_average:.1f}" in text
+    assert f"{abs(recap.change):.1f} lower than the week before" in text
+    assert "Gas 2d" in text and "Bloating 1d" in text
+
+
+def test_no_previous_week_means_no_change() -> None:
+    recap = compute_recap({ago(0): day(5), ago(1): day(3)}, (), TODAY)
+    assert recap.change is None
+    assert "week before" not in format_recap(recap)
+
+
+def test_streak_forgives_one_missed_day_but_not_two() -> None:
+    assert streak({ago(0), ago(1), ago(2)}, TODAY) == 3
+    assert streak({ago(0), ago(2), ago(3), ago(5)}, TODAY) == 4  # single gaps
+    assert streak({ago(0), ago(1), ago(4), ago(5)}, TODAY) == 2  # two missed days end it
+    assert streak({ago(1), ago(2)}, TODAY) == 2  # today is not over yet
+    assert streak({ago(2), ago(3)}, TODAY) == 2  # only yesterday missed; today is still open
+    assert streak({ago(3), ago(4)}, TODAY) == 0  # two whole days missed
+    assert streak(set(), TODAY) == 0
+
+
+def test_focus_is_the_swap_for_the_strongest_offender_link() -> None:
+    days = {
+        ago(n): day(8, foods=["greasy"])
+        if n % 3 == 0
+        else day(3, foods=["fermented"])
+        if n % 3 == 1
+        else day(4)
+        for n in range(21)
+    }
+    recap = compute_recap(days, (), TODAY)
+    # The strongest link is a gut-friendly group (days after it fall on greasy days): skipped.
+    assert (recap.links[0].item, recap.links[0].lag) == ("fermented", 1)
+    assert any(k.item == "greasy" for k in recap.links)
+    assert recap.focus is not None and recap.focus.kind == "swap"
+    assert recap.focus.swap_id == swaps().group_answers["greasy"]
+    swap = swap_by_id(recap.focus.swap_id)
+    assert swap is not None
+    text = format_recap(recap)
+    assert swap.to[0].name in text
+    assert "not proof" in text
+
+
+def test_without_a_link_the_focus_is_the_most_frequent_symptom() -> None:
+    days = {ago(0): day(4, symptoms=["bloating", "gas"]), ago(1): day(4, symptoms=["bloating"])}
+    recap = compute_recap(days, (), TODAY)
+    assert recap.links == ()
+    assert recap.focus is not None
+    assert (recap.focus.kind, recap.focus.item) == ("symptom", "bloating")
+    assert "bloating" in format_recap(recap)
+
+
+def test_someone_with_no_data_gets_a_kind_start() -> None:
+    recap = compute_recap({}, (), TODAY)
+    assert recap.is_empty and recap.focus is None and recap.streak == 0
+    text = format_recap(recap)
+    assert text == recap_module.recap_wording().empty
+    assert "/checkin" in text
+
+
+# --- from the database ------------------------------------------------------------------------
+
+
+async def add_checkin(sessions: Sessions, user_id: int, when: date, values: dict[str, Any]) -> None:
+    async with sessions() as session, session.begin():
+        checkin = Checkin(
+            user_id=user_id,
+            local_date=when,
+            slot=1,
+            questions=list(values),
+            current=None,
+            status="done",
+            created_at=at(when, 19),
+            updated_at=at(when, 19),
+        )
+        session.add(checkin)
+        await session.flush()
+        for question, value in values.items():
+            session.add(
+                Answer(
+                    checkin_id=checkin.id,
+                    user_id=user_id,
+                    local_date=when,
+                    question=question,
+                    value=value,
+                    answered_at=at(when, 19),
+                )
+            )
+
+
+async def test_recap_numbers_from_the_database(sessions: Sessions) -> None:
+    user = await add_person(sessions, 1)
+    await add_checkin(sessions, user.id, ago(0), {"pain": 3, "digestion": ["reflux"], "stress": 2})
+    await add_checkin(sessions, user.id, ago(8), {"pain": 7})
+    async with sessions() as session, session.begin():
+        session.add_all(
+            [
+                LogEntry(
+                    user_id=user.id,
+                    local_date=ago(1),
+                    text="chips, back 5",
+                    food_groups=["greasy"],
+                    symptoms=[],
+                    pain=5,
+                    created_at=at(ago(1), 12),
+                ),
+                # 23:30 UTC seven days ago is already inside this week in Berlin.
+                SafetyEvent(
+                    user_id=user.id,
+                    flag_id="gi_black_stool",
+                    tier="T2",
+                    source="text",
+                    created_at=at(ago(7), 23, 30),
+                ),
+                # Two weeks ago: not this week's.
+                SafetyEvent(
+                    user_id=user.id,
+                    flag_id="gi_jaundice",
+                    tier="T2",
+                    source="text",
+                    created_at=at(ago(14), 10),
+                ),
+            ]
+        )
+    async with sessions() as session:
+        recap = await recap_numbers(session, user, TODAY)
+    assert recap.days_logged == 2
+    assert recap.pain_average == 4.0
+    assert recap.previous_average == 7.0
+    assert recap.change == -3.0
+    assert recap.symptom_days == (("reflux", 1),)
+    assert recap.food_days == (("greasy", 1),)
+    assert [(s.on, s.flag_id) for s in recap.safety] == [(ago(6), "gi_black_stool")]
+    assert recap.streak == 2
+    text = format_recap(recap)
+    assert "3.0 lower than the week before" in text
+    assert "black stool" in text.lower()
+
+
+async def test_recap_message_with_no_data(sessions: Sessions) -> None:
+    user = await add_person(sessions, 2)
+    async with sessions() as session:
+        text, chart = await recap_message(session, user, NOW)
+    assert text == recap_module.recap_wording().empty
+    assert chart is None
+
+
+async def test_recap_message_draws_a_png_chart_with_two_pain_days(sessions: Sessions) -> None:
+    user = await add_person(sessions, 3)
+    await add_checkin(sessions, user.id, ago(20), {"pain": 6, "food": ["alcohol"]})
+    async with sessions() as session:
+        _, chart = await recap_message(session, user, NOW)
+    assert chart is None  # one day with pain is not a line yet
+    await add_checkin(sessions, user.id, ago(2), {"pain": 4, "digestion": ["gas"]})
+    async with sessions() as session:
+        text, chart = await recap_message(session, user, NOW)
+    assert "Days logged this week: 1 of 7" in text
+    assert chart is not None and chart.startswith(PNG_SIGNATURE)
+    width, height = struct.unpack(">II", chart[16:24])  # the IHDR chunk
+    assert (width, height) == (1000, 600)
+    assert 10_000 < len(chart) < 300_000
+
+
+async def test_the_diary_view_merges_answers_and_lines_and_can_leave_notes_out(
+    sessions: Sessions,
+) -> None:
+    """The one-round-trip diary read keeps its rules: the check-in answer beats a line's value,
+    the latest of each wins, symptoms and foods add up, and notes come only when asked for."""
+    user = await add_person(sessions, 4)
+    await add_checkin(
+        sessions,
+        user.id,
+        ago(1),
+        {"pain": 4, "digestion": ["gas"], "food_note": "toast", "screen": ["none"]},
+    )
+    async with sessions() as session, session.begin():
+        session.add_all(
+            LogEntry(
+                user_id=user.id,
+                local_date=when,
+                text=text,
+                food_groups=foods,
+                symptoms=symptoms,
+                pain=pain,
+                stress=stress,
+                created_at=at(when, hour),
+            )
+            for when, hour, text, foods, symptoms, pain, stress in (
+                (ago(1), 21, "chips, back 7", ["greasy"], ["bloating"], 7, None),
+                (ago(2), 9, "back 6", [], [], 6, None),
+                (ago(2), 20, "back 3, stressed", [], [], 3, 4),
+                (ago(9), 20, "older", [], [], 8, None),
+            )
+        )
+    async with sessions() as session:
+        days = await diary_days(session, user.id, start=ago(7), end=TODAY)
+        lean = await diary_days(session, user.id, start=ago(7), end=TODAY, notes=False)
+    assert set(days) == set(lean) == {ago(1), ago(2)}
+    assert days[ago(1)].value("pain") == 4  # the check-in's answer, not the line's 7
+    assert days[ago(1)].symptoms == {"gas", "bloating"}
+    assert days[ago(1)].foods == {"greasy"}
+    assert [text for _, text in days[ago(1)].notes] == ["toast", "chips, back 7"]
+    assert (days[ago(2)].value("pain"), days[ago(2)].value("stress")) == (3, 4)  # the latest
+    assert [text for _, text in days[ago(2)].notes] == ["back 6", "back 3, stressed"]
+    for when in days:
+        assert lean[when].notes == []
+        assert (lean[when].answered, lean[when].logged) == (days[when].answered, days[when].logged)
+        assert (lean[when].symptoms, lean[when].foods) == (days[when].symptoms, days[when].foods)

@@ -1,0 +1,257 @@
+"""The clinician report: the numbers it is built from, the one-page PDF, and when there is none."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from bot.chat.outbox import Send, SendFile
+from bot.diary.view import DiaryDay
+from bot.insights import report
+from bot.store.db import Sessions
+from bot.store.models import Answer, Checkin, LogEntry, SafetyEvent, User
+from tests.support import BERLIN, add_person, at
+
+NOW = datetime(2026, 1, 25, 20, 0, tzinfo=UTC)  # 21:00 in Berlin
+TODAY = date(2026, 1, 25)
+#: (local date, pain, symptoms, food groups, stress) answered in an evening check-in.
+CHECKINS: list[tuple[date, int, list[str], list[str], int | None]] = [
+    (date(2026, 1, 13), 6, ["bloating"], ["processed"], 2),
+    (date(2026, 1, 14), 7, [], ["processed", "sugary"], 4),
+    (date(2026, 1, 15), 8, [], ["processed"], None),
+    (date(2026, 1, 16), 2, ["bloating"], ["prebiotic"], None),
+    (date(2026, 1, 17), 3, [], ["prebiotic"], None),
+    (date(2026, 1, 18), 2, [], [], None),
+    (date(2026, 1, 5), 10, ["cramps"], ["alcohol"], 5),  # before a two-week report starts
+]
+
+
+async def seed_diary(sessions: Sessions, user_id: int) -> None:
+    async with sessions() as session, session.begin():
+        for day, pain, symptoms, foods, stress in CHECKINS:
+            checkin = Checkin(
+                user_id=user_id,
+                local_date=day,
+                slot=1,
+                questions=["pain", "digestion", "food", "stress"],
+                current=None,
+                status="done",
+                created_at=at(day, 19),
+                updated_at=at(day, 19),
+            )
+            session.add(checkin)
+            await session.flush()
+            values: dict[str, Any] = {
+                "pain": pain,
+                "digestion": symptoms,
+                "food": foods,
+                "stress": stress,
+            }
+            for question, value in values.items():
+                session.add(
+                    Answer(
+                        checkin_id=checkin.id,
+                        user_id=user_id,
+                        local_date=day,
+                        question=question,
+                        value=value,
+                        answered_at=at(day, 19),
+                    )
+                )
+        session.add_all(
+            [
+                # The check-in's 6 is the day's pain; this earlier diary line's 9 is not.
+                LogEntry(
+                    user_id=user_id,
+                    local_date=date(2026, 1, 13),
+                    text="back 9",
+                    food_groups=[],
+                    symptoms=[],
+                    pain=9,
+                    created_at=at(date(2026, 1, 13), 8),
+                ),
+                # A day with no check-in: the diary line's pain counts.
+                LogEntry(
+                    user_id=user_id,
+                    local_date=date(2026, 1, 19),
+                    text="toast, gassy, back 5",
+                    food_groups=["gluten"],
+                    symptoms=["gas"],
+                    pain=5,
+                    created_at=at(date(2026, 1, 19), 12),
+                ),
+                # 23:30 UTC is already the next day in Berlin.
+                SafetyEvent(
+                    user_id=user_id,
+                    flag_id="gi_black_stool",
+                    tier="T2",
+                    source="text",
+                    created_at=at(date(2026, 1, 14), 23, 30),
+                ),
+                SafetyEvent(
+                    user_id=user_id,
+                    flag_id="gi_jaundice",
+                    tier="T2",
+                    source="text",
+                    created_at=at(date(2026, 1, 2), 10),
+                ),
+            ]
+        )
+
+
+async def test_the_report_data_has_the_diarys_numbers(sessions: Sessions) -> None:
+    user_id = (await add_person(sessions, 1)).id
+    await seed_diary(sessions, user_id)
+    await seed_diary(sessions, (await add_person(sessions, 2)).id)  # someone else's diary stays out
+    async with sessions() as session:
+        data = await report.gather(session, user_id, BERLIN, TODAY, weeks=2)
+
+    assert (data.start, data.end) == (date(2026, 1, 12), TODAY)
+    assert len(data.pain) == 14
+    daily = {day: pain for day, pain in data.pain if pain is not None}
+    assert daily == {
+        date(2026, 1, 13): 6,
+        date(2026, 1, 14): 7,
+        date(2026, 1, 15): 8,
+        date(2026, 1, 16): 2,
+        date(2026, 1, 17): 3,
+        date(2026, 1, 18): 2,
+        date(2026, 1, 19): 5,
+    }
+    assert data.pain_average == report.Average(33 / 7, 7)
+    assert data.entry_days == 7
+    assert data.symptom_days["bloating"] == 2 and data.symptom_days["gas"] == 1
+    assert data.symptom_days["cramps"] == 0  # only on a day before the period
+    assert data.food_days["processed"] == 3 and data.food_days["alcohol"] == 0
+    assert data.stress == report.Average(3.0, 2)
+    assert data.sleep == report.Average(None, 0)
+    assert data.warnings == (report.WarningSign(date(2026, 1, 15), "gi_black_stool", "T2"),)
+    # Processed food: pain 6, 7, 8 with it; 2, 3, 2, 5 without. Bloating has only 2 days.
+    [pattern] = data.patterns
+    assert (pattern.kind, pattern.item) == ("food", "processed")
+    assert (pattern.with_average, pattern.with_days) == (7.0, 3)
+    assert (pattern.without_average, pattern.without_days) == (3.0, 4)
+
+
+async def test_the_pdf_is_one_page_with_the_summary_as_text(sessions: Sessions) -> None:
+    user_id = (await add_person(sessions, 1)).id
+    await seed_diary(sessions, user_id)
+    async with sessions() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        outbox = await report.report(session, user, "2", NOW)
+
+    intro, document = outbox.messages
+    assert isinstance(intro, Send) and "2 weeks" in intro.text
+    assert isinstance(document, SendFile) and document.filename == "gutback-report.pdf"
+    pdf = PdfReader(io.BytesIO(document.data))
+    assert len(pdf.pages) == 1
+    width, height = pdf.pages[0].mediabox.width, pdf.pages[0].mediabox.height
+    assert (round(float(width)), round(float(height))) == (595, 842)  # A4 portrait, in points
+    text = " ".join(pdf.pages[0].extract_text().split())
+    for expected in (
+        "gutback diary summary",
+        "Self-reported diary, not a diagnosis",
+        "gutback user (timezone Europe/Berlin)",
+        "2026-01-12 to 2026-01-25",
+        "Average pain: 4.7 over 7 days",
+        "Digestion (days with each)",
+        "Food and drink (days with each)",
+        "average 3.0 over 2 days",
+        "Sleep: not recorded",
+        "2026-01-15 Gut: black stool (same day)",
+        "a pattern to watch, not proof",
+        "Ultra-processed food or takeout: average pain 7.0 on 3 days with it, 3.0 on 4 days",
+    ):
+        assert expected in text, expected
+    assert "jaundice" not in text  # a warning sign from before the period
+    assert "toast" not in text and "back 9" not in text  # diary words stay out of the PDF
+
+
+def day(pain: int | None, *items: str) -> DiaryDay:
+    result = DiaryDay()
+    if pain is not None:
+        result.answered["pain"] = pain
+    result.foods.update(items)
+    return result
+
+
+def test_a_pattern_needs_three_days_on_each_side() -> None:
+    two_without = {
+        date(2026, 1, n): d
+        for n, d in enumerate(
+            [day(8, "sugary"), day(7, "sugary"), day(8, "sugary"), day(2), day(3)], start=1
+        )
+    }
+    assert report.find_patterns(two_without) == ()
+    three_without = {**two_without, date(2026, 1, 9): day(1)}
+    # A day without a pain score compares nothing.
+    three_without[date(2026, 1, 10)] = day(None, "sugary")
+    [pattern] = report.find_patterns(three_without)
+    assert (pattern.item, pattern.with_days, pattern.without_days) == ("sugary", 3, 3)
+    assert pattern.difference == pytest.approx(23 / 3 - 2)
+
+
+def test_only_the_three_strongest_patterns_are_kept() -> None:
+    groups = ("greasy", "sugary", "processed", "alcohol")
+    days = {}
+    for n in range(12):
+        # Day n has the first (n % 5) groups, so every group has days on both sides.
+        present = groups[: n % 5]
+        days[date(2026, 1, 1) + timedelta(days=n)] = day(n % 5 * 2, *present)
+    found = report.find_patterns(days)
+    assert len(found) == 3
+    differences = [abs(p.difference) for p in found]
+    assert differences == sorted(differences, reverse=True)
+    assert all(p.with_days >= 3 and p.without_days >= 3 for p in found)
+
+
+async def test_no_diary_means_no_pdf(sessions: Sessions) -> None:
+    user_id = (await add_person(sessions, 1)).id
+    other = (await add_person(sessions, 2)).id
+    await seed_diary(sessions, other)
+    async with sessions() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        outbox = await report.report(session, user, "", NOW)
+        # The old day in the seeded diary alone is outside one week: still nothing to show.
+        seeded = await session.get(User, other)
+        assert seeded is not None
+        later = await report.report(session, seeded, "1", NOW + timedelta(days=30))
+    for answer in (outbox, later):
+        [message] = answer.messages
+        assert isinstance(message, Send) and "nothing to report yet" in message.text
+
+
+@pytest.mark.parametrize("args", ["0", "27", "99", "two", "-1", "4 weeks"])
+async def test_a_bad_number_of_weeks_gets_a_friendly_answer(sessions: Sessions, args: str) -> None:
+    user_id = (await add_person(sessions, 1)).id
+    async with sessions() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        outbox = await report.report(session, user, args, NOW)
+    [message] = outbox.messages
+    assert isinstance(message, Send) and "from 1 to 26" in message.text
+
+
+async def test_no_report_before_consent(sessions: Sessions) -> None:
+    user_id = (await add_person(sessions, 1)).id
+    await seed_diary(sessions, user_id)
+    async with sessions() as session, session.begin():
+        user = await session.get(User, user_id)
+        assert user is not None
+        user.consented_at = None
+        outbox = await report.report(session, user, "", NOW)
+    [message] = outbox.messages
+    assert isinstance(message, Send) and "/start" in message.text
+
+
+def test_warning_sign_ids_read_as_words() -> None:
+    assert report.flag_name("gi_black_stool") == "Gut: black stool"
+    assert report.flag_name("gi_cant_swallow") == "Gut: can't swallow"
+    assert report.flag_name("chest_pain") == "Chest pain"
+    assert report.tier_name("T1") == "emergency"
