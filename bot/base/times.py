@@ -39,6 +39,7 @@ __all__ = [
     "occurrence_key",
     "parse_times",
     "parse_weekday",
+    "start_of_day",
 ]
 
 _ONE_DAY = timedelta(days=1)
@@ -123,6 +124,12 @@ def local_now(instant: datetime, tz_name: str) -> datetime:
 def local_date(instant: datetime, tz_name: str) -> date:
     """The calendar date in ``tz_name`` at ``instant``: "today" for that person."""
     return local_now(instant, tz_name).date()
+
+
+def start_of_day(day: date, tz_name: str) -> datetime:
+    """The UTC instant local date ``day`` begins in ``tz_name`` (a skipped midnight: just after)."""
+    local = datetime.combine(day, time(0), tzinfo=zone_for(tz_name))
+    return local.astimezone(UTC)
 
 
 def occurrence_key(due: datetime, tz_name: str) -> date:

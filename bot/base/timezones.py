@@ -12,6 +12,12 @@ Stored forms:
 * a whole-hour offset as IANA's ``"Etc/GMT-5"`` (mind the inverted sign: that is UTC+05:00);
 * any other offset as ``"UTC+05:30"`` / ``"UTC-09:30"``, or plain ``"UTC"``.
 
+What people type goes beyond that: "Paris France" (a city and its country), "EST" or "IST" (an
+abbreviation, which for IST could be India, Israel or Ireland), "Москва" or "東京" (a city in its
+own script), "GMT+2" (an offset, which keeps no daylight saving). :func:`read_timezone` answers
+with a :class:`Reading`: the zone to store, the places to offer as buttons, or both. The names
+beyond the tz data's own live in ``content/timezones.yaml``.
+
 Everything expensive (the zone list, the city index, the location finder) is built once, lazily,
 on first use, never at import time.
 """
@@ -24,18 +30,30 @@ import threading
 import unicodedata
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.base.content import load_model
+
 __all__ = [
+    "Choice",
+    "Reading",
     "UnknownTimezone",
     "describe_zone",
     "format_offset",
+    "is_fixed_offset",
     "parse_timezone",
+    "place_name",
+    "read_timezone",
+    "same_offset_zones",
     "suggest_timezones",
     "timezone_from_location",
+    "timezone_names",
     "zone_for",
 ]
 
@@ -131,35 +149,6 @@ _PLACE_AREAS = frozenset(
 
 # Last components of legacy keys that are not places a person would type as a city.
 _NOT_CITIES = frozenset({"act", "nsw", "lhi", "north", "south", "west", "east", "central"})
-
-# Abbreviations that name one set of rules wherever they are used. "EST", "CST", "IST", "BST",
-# "PST" and "MST" each mean different places to different people, so they are refused and the
-# person is asked for a city instead.
-_ABBREVIATIONS = {
-    "utc": "UTC",
-    "gmt": "UTC",
-    "ut": "UTC",
-    "z": "UTC",
-    "zulu": "UTC",
-    "cet": "Europe/Berlin",
-    "cest": "Europe/Berlin",
-    "eet": "Europe/Athens",
-    "eest": "Europe/Athens",
-    "wet": "Europe/Lisbon",
-    "msk": "Europe/Moscow",
-    "jst": "Asia/Tokyo",
-    "kst": "Asia/Seoul",
-    "hkt": "Asia/Hong_Kong",
-    "sgt": "Asia/Singapore",
-    "nzst": "Pacific/Auckland",
-    "nzdt": "Pacific/Auckland",
-    "aest": "Australia/Sydney",
-    "aedt": "Australia/Sydney",
-    "awst": "Australia/Perth",
-    "hst": "Pacific/Honolulu",
-    "akst": "America/Anchorage",
-    "akdt": "America/Anchorage",
-}
 
 # Places people type that are not the city part of an IANA key: other big cities of a zone,
 # old or local spellings, and countries (mapped to their main city). Countries spanning several
@@ -325,12 +314,15 @@ _OFFSET_RE = re.compile(
 _MAX_INPUT = 80
 _PREFIX_ZONE_RE = re.compile(r"^(?:my\s+)?(?:time\s*zone|tz)\s*(?:is\s+)?[:=]?\s*")
 _SUFFIX_TIME_RE = re.compile(r"\s+(?:time|time\s*zone|timezone)$")
-_DROP_CHARS = str.maketrans({"'": "", "’": "", "`": ""})
+_DROP_CHARS = str.maketrans({"'": "", "’": "", "`": "", "ة": "ه", "ى": "ي"})
 _SPACE_RE = re.compile(r"[\s_.,\-]+")
 
 
 def _fold(text: str) -> str:
-    """Case-, accent- and separator-insensitive form used for every lookup key."""
+    """Case-, accent- and separator-insensitive form used for every lookup key.
+
+    Arabic's final forms fold too (ة as ه, ى as ي): people type either.
+    """
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.casefold().translate(_DROP_CHARS)
@@ -354,14 +346,48 @@ def _tzdata_files() -> Iterable[Path]:
         return
 
 
-def _read_links() -> tuple[dict[str, str], set[str]]:
-    """Link names to their targets, and the names that tzdata itself lists as current.
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """What the tz data's own tables say, beyond the zone files themselves."""
 
-    Used only to store "Asia/Kolkata" when someone types the retired "Asia/Calcutta". Where the
-    data files are missing we store what was typed, which zoneinfo still loads.
+    #: Link names to their targets ("Asia/Calcutta" -> "Asia/Kolkata").
+    links: dict[str, str]
+    #: The names tzdata lists as current.
+    current: set[str]
+    #: Folded country name -> ISO 3166 code, from iso3166.tab.
+    countries: dict[str, str]
+    #: ISO code -> its zones, in the order zone.tab lists them (main zone first).
+    country_zones: dict[str, list[str]]
+    #: Zone -> the codes of the countries it serves.
+    zone_countries: dict[str, set[str]]
+
+
+def _country_names(lines: Iterable[str]) -> dict[str, str]:
+    """iso3166.tab's names, folded; "Britain (UK)" also as "britain", "&" also as "and"."""
+    names: dict[str, str] = {}
+    short: dict[str, set[str]] = {}
+    for line in lines:
+        fields = line.split("\t")
+        if len(fields) < 2 or line.startswith("#"):
+            continue
+        code, name = fields[0].strip(), fields[1].strip()
+        names[_fold(name)] = code
+        names[_fold(name.replace("&", "and"))] = code
+        if "(" in name:
+            short.setdefault(_fold(name.split("(", 1)[0]), set()).add(code)
+    for name, codes in short.items():
+        if len(codes) == 1 and name not in names:  # "Korea" could be either: left out
+            names[name] = codes.pop()
+    return names
+
+
+def _read_tables() -> _Tables:
+    """Read the tz data's tables once; where they are missing everything still works, just less.
+
+    Without them "Asia/Calcutta" is stored as typed (zoneinfo still loads it) and "City Country"
+    is not checked against the country.
     """
-    links: dict[str, str] = {}
-    current: set[str] = set()
+    tables = _Tables({}, set(), {}, {}, {})
     for directory in _tzdata_files():
         source = directory / "tzdata.zi"
         if not source.is_file():
@@ -369,18 +395,120 @@ def _read_links() -> tuple[dict[str, str], set[str]]:
         for line in source.read_text(encoding="utf-8").splitlines():
             fields = line.split()
             if len(fields) >= 3 and fields[0] == "L":
-                links[fields[2]] = fields[1]
+                tables.links[fields[2]] = fields[1]
             elif len(fields) >= 2 and fields[0] == "Z":
-                current.add(fields[1])
-        for table in ("zone1970.tab", "zone.tab"):
+                tables.current.add(fields[1])
+        for table in ("zone.tab", "zone1970.tab"):
             path = directory / table
-            if path.is_file():
-                for line in path.read_text(encoding="utf-8").splitlines():
-                    fields = line.split("\t")
-                    if len(fields) >= 3 and not line.startswith("#"):
-                        current.add(fields[2])
+            if not path.is_file():
+                continue
+            for line in path.read_text(encoding="utf-8").splitlines():
+                fields = line.split("\t")
+                if len(fields) < 3 or line.startswith("#"):
+                    continue
+                zone = fields[2]
+                tables.current.add(zone)
+                for code in fields[0].split(","):
+                    zones = tables.country_zones.setdefault(code, [])
+                    if zone not in zones:
+                        zones.append(zone)
+                    tables.zone_countries.setdefault(zone, set()).add(code)
+        iso = directory / "iso3166.tab"
+        if iso.is_file():
+            tables.countries.update(_country_names(iso.read_text(encoding="utf-8").splitlines()))
         break
-    return links, current
+    return tables
+
+
+# --------------------------------------------------------------------------------------------
+# The names in content/timezones.yaml
+# --------------------------------------------------------------------------------------------
+
+
+class _Content(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NamedChoice(_Content):
+    zone: str
+    label: str = Field(min_length=1, max_length=32)
+
+
+class TimezoneNames(_Content):
+    """Abbreviations, ambiguous names, places in other scripts, countries (see the file)."""
+
+    abbreviations: dict[str, str]
+    ambiguous: dict[str, list[NamedChoice]]
+    places: dict[str, str]
+    countries: dict[str, str]
+    country_choices: dict[str, list[str]]
+
+    @field_validator("ambiguous")
+    @classmethod
+    def _two_or_more(cls, value: dict[str, list[NamedChoice]]) -> dict[str, list[NamedChoice]]:
+        single = [name for name, choices in value.items() if len(choices) < 2]
+        if single:
+            raise ValueError(f"an ambiguous name needs two places or more: {single}")
+        return value
+
+    @field_validator("countries")
+    @classmethod
+    def _iso_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [name for name, code in value.items() if not re.fullmatch(r"[A-Z]{2}", code)]
+        if bad:
+            raise ValueError(f"not an ISO 3166 code: {bad}")
+        return value
+
+    def zones(self) -> set[str]:
+        """Every zone the file names (the content test loads each one)."""
+        named = set(self.abbreviations.values()) | set(self.places.values())
+        named |= {choice.zone for choices in self.ambiguous.values() for choice in choices}
+        named |= {zone for zones in self.country_choices.values() for zone in zones}
+        return named
+
+
+@cache
+def timezone_names() -> TimezoneNames:
+    return load_model("timezones.yaml", TimezoneNames)
+
+
+# --------------------------------------------------------------------------------------------
+# The index
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A place to offer as a button: its zone and what the button says."""
+
+    zone: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a typed answer says about the person's timezone.
+
+    ``zone`` is what to store (``None``: ask again). ``choices`` are places to offer as buttons:
+    instead of a zone when the answer could mean several ("IST", "USA"), or beside it when the
+    zone is a fixed offset ("GMT+2"), so the person can pick a zone that keeps daylight saving.
+    """
+
+    zone: str | None = None
+    choices: tuple[Choice, ...] = ()
+
+    @property
+    def fixed(self) -> bool:
+        return self.zone is not None and is_fixed_offset(self.zone)
+
+
+#: At most this many places are offered at once.
+MAX_CHOICES = 8
+
+
+def place_name(zone: str) -> str:
+    """The place part of a zone, as a button says it: "America/New_York" -> "New York"."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 class _Index:
@@ -388,13 +516,17 @@ class _Index:
 
     def __init__(self) -> None:
         available = {k for k in zoneinfo.available_timezones() if k not in _NOT_A_ZONE}
-        links, current = _read_links()
+        tables = _read_tables()
+        links, current = tables.links, tables.current
 
         def canonical(key: str) -> str:
             if key in current or key not in links:
                 return key
             target = links[key]
             return target if target in available else key
+
+        def usable(zone: str) -> bool:
+            return zone == "UTC" or zone in available
 
         self.iana: dict[str, str] = {}
         self.cities: dict[str, str] = {}
@@ -414,14 +546,48 @@ class _Index:
             if city not in city_rank or rank < city_rank[city]:
                 city_rank[city] = rank
                 self.cities[city] = canonical(key)
+        names = timezone_names()
         self.aliases = {
             _fold(alias): target for alias, target in ALIASES.items() if target in available
         }
         self.abbreviations = {
-            abbr: target
-            for abbr, target in _ABBREVIATIONS.items()
-            if target == "UTC" or target in available
+            _fold(abbr): target for abbr, target in names.abbreviations.items() if usable(target)
         }
+        self.places = {
+            _fold(place): target for place, target in names.places.items() if usable(target)
+        }
+        self.ambiguous = {
+            _fold(name): tuple(Choice(c.zone, c.label) for c in choices if usable(c.zone))
+            for name, choices in names.ambiguous.items()
+        }
+        self.countries = {**tables.countries}
+        self.countries.update({_fold(name): code for name, code in names.countries.items()})
+        self.zone_countries = tables.zone_countries
+        self.country_zones = {
+            code: [canonical(zone) for zone in zones if zone in available]
+            for code, zones in tables.country_zones.items()
+        }
+        self.country_choices = {
+            code: [zone for zone in zones if zone in available]
+            for code, zones in names.country_choices.items()
+        }
+        #: Well-known places first, then every current zone: the order offsets are matched in.
+        popular = [*DEFAULT_SUGGESTIONS, *_BY_REGION.values()]
+        popular += [zone for zones in _BY_LANGUAGE.values() for zone in zones]
+        popular += sorted(
+            zone
+            for zone in tables.zone_countries
+            if zone.partition("/")[0] in _PLACE_AREAS - {"Antarctica", "Arctic"}
+        )
+        self.places_in_order = tuple(dict.fromkeys(z for z in popular if z in available))
+
+    def one_zone(self, key: str) -> str | None:
+        """The zone a single name stands for: abbreviation, place, alias or city."""
+        for table in (self.abbreviations, self.places, self.aliases, self.cities):
+            found = table.get(key)
+            if found:
+                return found
+        return None
 
 
 @cache
@@ -456,36 +622,137 @@ def _parse_offset(text: str) -> str | bool | None:
     return format_offset(timedelta(minutes=total))
 
 
-def parse_timezone(text: str) -> str | None:
-    """Turn a typed answer into the zone string to store, or None if we cannot tell.
+def is_fixed_offset(name: str) -> bool:
+    """A stored zone that keeps one offset all year: ``UTC``, ``Etc/GMT-5``, ``UTC+05:30``."""
+    return name in ("UTC", "Etc/UTC") or name.startswith("Etc/") or bool(_FIXED_RE.fullmatch(name))
 
-    Tries, in order: a UTC offset, a full IANA key, an unambiguous abbreviation, our alias table,
-    and the city part of every IANA key. "Paris, France" and "London time" work too.
+
+def _offset_at(name: str, now: datetime) -> timedelta:
+    return now.astimezone(zone_for(name)).utcoffset() or timedelta(0)
+
+
+def same_offset_zones(name: str, now: datetime) -> tuple[Choice, ...]:
+    """Named places whose clocks show what ``name`` shows at ``now``, well-known ones first.
+
+    Offered beside a fixed offset: a person who picks their place gets daylight saving too.
+    """
+    offset = _offset_at(name, now)
+    found = [
+        Choice(zone, place_name(zone))
+        for zone in _index().places_in_order
+        if _offset_at(zone, now) == offset
+    ]
+    return tuple(found[:6])
+
+
+def _year_pattern(zone: str, year: int) -> tuple[timedelta, timedelta]:
+    """A zone's offsets in January and July: two zones with the same pattern keep one clock."""
+    return (
+        _offset_at(zone, datetime(year, 1, 15, 12, tzinfo=UTC)),
+        _offset_at(zone, datetime(year, 7, 15, 12, tzinfo=UTC)),
+    )
+
+
+def _country_reading(code: str, now: datetime) -> Reading:
+    """A country named alone: its zone, or a button for each of its clocks."""
+    index = _index()
+    curated = index.country_choices.get(code)
+    if curated:
+        zones = curated
+    else:
+        zones, patterns = [], set()
+        for zone in index.country_zones.get(code, ()):
+            pattern = _year_pattern(zone, now.year)
+            if pattern not in patterns:
+                patterns.add(pattern)
+                zones.append(zone)
+    if not zones:
+        return Reading()
+    if len(zones) == 1:
+        return Reading(zones[0])
+    return Reading(choices=tuple(Choice(zone, place_name(zone)) for zone in zones[:MAX_CHOICES]))
+
+
+def _named(key: str, now: datetime) -> Reading | None:
+    """One name, whole: an abbreviation, an ambiguous one, a place, a city or a country."""
+    index = _index()
+    zone = index.one_zone(key)
+    if zone is not None:
+        return _zone_reading(zone, now)
+    if key in index.ambiguous:
+        return Reading(choices=index.ambiguous[key])
+    if key in index.countries:
+        return _country_reading(index.countries[key], now)
+    return None
+
+
+def _city_and_country(key: str, now: datetime) -> Reading | None:
+    """ "paris france", "new york usa": a place followed by its country.
+
+    The place must lie in that country ("Paris USA" is not Paris, France); otherwise, or when
+    the place is unknown ("Leipzig Germany"), the country alone answers.
+    """
+    index = _index()
+    words = key.split(" ")
+    for cut in range(len(words) - 1, 0, -1):
+        code = index.countries.get(" ".join(words[cut:]))
+        if code is None:
+            continue
+        zone = index.one_zone(" ".join(words[:cut]))
+        if zone is not None and (
+            not index.zone_countries or code in index.zone_countries.get(zone, ())
+        ):
+            return _zone_reading(zone, now)
+        return _country_reading(code, now)
+    return None
+
+
+def _zone_reading(zone: str, now: datetime) -> Reading:
+    return Reading(zone, same_offset_zones(zone, now) if is_fixed_offset(zone) else ())
+
+
+def read_timezone(text: str, now: datetime | None = None) -> Reading:
+    """Read a typed answer: the zone to store, places to offer, or neither (ask again).
+
+    Tries, in order: a UTC offset, a full IANA key, then the answer as one name (abbreviation,
+    place, alias, city of an IANA key, country), as "City Country" ("Paris France", also with a
+    comma), and as the part before a comma. "London time" and "timezone: Tokyo" work too.
+    ``now`` decides which places match an offset today (daylight saving moves them).
     """
     if not isinstance(text, str):
-        return None
+        return Reading()
+    now = now or datetime.now(UTC)
     raw = unicodedata.normalize("NFKC", text).strip().replace("−", "-")
     if not raw or len(raw) > _MAX_INPUT:
-        return None
+        return Reading()
     lowered = _PREFIX_ZONE_RE.sub("", raw.casefold(), count=1).strip()
     offset = _parse_offset(lowered.replace(" ", ""))
-    if offset is not False:
-        return offset
+    if offset is None:
+        return Reading()
+    if offset:
+        return _zone_reading(offset, now)
     index = _index()
     if "/" in lowered:
-        return index.iana.get(_iana_key(lowered.replace(" ", "_")))
+        zone = index.iana.get(_iana_key(lowered.replace(" ", "_")))
+        return _zone_reading(zone, now) if zone else Reading()
     candidates = [lowered, _SUFFIX_TIME_RE.sub("", lowered)]
-    if "," in lowered:
-        candidates.append(lowered.split(",", 1)[0])
-    for candidate in candidates:
+    for candidate in dict.fromkeys(candidates):
         key = _fold(candidate)
         if not key:
             continue
-        for table in (index.abbreviations, index.aliases, index.cities):
-            found = table.get(key)
-            if found:
-                return found
-    return None
+        found = _named(key, now) or _city_and_country(key, now)
+        if found is not None:
+            return found
+    if "," in lowered:  # "Springfield, somewhere": the place before the comma
+        found = _named(_fold(lowered.split(",", 1)[0]), now)
+        if found is not None:
+            return found
+    return Reading()
+
+
+def parse_timezone(text: str) -> str | None:
+    """The zone a typed answer names on its own, or None (unknown, or it needs a choice)."""
+    return read_timezone(text).zone
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,10 +10,14 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.base.times import TimesError, local_now, parse_times
+from bot.base.times import TimesError, local_now, next_daily, parse_times
 from bot.base.timezones import (
+    Choice,
     describe_zone,
-    parse_timezone,
+    is_fixed_offset,
+    place_name,
+    read_timezone,
+    same_offset_zones,
     suggest_timezones,
     timezone_from_location,
 )
@@ -32,6 +36,7 @@ from bot.people.schedules import (
     reschedule,
     set_checkin_times,
 )
+from bot.people.users import is_paused, move_pause
 from bot.store.models import User
 from bot.store.states import OnboardingStep
 
@@ -119,33 +124,63 @@ async def consent(
     return outbox
 
 
+def _zone_rows(choices: tuple[Choice, ...] | list[Choice]) -> Keyboard:
+    """One button per place: two to a row when the labels are short, else one."""
+    buttons = [Button(choice.label, simple_data("tz", choice.zone)) for choice in choices]
+    per_row = 2 if all(len(button.label) <= 14 for button in buttons) else 1
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
 def ask_timezone(user: User, sender: Sender, outbox: Outbox, preface: str | None = None) -> None:
     zones = suggest_timezones(sender.language_code)
-    rows = [
-        tuple(
-            Button(zone.split("/")[-1].replace("_", " "), simple_data("tz", zone)) for zone in pair
-        )
-        for pair in (zones[i : i + 2] for i in range(0, len(zones), 2))
-    ]
+    rows = _zone_rows([Choice(zone, place_name(zone)) for zone in zones])
     text = f"{preface}\n\n{t('ask_timezone')}" if preface else t("ask_timezone")
-    outbox.send(text, tuple(rows), ask_location=t("share_location_button"))
+    outbox.send(text, rows, ask_location=t("share_location_button"))
 
 
-def ask_times(outbox: Outbox) -> None:
+def ask_times(outbox: Outbox, text: str | None = None) -> None:
     rows = tuple(
         (Button(t(f"times_button_{preset}"), simple_data("times", preset)),)
         for preset in TIME_PRESETS
     )
-    outbox.send(t("ask_times"), rows)
+    outbox.send(text or t("ask_times"), rows)
+
+
+async def ask_again(session: AsyncSession, user: User, sender: Sender, now: datetime) -> Outbox:
+    """Ask for the value the person is about to give: a set-up step, or a setting to change.
+
+    Changing a setting later is not a step of set-up, so it shows what is set now instead.
+    """
+    if user.onboarding_step not in (OnboardingStep.EDIT_TIMEZONE, OnboardingStep.EDIT_TIMES):
+        return step_prompt(user, sender)
+    assert user.timezone is not None
+    outbox = Outbox()
+    zone = describe_zone(user.timezone, now)
+    if user.onboarding_step == OnboardingStep.EDIT_TIMES:
+        times = format_times(await checkin_times(session, user)) or "-"
+        ask_times(outbox, t("ask_times_edit", times=times, zone=zone))
+        return outbox
+    suggestions = [Choice(z, place_name(z)) for z in suggest_timezones(sender.language_code)]
+    local_time = local_now(now, user.timezone).strftime("%H:%M")
+    outbox.send(
+        t("ask_timezone_edit", zone=zone, local_time=local_time),
+        _zone_rows(suggestions),
+        ask_location=t("share_location_button"),
+    )
+    return outbox
 
 
 async def set_timezone_text(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox:
-    zone = parse_timezone(text)
-    if zone is None:
+    reading = read_timezone(text, now)
+    if reading.zone is None:
         outbox = Outbox()
-        outbox.send(t("timezone_unknown", text=text.strip()[:60]))
+        typed = text.strip()[:60]
+        if reading.choices:
+            outbox.send(t("timezone_choose", text=typed), _zone_rows(reading.choices))
+        else:
+            outbox.send(t("timezone_unknown", text=typed))
         return outbox
-    return await set_timezone(session, user, zone, now)
+    return await set_timezone(session, user, reading.zone, now)
 
 
 async def set_timezone_location(
@@ -159,23 +194,54 @@ async def set_timezone_location(
     return await set_timezone(session, user, zone, now)
 
 
+def _fixed_offset_note(zone: str, now: datetime, outbox: Outbox) -> None:
+    """An offset keeps no daylight saving: say so, and offer the places that match it today."""
+    if not is_fixed_offset(zone):
+        return
+    places = same_offset_zones(zone, now)
+    if places:
+        outbox.send(t("timezone_fixed_note"), _zone_rows(places))
+    else:
+        outbox.send(t("timezone_fixed_note_no_places"))
+
+
 async def set_timezone(session: AsyncSession, user: User, zone: str, now: datetime) -> Outbox:
     """Store the zone; first time, move on to the times; later, move every schedule with it."""
     outbox = Outbox()
+    before = user.timezone
     user.timezone = zone
     user.updated_at = now
+    described = describe_zone(zone, now)
     local_time = local_now(now, zone).strftime("%H:%M")
-    outbox.send(
-        t("timezone_set", zone=describe_zone(zone, now), local_time=local_time),
-        clear_reply_keyboard=True,
-    )
     if user.onboarding_step in SETTING_UP:
+        outbox.send(
+            t("timezone_set", zone=described, local_time=local_time), clear_reply_keyboard=True
+        )
+        _fixed_offset_note(zone, now, outbox)
         user.onboarding_step = OnboardingStep.TIMES
         ask_times(outbox)
-    else:
-        user.onboarding_step = OnboardingStep.DONE
-        await reschedule(session, user, now)
-        await confirm_schedule(session, user, now, outbox, key="times_updated")
+        return outbox
+    user.onboarding_step = OnboardingStep.DONE
+    move_pause(user, before)
+    await reschedule(session, user, now)
+    times = await checkin_times(session, user)
+    if not times:
+        outbox.send(
+            t("timezone_set", zone=described, local_time=local_time), clear_reply_keyboard=True
+        )
+        ask_times(outbox)
+        return outbox
+    outbox.send(
+        t(
+            "timezone_unchanged" if zone == before else "timezone_changed",
+            zone=described,
+            local_time=local_time,
+            times=format_times(times),
+            next_local=await next_checkin_text(session, user, now),
+        ),
+        clear_reply_keyboard=True,
+    )
+    _fixed_offset_note(zone, now, outbox)
     return outbox
 
 
@@ -197,14 +263,29 @@ async def set_times(
         user.onboarding_step != OnboardingStep.DONE
         and user.onboarding_step != OnboardingStep.EDIT_TIMES
     )
-    await set_checkin_times(session, user, list(times), now)
+    unchanged = not first_time and await checkin_times(session, user) == sorted(times)
+    if not unchanged:
+        await set_checkin_times(session, user, list(times), now)
     await ensure_recap_schedules(session, [user], now)  # finishing set-up: the weekly recap
     user.onboarding_step = OnboardingStep.DONE
     user.updated_at = now
-    await confirm_schedule(
-        session, user, now, outbox, key="times_set" if first_time else "times_updated"
-    )
+    key = "times_set" if first_time else "times_unchanged" if unchanged else "times_updated"
+    await confirm_schedule(session, user, now, outbox, key=key)
     return outbox
+
+
+async def next_checkin_text(session: AsyncSession, user: User, now: datetime) -> str:
+    """When the next check-in comes, in words: "tomorrow at 08:00", after a pause if paused."""
+    assert user.timezone is not None
+    if is_paused(user, now):
+        if user.paused_until is None:
+            return t("next_checkin_after_resume")
+        times = await checkin_times(session, user)
+        if times:
+            upcoming = min(next_daily(at, user.timezone, user.paused_until) for at in times)
+            return format_local(upcoming, user.timezone, now)
+    upcoming = await next_checkin_at(session, user)
+    return format_local(upcoming, user.timezone, now) if upcoming else "-"
 
 
 async def confirm_schedule(
@@ -215,13 +296,12 @@ async def confirm_schedule(
     if not times:
         ask_times(outbox)
         return
-    upcoming = await next_checkin_at(session, user)
     outbox.send(
         t(
             key,
             times=format_times(times),
             zone=describe_zone(user.timezone, now),
-            next_local=format_local(upcoming, user.timezone, now) if upcoming else "-",
+            next_local=await next_checkin_text(session, user, now),
             recap_line=await recap_day.schedule_line(session, user),
         )
     )

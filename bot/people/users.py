@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.times import local_date, start_of_day
 from bot.chat.messenger import Sender
 from bot.people.schedules import reschedule, stop_schedules
 from bot.store.models import User
@@ -44,6 +45,29 @@ async def get_or_create_user(session: AsyncSession, sender: Sender, now: datetim
 
 def is_paused(user: User, now: datetime) -> bool:
     return user.paused and (user.paused_until is None or user.paused_until > now)
+
+
+def pause_end(now: datetime, zone: str, days: int) -> datetime:
+    """The start of the local day ``days`` after today: a pause ends on a day, not a minute.
+
+    ``/pause 1`` keeps today quiet and check-ins come back tomorrow; ``/pause 7`` on a Tuesday
+    brings them back next Tuesday. (A midnight that a clock change skips falls on the first
+    minute after it.)
+    """
+    return start_of_day(local_date(now, zone) + timedelta(days=days), zone)
+
+
+def back_on(user: User) -> date:
+    """The local day a pause with an end gives way to check-ins again."""
+    assert user.timezone is not None and user.paused_until is not None
+    return local_date(user.paused_until, user.timezone)
+
+
+def move_pause(user: User, old_zone: str | None) -> None:
+    """After a timezone change a pause still ends at the start of the same day, local time."""
+    if user.paused_until is None or old_zone is None or user.timezone is None:
+        return
+    user.paused_until = start_of_day(local_date(user.paused_until, old_zone), user.timezone)
 
 
 async def mark_gone(session: AsyncSession, user_id: int, now: datetime) -> None:

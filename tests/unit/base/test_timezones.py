@@ -13,11 +13,15 @@ from bot.base.timezones import (
     DEFAULT_SUGGESTIONS,
     UnknownTimezone,
     describe_zone,
+    is_fixed_offset,
     parse_timezone,
+    read_timezone,
     suggest_timezones,
     timezone_from_location,
+    timezone_names,
     zone_for,
 )
+from bot.chat.buttons import simple_data
 
 WINTER = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 SUMMER = datetime(2025, 7, 15, 12, 0, tzinfo=UTC)
@@ -145,8 +149,9 @@ def test_unknown_timezone_is_a_value_error() -> None:
         ("Paris, France", "Europe/Paris"),
         ("London time", "Europe/London"),
         ("timezone: Tokyo", "Asia/Tokyo"),
-        # unambiguous abbreviations
+        # abbreviations with one meaning
         ("CET", "Europe/Berlin"),
+        ("EST", "America/New_York"),
         ("GMT", "UTC"),
         ("utc", "UTC"),
         # offsets: whole hours as Etc/GMT with IANA's inverted sign, others as UTC±hh:mm
@@ -186,8 +191,8 @@ def test_parse_timezone_understands(text: str, expected: str) -> None:
         "+5:15",
         "+5:60",
         "UTC+99",
-        "EST",  # US Eastern or Australian Eastern?
-        "IST",  # India, Ireland or Israel?
+        "IST",  # India, Israel or Ireland: a choice, not a zone (read_timezone offers it)
+        "USA",  # six clocks: a choice too
         "Narnia",
         "Europe/Atlantis",
         "localtime",
@@ -213,6 +218,201 @@ def test_parsed_offsets_keep_the_typed_direction(text: str, hours: int, minutes:
 def test_every_alias_resolves_to_a_loadable_zone(alias: str) -> None:
     assert parse_timezone(alias) == ALIASES[alias]
     zone_for(ALIASES[alias])
+
+
+# --------------------------------------------------------------------------------------------
+# read_timezone: what people type beyond a city or a key
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Paris France", "Europe/Paris"),
+        ("Berlin Germany", "Europe/Berlin"),
+        ("new york usa", "America/New_York"),
+        ("New York, USA", "America/New_York"),
+        ("London UK", "Europe/London"),
+        ("london england", "Europe/London"),
+        ("Sydney Australia", "Australia/Sydney"),
+        ("Vancouver Canada", "America/Vancouver"),
+        ("Buenos Aires Argentina", "America/Argentina/Buenos_Aires"),
+        ("Rio de Janeiro Brazil", "America/Sao_Paulo"),
+        ("Mumbai India", "Asia/Kolkata"),
+        ("Kiev Ukraine", "Europe/Kyiv"),
+        ("Tomsk Russia", "Asia/Tomsk"),
+        ("Munich Germany time", "Europe/Berlin"),
+        # a place we do not know, in a country with one clock: the country answers
+        ("Leipzig Germany", "Europe/Berlin"),
+        ("Bordeaux, France", "Europe/Paris"),
+    ],
+)
+def test_a_city_and_its_country_without_a_comma(text: str, expected: str) -> None:
+    reading = read_timezone(text, WINTER)
+    assert (reading.zone, reading.choices) == (expected, ())
+
+
+def test_a_city_in_another_country_gets_that_countrys_clocks_to_choose_from() -> None:
+    """ "Paris USA" is not Paris, France: the person picks one of the US clocks."""
+    reading = read_timezone("Paris USA", WINTER)
+    assert reading.zone is None
+    assert "America/Chicago" in [choice.zone for choice in reading.choices]
+    assert "Europe/Paris" not in [choice.zone for choice in reading.choices]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("EST", "America/New_York"),
+        ("edt", "America/New_York"),
+        ("PST", "America/Los_Angeles"),
+        ("PDT", "America/Los_Angeles"),
+        ("CET", "Europe/Berlin"),
+        ("CEST", "Europe/Berlin"),
+        ("EET", "Europe/Athens"),
+        ("MSK", "Europe/Moscow"),
+        ("JST", "Asia/Tokyo"),
+        ("AEST", "Australia/Sydney"),
+        ("NZDT", "Pacific/Auckland"),
+        ("SAST", "Africa/Johannesburg"),
+        ("EST time", "America/New_York"),
+        ("my timezone is PST", "America/Los_Angeles"),
+    ],
+)
+def test_abbreviations_with_one_meaning(text: str, expected: str) -> None:
+    reading = read_timezone(text, WINTER)
+    assert (reading.zone, reading.choices) == (expected, ())
+
+
+@pytest.mark.parametrize(
+    ("text", "zones"),
+    [
+        ("IST", {"Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"}),
+        ("ist", {"Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"}),
+        ("CST", {"America/Chicago", "Asia/Shanghai", "America/Havana"}),
+        ("BST", {"Europe/London", "Asia/Dhaka"}),
+        ("MST", {"America/Denver", "America/Phoenix"}),
+        ("AST", {"America/Halifax", "America/Puerto_Rico", "Asia/Riyadh"}),
+    ],
+)
+def test_ambiguous_abbreviations_ask_which_place(text: str, zones: set[str]) -> None:
+    reading = read_timezone(text, WINTER)
+    assert reading.zone is None
+    assert {choice.zone for choice in reading.choices} == zones
+    assert parse_timezone(text) is None
+
+
+def test_ist_buttons_name_the_countries() -> None:
+    labels = [choice.label for choice in read_timezone("IST", WINTER).choices]
+    assert labels == ["India", "Israel", "Ireland"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Москва", "Europe/Moscow"),
+        ("москва", "Europe/Moscow"),
+        ("Санкт-Петербург", "Europe/Moscow"),
+        ("Київ", "Europe/Kyiv"),
+        ("東京", "Asia/Tokyo"),
+        ("北京", "Asia/Shanghai"),
+        ("上海", "Asia/Shanghai"),
+        ("香港", "Asia/Hong_Kong"),
+        ("서울", "Asia/Seoul"),
+        ("القاهرة", "Africa/Cairo"),
+        ("القاهره", "Africa/Cairo"),  # typed with ه for the final ة
+        ("الرياض", "Asia/Riyadh"),
+        ("تهران", "Asia/Tehran"),
+        ("Αθήνα", "Europe/Athens"),
+        ("ΑΘΗΝΑ", "Europe/Athens"),
+        ("ירושלים", "Asia/Jerusalem"),
+        ("मुंबई", "Asia/Kolkata"),
+        ("ঢাকা", "Asia/Dhaka"),
+        ("กรุงเทพ", "Asia/Bangkok"),
+        ("İstanbul", "Europe/Istanbul"),
+        ("Hà Nội", "Asia/Ho_Chi_Minh"),
+        ("Москва Россия", "Europe/Moscow"),
+    ],
+)
+def test_the_largest_cities_in_their_own_script(text: str, expected: str) -> None:
+    assert read_timezone(text, WINTER).zone == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "stored", "now", "some_places"),
+    [
+        ("GMT+2", "Etc/GMT-2", WINTER, {"Africa/Cairo", "Africa/Johannesburg", "Europe/Kyiv"}),
+        ("GMT+2", "Etc/GMT-2", SUMMER, {"Europe/Berlin", "Europe/Paris"}),
+        ("+5:30", "UTC+05:30", WINTER, {"Asia/Kolkata"}),
+        ("UTC-5", "Etc/GMT+5", WINTER, {"America/New_York"}),
+        ("GMT", "UTC", WINTER, {"Europe/London", "Europe/Lisbon"}),
+        ("Etc/GMT-1", "Etc/GMT-1", WINTER, {"Europe/Berlin"}),
+    ],
+)
+def test_an_offset_is_stored_and_the_places_on_that_clock_today_are_offered(
+    text: str, stored: str, now: datetime, some_places: set[str]
+) -> None:
+    reading = read_timezone(text, now)
+    assert reading.zone == stored and reading.fixed
+    offered = [choice.zone for choice in reading.choices]
+    assert some_places <= set(offered)
+    assert 1 <= len(offered) <= 6
+    for zone in offered:
+        assert not is_fixed_offset(zone)
+        assert offset_of(zone, now) == offset_of(stored, now)
+
+
+def test_an_offset_nobody_lives_at_is_stored_without_places() -> None:
+    reading = read_timezone("-12", WINTER)
+    assert (reading.zone, reading.choices) == ("Etc/GMT+12", ())
+
+
+@pytest.mark.parametrize("text", ["Europe/Berlin", "Berlin", "EST", "Paris France", "東京"])
+def test_named_zones_are_not_fixed_offsets(text: str) -> None:
+    reading = read_timezone(text, WINTER)
+    assert reading.zone is not None and not reading.fixed and reading.choices == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "some_zones"),
+    [
+        ("USA", {"America/New_York", "America/Los_Angeles", "Pacific/Honolulu"}),
+        ("united states", {"America/Chicago"}),
+        ("Canada", {"America/Toronto", "America/Vancouver"}),
+        ("Ecuador", {"America/Guayaquil", "Pacific/Galapagos"}),
+    ],
+)
+def test_a_country_with_several_clocks_asks_which(text: str, some_zones: set[str]) -> None:
+    reading = read_timezone(text, WINTER)
+    assert reading.zone is None
+    assert some_zones <= {choice.zone for choice in reading.choices}
+
+
+def test_a_country_whose_zones_keep_one_clock_is_one_zone() -> None:
+    """Germany lists Berlin and Büsingen; they never differ, so no question."""
+    assert read_timezone("Leipzig Deutschland", WINTER).zone == "Europe/Berlin"
+
+
+def test_every_zone_offered_or_named_in_the_content_loads_and_fits_a_button() -> None:
+    """Each zone a button may carry passes the button's own check (parse_timezone(zone) == zone)
+    and fits Telegram's 64 bytes of callback data."""
+    names = timezone_names()
+    offered = set(names.zones())
+    for text in ("USA", "Canada", "Ecuador", "Paris USA", "GMT+2", "+5:30", "GMT", "+8"):
+        offered |= {choice.zone for choice in read_timezone(text, WINTER).choices}
+    for zone in sorted(offered - {"UTC"}):
+        zone_for(zone)
+        assert parse_timezone(zone) == zone, zone
+        assert len(simple_data("tz", zone).encode()) <= 64
+
+
+def test_every_name_in_the_content_is_understood() -> None:
+    names = timezone_names()
+    for name, zone in {**names.abbreviations, **names.places}.items():
+        assert read_timezone(name, WINTER).zone == zone, name
+    for name, choices in names.ambiguous.items():
+        reading = read_timezone(name, WINTER)
+        assert [c.zone for c in reading.choices] == [c.zone for c in choices], name
 
 
 # --------------------------------------------------------------------------------------------
