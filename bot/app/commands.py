@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from bot.app.request import Feature, Needs, Request
 from bot.base.times import local_date
 from bot.base.wording import t
+from bot.chat.buttons import simple_data
+from bot.chat.messenger import Button
 from bot.chat.outbox import Outbox, Send, SendPhoto
 from bot.diary import checkins, freetext
 from bot.diary.advice import tip_for
@@ -23,7 +25,7 @@ from bot.knowledge.swaps import answer_swap
 from bot.people import onboarding, recap_day, settings
 from bot.privacy import export_and_delete as privacy
 from bot.safety import events as safety_events
-from bot.safety.screen import about_text, answer_for, redflags_text, screen
+from bot.safety.screen import about_text, answer_for, numbers_for, redflags_text, screen
 from bot.store.models import User
 from bot.store.states import OnboardingStep
 
@@ -59,8 +61,14 @@ class Command:
 
 
 def waiting(user: User, edit_step: OnboardingStep) -> str:
-    """During first set-up keep the set-up step; afterwards wait for the edited value."""
+    """During first set-up keep the set-up step; afterwards wait for the edited value.
+
+    Asking for the timezone again during set-up goes back to that step (the times follow it).
+    """
     if user.onboarding_step in onboarding.SETTING_UP:
+        back_to_zone = edit_step == OnboardingStep.EDIT_TIMEZONE
+        if back_to_zone and user.onboarding_step == OnboardingStep.TIMES:
+            return OnboardingStep.TIMEZONE
         return user.onboarding_step
     return edit_step
 
@@ -76,8 +84,19 @@ async def _help(_: Request) -> Outbox:
     return Outbox.saying(t("help"))
 
 
+def about_in_full(user: User) -> str:
+    """What ``/about``'s More button shows: the disclaimer, the sources and what is stored."""
+    return f"{about_text(user.timezone)}\n\n{report.about_stored()}"
+
+
 async def _about(r: Request) -> Outbox:
-    return Outbox.saying(f"{about_text(r.user.timezone)}\n\n{report.about_stored()}")
+    """Short first (what the bot is, emergencies, your data); the rest one tap away."""
+    outbox = Outbox()
+    outbox.send(
+        t("about", emergency=numbers_for(r.user.timezone).emergency),
+        ((Button(t("about_more_button"), simple_data("about", "more")),),),
+    )
+    return outbox
 
 
 async def _redflags(r: Request) -> Outbox:
@@ -100,14 +119,14 @@ async def _timezone(r: Request) -> Outbox:
     if r.text.strip():
         return await onboarding.set_timezone_text(r.session, r.user, r.text, r.now)
     r.user.onboarding_step = waiting(r.user, OnboardingStep.EDIT_TIMEZONE)
-    return onboarding.step_prompt(r.user, r.sender)
+    return await onboarding.ask_again(r.session, r.user, r.sender, r.now)
 
 
 async def _reminders(r: Request) -> Outbox:
     if r.text.strip():
         return await onboarding.set_times_text(r.session, r.user, r.text, r.now)
     r.user.onboarding_step = waiting(r.user, OnboardingStep.EDIT_TIMES)
-    return onboarding.step_prompt(r.user, r.sender)
+    return await onboarding.ask_again(r.session, r.user, r.sender, r.now)
 
 
 async def _checkin(r: Request) -> Outbox:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.app.commands import waiting
+from bot.app.commands import about_in_full, waiting
 from bot.app.request import Feature, Needs, Request
 from bot.base.timezones import parse_timezone
 from bot.base.wording import t
@@ -79,7 +79,19 @@ async def _settings(r: Request) -> Outbox:
         return expired()
     step = OnboardingStep.EDIT_TIMEZONE if r.text == "tz" else OnboardingStep.EDIT_TIMES
     r.user.onboarding_step = waiting(r.user, step)
-    return onboarding.step_prompt(r.user, r.sender)
+    return await onboarding.ask_again(r.session, r.user, r.sender, r.now)
+
+
+async def _about(r: Request) -> Outbox:
+    """``/about``'s More button: the message grows into the whole text."""
+    if r.text != "more":
+        return expired()
+    outbox = Outbox()
+    if r.message_id is None:
+        outbox.send(about_in_full(r.user))
+    else:
+        outbox.edit(r.message_id, about_in_full(r.user))
+    return outbox
 
 
 async def _recapday(r: Request) -> Outbox:
@@ -98,6 +110,7 @@ BUTTONS: dict[str, ButtonAction] = {
         ButtonAction("breathe", Needs.TIMEZONE, _breathe),
         ButtonAction("settings", Needs.CONSENT, _settings),
         ButtonAction("recapday", Needs.SET_UP, _recapday),
+        ButtonAction("about", Needs.NOTHING, _about),
     )
 }
 assert CHECKIN_ACTION not in BUTTONS, "the check-in's namespace is taken"

@@ -23,7 +23,7 @@ from bot.chat.outbox import Outbox
 from bot.diary.checkins import format_day
 from bot.diary.questions import FOOD, QUESTIONS, choice_label
 from bot.diary.view import daily_pain
-from bot.knowledge.intent import classify
+from bot.knowledge.intent import classify, is_thanks
 from bot.knowledge.logparse import ParsedLog, parse_log
 from bot.knowledge.swaps import SwapAnswer, answer_swap
 from bot.safety import events as safety_events
@@ -43,7 +43,7 @@ async def handle(session: AsyncSession, user: User, text: str, now: datetime) ->
     if intent == "medical_question":
         return Outbox.saying(t("medical_refusal"))
     if intent == "smalltalk":
-        return Outbox.saying(t("smalltalk"))
+        return Outbox.saying(t("thanks" if is_thanks(text) else "smalltalk"))
     return Outbox.saying(t("unknown_text"))
 
 

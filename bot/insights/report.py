@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.base.numbers import one_decimal, score
 from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.base.wording import fill
 from bot.chat.outbox import Outbox, SendFile
 from bot.diary.questions import PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
@@ -337,14 +338,14 @@ async def report(session: AsyncSession, user: User, args: str, now: datetime) ->
         outbox.send(words.bad_weeks.format(low=MIN_WEEKS, high=MAX_WEEKS))
         return outbox
     if user.timezone is None:  # nothing can have been recorded before a timezone is set
-        outbox.send(words.nothing.format(weeks=weeks))
+        outbox.send(fill(words.nothing, weeks=weeks))
         return outbox
     today = local_date(now, user.timezone)
     data = await gather(session, user.id, user.timezone, today, weeks)
     if data.is_empty:
-        outbox.send(words.nothing.format(weeks=weeks))
+        outbox.send(fill(words.nothing, weeks=weeks))
         return outbox
     pdf = await asyncio.to_thread(render_pdf, data)
-    outbox.send(words.intro.format(weeks=weeks))
+    outbox.send(fill(words.intro, weeks=weeks))
     outbox.messages.append(SendFile(PDF_NAME, pdf, words.caption))
     return outbox

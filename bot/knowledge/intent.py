@@ -39,6 +39,19 @@ _SMALLTALK = re.compile(
 )
 
 
+_THANKS = re.compile(
+    r"\b(thanks?|thank (you|u)|thankyou|thx|thnx|thnks|ty|tysm|ta|cheers|much appreciated"
+    r"|merci|danke|gracias|grazie|obrigad[oa])\b"
+)
+_DECLINING = re.compile(r"^\s*(no|nah|nope)\b")
+
+
+def is_thanks(text: str) -> bool:
+    """Small talk that thanks the bot ("thanks!", "ta", "cheers", "thx"), not "no thanks"."""
+    flat = " ".join(normalise(text).split())
+    return bool(_THANKS.search(flat)) and not _DECLINING.match(flat)
+
+
 def classify(text: str) -> Intent:
     """Route one plain message (see the module docstring for the order of the checks)."""
     flat = " ".join(normalise(text).split())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.dates import long_day, short_day
 from bot.base.times import local_now
 from bot.base.timezones import describe_zone
 from bot.base.wording import t
@@ -13,8 +14,9 @@ from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button
 from bot.chat.outbox import Outbox
 from bot.people import recap_day
-from bot.people.schedules import checkin_times, format_local, format_times, next_checkin_at
-from bot.people.users import is_paused
+from bot.people.onboarding import next_checkin_text
+from bot.people.schedules import checkin_times, format_times
+from bot.people.users import back_on, is_paused, pause_end
 from bot.store.models import User
 
 MAX_PAUSE_DAYS = 90
@@ -31,9 +33,10 @@ async def pause(session: AsyncSession, user: User, args: str, now: datetime) -> 
     if len(words) != 1 or not words[0].isdigit() or not 1 <= int(words[0]) <= MAX_PAUSE_DAYS:
         outbox.send(t("pause_bad_days"))
         return outbox
-    user.paused, user.paused_until = True, now + timedelta(days=int(words[0]))
+    days = int(words[0])
+    user.paused, user.paused_until = True, pause_end(now, user.timezone, days)
     user.updated_at = now
-    outbox.send(t("paused_days", until=format_local(user.paused_until, user.timezone, now)))
+    outbox.send(t("paused_days", days=days, back_on=long_day(back_on(user))))
     return outbox
 
 
@@ -43,8 +46,7 @@ async def resume(session: AsyncSession, user: User, now: datetime) -> Outbox:
     was_paused = is_paused(user, now)
     user.paused, user.paused_until, user.skip_date = False, None, None
     user.updated_at = now
-    upcoming = await next_checkin_at(session, user)
-    next_local = format_local(upcoming, user.timezone, now) if upcoming else "-"
+    next_local = await next_checkin_text(session, user, now)
     outbox.send(t("resumed" if was_paused else "not_paused", next_local=next_local))
     return outbox
 
@@ -54,7 +56,7 @@ async def show_settings(session: AsyncSession, user: User, now: datetime) -> Out
     assert user.timezone is not None
     if is_paused(user, now):
         status = (
-            t("settings_status_paused", until=format_local(user.paused_until, user.timezone, now))
+            t("settings_status_paused", back_on=short_day(back_on(user)))
             if user.paused_until
             else t("settings_status_paused_open")
         )

@@ -26,7 +26,7 @@ from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button, Keyboard
 from bot.chat.outbox import Outbox, SendFile
-from bot.diary.questions import BRISTOL, PAIN, SLEEP, STRESS
+from bot.diary.questions import BRISTOL, NO_BOWEL_MOVEMENT, PAIN, SLEEP, STRESS
 from bot.diary.view import diary_days
 from bot.people.onboarding import consent_stamp
 from bot.store.models import Base, User
@@ -130,7 +130,29 @@ def _plain(value: Any) -> Any:
 async def _rows(session: AsyncSession, table: Table, where: Any) -> list[dict[str, Any]]:
     order = [*table.primary_key.columns]
     result = await session.execute(select(table).where(where).order_by(*order))
-    return [{key: _plain(value) for key, value in row.items()} for row in result.mappings()]
+    rows = [{key: _plain(value) for key, value in row.items()} for row in result.mappings()]
+    if table.name == "answers":
+        for row in rows:
+            if row.get("question") == BRISTOL:
+                _bristol_apart(row)
+    return rows
+
+
+def _bristol_apart(row: dict[str, Any]) -> None:
+    """A Bristol answer with "no bowel movement" kept apart from the 1-7 scale.
+
+    The diary stores "none" as 0 on the Bristol question (old rows too); the file says
+    ``"value": null, "no_bowel_movement": true`` so that nobody reads it as a type 0. A skipped
+    question (no value) says nothing either way.
+    """
+    none = _is_no_bowel_movement(row.get("value"))
+    row["no_bowel_movement"] = none if row.get("value") is not None else None
+    if none:
+        row["value"] = None
+
+
+def _is_no_bowel_movement(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value == NO_BOWEL_MOVEMENT
 
 
 async def data_json(session: AsyncSession, user_id: int) -> bytes:
@@ -150,6 +172,7 @@ def csv_header() -> list[str]:
         "pain",
         *(f"symptom_{s}" for s in SYMPTOMS),
         "bristol",
+        "no_bowel_movement",
         *(f"food_{g}" for g in FOOD_GROUPS),
         "stress",
         "sleep",
@@ -162,7 +185,9 @@ async def diary_csv(session: AsyncSession, user_id: int) -> bytes:
 
     Pain, Bristol type, stress and sleep are the day's latest check-in answer or, when no check-in
     answered it, the latest diary line that mentioned it. A symptom or food group is 1 when any
-    check-in or diary line named it that day. Notes are food notes and diary lines, oldest first.
+    check-in or diary line named it that day. "No bowel movement" is a column of its own (1, or 0
+    beside a Bristol type; empty when unknown), never a Bristol type. Notes are food notes and
+    diary lines, oldest first.
     """
     days = await diary_days(session, user_id)
     buffer = io.StringIO(newline="")
@@ -170,12 +195,15 @@ async def diary_csv(session: AsyncSession, user_id: int) -> bytes:
     writer.writerow(csv_header())
     for local_date in sorted(days):
         day = days[local_date]
+        bristol = day.value(BRISTOL)
+        no_bowel_movement = _is_no_bowel_movement(bristol)
         writer.writerow(
             [
                 local_date.isoformat(),
                 _cell(day.value(PAIN)),
                 *(int(s in day.symptoms) for s in SYMPTOMS),
-                _cell(day.value(BRISTOL)),
+                "" if no_bowel_movement else _cell(bristol),
+                _cell(None if bristol is None else int(no_bowel_movement)),
                 *(int(g in day.foods) for g in FOOD_GROUPS),
                 _cell(day.value(STRESS)),
                 _cell(day.value(SLEEP)),

@@ -192,7 +192,7 @@ async def test_a_429_is_waited_out_and_the_prompt_still_arrives_once(harness: Ha
 async def test_pause_resume_later_and_skip_today(harness: Harness) -> None:
     await harness.start()
     await harness.onboard(ALEX)
-    await harness.say(ALEX, "/pause 3", "paused until")
+    await harness.say(ALEX, "/pause 3", "start again on Thursday 15 January")
     harness.clock.set(harness.clock.now().replace(hour=7, minute=1))
     await harness.sweep_now()
     assert not any("How is your back" in m.text for m in harness.fake.messages(ALEX))

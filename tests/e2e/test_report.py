@@ -17,8 +17,9 @@ async def test_report_sends_a_one_page_pdf_of_the_diary(harness: Harness) -> Non
     await harness.say(ALEX, "/report", "agreed to keep a diary")  # nothing before consent
     await harness.onboard(ALEX)
     await harness.say(ALEX, "/report", "nothing to report yet")
-    about = await harness.say(ALEX, "/about", "What I store")
+    about = await harness.say(ALEX, "/about", "nobody else sees them")
     assert "/export" in about.text and "/delete" in about.text
+    await harness.tap(ALEX, about, "More", "What I store")
 
     # 07:00 in Berlin on three days running, before the 08:00 check-in is due.
     for pain in ("6", "4", "2"):

@@ -193,6 +193,52 @@ async def test_the_diary_csv_has_one_row_per_day_with_the_days_values(sessions: 
     assert second["notes"] == "'=porridge, back 3"
 
 
+async def test_no_bowel_movement_is_kept_apart_from_the_bristol_scale(sessions: Sessions) -> None:
+    """Stored as 0 on the Bristol question (as old rows are); exported as its own column and
+    field, never as a Bristol type 0."""
+    user_id = await seed_person(sessions, 1001)
+    day3 = date(2026, 1, 14)
+    async with sessions() as session, session.begin():
+        checkin = Checkin(
+            user_id=user_id,
+            local_date=day3,
+            slot=1,
+            questions=["bristol"],
+            current=None,
+            status="done",
+            created_at=at(day3, 19),
+            updated_at=at(day3, 19),
+        )
+        session.add(checkin)
+        await session.flush()
+        session.add(
+            Answer(
+                checkin_id=checkin.id,
+                user_id=user_id,
+                local_date=day3,
+                question="bristol",
+                value=0,
+                answered_at=at(day3, 19),
+            )
+        )
+    async with sessions() as session:
+        diary = await privacy.diary_csv(session, user_id)
+        document = json.loads(await privacy.data_json(session, user_id))
+    rows = {row["date"]: row for row in csv.DictReader(io.StringIO(diary.decode(), newline=""))}
+    assert (rows["2026-01-14"]["bristol"], rows["2026-01-14"]["no_bowel_movement"]) == ("", "1")
+    assert (rows["2026-01-12"]["bristol"], rows["2026-01-12"]["no_bowel_movement"]) == ("4", "0")
+    assert (rows["2026-01-13"]["bristol"], rows["2026-01-13"]["no_bowel_movement"]) == ("", "")
+    bristol = {
+        row["local_date"]: (row["value"], row["no_bowel_movement"])
+        for row in document["answers"]
+        if row["question"] == "bristol"
+    }
+    assert bristol["2026-01-14"] == (None, True)
+    assert bristol["2026-01-12"] == (4, False)
+    others = [row for row in document["answers"] if row["question"] != "bristol"]
+    assert others and all("no_bowel_movement" not in row for row in others)
+
+
 async def test_the_json_export_holds_every_record_and_is_identical_twice(
     sessions: Sessions,
 ) -> None:
