@@ -14,14 +14,25 @@ from bot.store.db import MigrationFailed, is_unavailable, schema_problem
 log = logging.getLogger("gutback")
 
 
+#: What ``gutback --help`` says: plain text, since argparse prints it as it is.
+DESCRIPTION = (
+    "gutback, a Telegram diary for back pain and digestion. "
+    "Also runs as: python -m gutback, python -m bot."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="gutback", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run the Telegram bot (long polling by default)")
+    parser = argparse.ArgumentParser(prog="gutback", description=DESCRIPTION)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run the Telegram bot (long polling by default)",
+        description="Run the Telegram bot: long polling, or a webhook server with --webhook.",
+    )
     run.add_argument(
         "--no-migrate",
         action="store_true",
-        help="do not upgrade the database schema at start (run `gutback migrate` once instead)",
+        help="do not upgrade the database schema at start (run 'gutback migrate' once instead)",
     )
     run.add_argument(
         "--webhook",
@@ -29,12 +40,24 @@ def main(argv: list[str] | None = None) -> int:
         help="receive updates over HTTP from Telegram (GUTBACK_WEBHOOK_* settings) instead of "
         "long polling",
     )
-    commands.add_parser("chat", help="try the bot in this terminal, no Telegram token needed")
-    commands.add_parser("migrate", help="upgrade the database schema to the newest version")
+    commands.add_parser(
+        "chat",
+        help="try the bot in this terminal, no Telegram token needed",
+        description="Try the bot in this terminal, no Telegram token needed. The diary is kept "
+        "in gutback-chat.db and files the bot sends are saved in gutback-files/. Type a "
+        "button's letter to press it; Ctrl-D or Ctrl-C quits.",
+    )
+    commands.add_parser(
+        "migrate",
+        help="upgrade the database schema to the newest version",
+        description="Upgrade the database schema (DATABASE_URL) to the newest version.",
+    )
     commands.add_parser(
         "set-webhook",
         help="register GUTBACK_WEBHOOK_URL and the secret with Telegram (once per release, "
         "for workers started with GUTBACK_WEBHOOK_REGISTER=false)",
+        description="Register GUTBACK_WEBHOOK_URL and the secret with Telegram: once per "
+        "release, for workers started with GUTBACK_WEBHOOK_REGISTER=false.",
     )
     args = parser.parse_args(argv)
 
@@ -47,10 +70,9 @@ def main(argv: list[str] | None = None) -> int:
                 return _run_webhook(settings, migrate_on_start=migrate_on_start)
             return _run(settings, migrate_on_start=migrate_on_start)
         if args.command == "chat":
-            from gutback.terminal import run_chat
+            from gutback import terminal
 
-            asyncio.run(run_chat(settings))
-            return 0
+            return terminal.main(settings)
         if args.command == "migrate":
             from bot.store.db import migrate
 
