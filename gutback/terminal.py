@@ -95,11 +95,11 @@ class TerminalMessenger:
 
     async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int:
         path = await asyncio.to_thread(save_file, self.files, CHART_NAME, png, date.today())
-        return await self.send(chat_id, f"[picture saved as {path}]\n{caption}")
+        return await self.send(chat_id, f"{t('chat_picture_saved', path=path)}\n{caption}")
 
     async def send_file(self, chat_id: int, filename: str, data: bytes, caption: str) -> int:
         path = await asyncio.to_thread(save_file, self.files, filename, data, date.today())
-        return await self.send(chat_id, f"[file saved as {path}]\n{caption}")
+        return await self.send(chat_id, f"{t('chat_file_saved', path=path)}\n{caption}")
 
     def prompt(self) -> None:
         print("> ", end="", file=self.out, flush=True)
@@ -232,10 +232,7 @@ async def run_chat(settings: Settings, *, out: TextIO = sys.stdout) -> None:
         handles_sigint = False
     reader = LineReader()
     reader.start()
-    print(
-        "gutback chat: type /start to begin, a letter to press a button, Ctrl-D or Ctrl-C to quit.",
-        file=out,
-    )
+    print(t("chat_banner"), file=out)
     scheduler = asyncio.create_task(sweep_until(stop, sweeper, settings.sweep_seconds))
     stopping = asyncio.create_task(stop.wait())
     try:
@@ -269,7 +266,7 @@ async def run_chat(settings: Settings, *, out: TextIO = sys.stdout) -> None:
             task.cancel()
         await asyncio.gather(*others, return_exceptions=True)
         await engine.dispose()
-        print("\nBye! Your diary stays in the database for next time.", file=out, flush=True)
+        print("\n" + t("chat_bye"), file=out, flush=True)
 
 
 async def _handle(core: GutBack, messenger: TerminalMessenger, line: str, out: TextIO) -> None:

@@ -23,7 +23,7 @@ def test_every_literal_key_in_the_code_exists() -> None:
     texts = wording().texts
     used = {
         key
-        for folder in ("bot", "handlers")
+        for folder in ("bot", "handlers", "gutback")
         for path in (ROOT / folder).rglob("*.py")
         for key in LITERAL_KEY.findall(path.read_text(encoding="utf-8"))
     }
