@@ -3,15 +3,18 @@
 The bot's own questions are answered by buttons and by typed words, and each answer leads
 somewhere right; crisis and emergency advice both come when both apply; nothing generic follows
 an urgent answer; one follow-up per answer, naming the right day; other languages are answered
-honestly; what the screen and the parser cannot place is never stored.
+honestly; what the screen and the parser cannot place is never stored; the recap and the PDF
+name warning signs discreetly and plainly.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.base.logs import setup_logging
@@ -327,6 +330,33 @@ async def test_a_missed_sign_is_stored_as_nothing(harness: Harness, text: str) -
     await harness.say(ALEX, text, "")
     assert await harness.count(LogEntry) == 0
     assert await harness.count(Answer, Answer.question == "food_note") == 0
+
+
+# --- recap and report -----------------------------------------------------------------------------
+
+
+async def test_the_recap_and_the_pdf_name_warning_signs_without_labels(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, city="London")
+    await harness.say(ALEX, "i want to kill myself, i cant take this anymore", "116 123")
+    harness.clock.advance(at(1))
+    await harness.say(ALEX, "I can't feel anything when I wipe, I can't pee and my back hurts", "")
+
+    recap = await harness.say(ALEX, "/recap", "Your week")
+    for label in ("Crisis", "crisis", "suicide", "Nerves", "bladder", "(emergency)", "ces_", "T1"):
+        assert label not in recap.text, label
+    assert "something worrying; I hope you got help" in recap.text
+    assert "warning signs (emergency advice given)" in recap.text
+
+    await harness.say(ALEX, "/report 1", "last 1 week")
+    document = await harness.fake.wait_for_message(ALEX, "for a clinician")
+    assert document.file_bytes is not None
+    text = " ".join(PdfReader(io.BytesIO(document.file_bytes)).pages[0].extract_text().split())
+    assert "Thoughts of ending their life (crisis line and emergency number given)" in text
+    assert "Numbness around the bottom, groin or genitals" in text
+    assert "advised to call emergency services" in text
+    for label in ("crisis_", "ces_", "Crisis:", "Nerves:", "(emergency)", "T0", "T1"):
+        assert label not in text, label
 
 
 # --- logs ---------------------------------------------------------------------------------------
