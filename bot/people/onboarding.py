@@ -170,6 +170,18 @@ async def ask_again(session: AsyncSession, user: User, sender: Sender, now: date
     return outbox
 
 
+def names_a_timezone(user: User, text: str, now: datetime) -> bool:
+    """The person is asked for a timezone and this names one (or places to choose from).
+
+    A city in its own script ("Москва", "東京") is then an answer, not a message in a language
+    the diary cannot read.
+    """
+    if user.onboarding_step not in (OnboardingStep.TIMEZONE, OnboardingStep.EDIT_TIMEZONE):
+        return False
+    reading = read_timezone(text, now)
+    return reading.zone is not None or bool(reading.choices)
+
+
 async def set_timezone_text(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox:
     reading = read_timezone(text, now)
     if reading.zone is None:

@@ -55,10 +55,26 @@ async def test_an_ambiguous_abbreviation_is_answered_by_its_button(harness: Harn
 
 
 async def test_a_city_in_its_own_script(harness: Harness) -> None:
+    """At the timezone step a city in its own script is an answer, not a message in a language
+    the diary cannot read."""
     await harness.start()
     await consent(harness)
+    await harness.say(ALEX, "東京", "Asia/Tokyo")
+    await harness.say(ALEX, "/timezone", "Step 1 of 2")
     await harness.say(ALEX, "Москва", "Europe/Moscow")
     assert await stored_zone(harness) == "Europe/Moscow"
+    assert not any("English" in m.text for m in harness.fake.messages(ALEX) if m.text)
+
+
+async def test_a_warning_sign_at_the_timezone_step_is_still_answered_first(
+    harness: Harness,
+) -> None:
+    """ "chest pain germany" ends in a country, but it is the safety screen's, not a timezone."""
+    await harness.start()
+    await consent(harness)
+    answer = await harness.say(ALEX, "chest pain germany")
+    assert "Timezone" not in answer.text
+    assert await stored_zone(harness) is None
 
 
 async def test_a_fixed_offset_comes_with_its_note_and_the_places_on_that_clock(
