@@ -12,7 +12,9 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.dates import short_day
 from bot.base.times import local_now, next_daily, next_weekly
+from bot.base.wording import t
 from bot.store.db import insert_for
 from bot.store.models import Schedule, User
 
@@ -173,10 +175,10 @@ def format_local(instant: datetime, zone: str, now: datetime) -> str:
     today = local_now(now, zone).date()
     clock = local.strftime("%H:%M")
     if local.date() == today:
-        return f"today at {clock}"
+        return t("at_today", time=clock)
     if local.date() == today + timedelta(days=1):
-        return f"tomorrow at {clock}"
-    return f"{local.strftime('%a')} {local.day} {local.strftime('%b')} at {clock}"
+        return t("at_tomorrow", time=clock)
+    return t("at_day", day=short_day(local.date()), time=clock)
 
 
 def format_times(times: list[time]) -> str:
