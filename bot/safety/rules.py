@@ -116,6 +116,9 @@ class Negation(_Strict):
     #: A "never had X" clause that also says "before"/"like this" means X is new, not absent.
     never_voided_by: list[str]
     window: int = Field(ge=1, le=10)
+    #: A clause that answers what came before it in its sentence ("none of that", "nothing like
+    #: that here"): every earlier clause of the sentence is denied.
+    back_denials: list[str] = []
 
 
 class Scopes(_Strict):
@@ -132,6 +135,15 @@ class Scopes(_Strict):
     first_person: list[str]
     #: Foods and medicines that colour poo or pee (beetroot, iron tablets, blueberries).
     colour_explanations: list[str]
+    #: Words that make a whole sentence hypothetical ("imagine", "supposing", "hypothetically").
+    conditional: list[str] = []
+    #: With a clause that starts "if", words that make the sentence a conditional question
+    #: ("if my legs both went weak would that be a 999 thing?"); a "?" does as well.
+    consequence: list[str] = []
+    #: A resolution that reaches back over its sentence until something says "now"
+    #: ("fainted at work, turned out she hadn't eaten"; "went numb on the bleachers, fine once I
+    #: stood up").
+    resolved: list[str] = []
 
 
 class AskRule(_Strict):

@@ -179,16 +179,19 @@ def screen(text: str, *, model: LinearModel | None = None) -> Screening:
     """
     rules = redflags()
     matcher = _matcher()
-    clauses = matcher.clauses(text)
-    hits = matcher.hits(text, clauses)
+    parsed = matcher.parse(text)
+    hits = matcher.hits(text, parsed)
     # A required context is about topic ("is this about the back?"), so "doesn't help my back"
     # still counts; an escalating context must be affirmed ("no dizziness" does not escalate).
     topics = {hit.name[1:] for hit in hits if hit.name.startswith("@")}
     contexts = {hit.name[1:] for hit in hits if hit.name.startswith("@") and not hit.negated}
     found: dict[str, Finding] = {}
+    #: Signs only a weak pattern heard (it also fits near-misses): asked about, not answered.
+    weak: dict[str, Tier] = {}
     #: Flags the rules heard but set aside (denied, past, a question, someone else's, food
     #: colouring): the ask band never asks about those, the rules know better there.
     heard: set[str] = set()
+    colour_explained: bool | None = None
     for hit in hits:
         if hit.name.startswith("@") or hit.name in found:
             continue
@@ -202,23 +205,50 @@ def screen(text: str, *, model: LinearModel | None = None) -> Screening:
             continue
         if flag.requires and not topics.intersection(flag.requires):
             continue
-        if flag.colour and matcher.explained_colour(text):
-            continue
-        if matcher.vetoed(flag.id, text):
+        if flag.colour:
+            if colour_explained is None:
+                colour_explained = matcher.explained_colour(parsed)
+            if colour_explained:
+                continue
+        if matcher.vetoed(flag.id, parsed, hit.clause):
             continue
         tier = _tier_with_context(flag, contexts)
         # Someone else's sign matters only when it is an emergency or a crisis now.
         if hit.other and tier_rank(tier) > tier_rank("T1") and not flag.about_others:
+            continue
+        if hit.weak:
+            if tier_rank(tier) < tier_rank(weak.get(flag.id)):
+                weak[flag.id] = tier
             continue
         found[flag.id] = Finding(flag.id, tier, flag.area, hit.other)
     findings = sorted(found.values(), key=lambda f: (tier_rank(f.tier), f.flag_id))
     tier = findings[0].tier if findings else None
     ed_signal = any(finding.area == "eating" for finding in findings)
     learned = model if model is not None else shipped_model()
-    ask = _ask(learned.probabilities(clauses), tier, heard - set(found))
+    ask = _ask(learned.probabilities(parsed.clauses), tier, heard - set(found) - set(weak))
+    ask = _more_urgent(ask, _weak_ask(weak, tier))
     return Screening(
         findings=findings, tier=tier, ed_signal=ed_signal, ask=ask, language=detect(text)
     )
+
+
+def _weak_ask(weak: dict[str, Tier], found: Tier | None) -> Ask | None:
+    """The question for the most urgent sign only a weak pattern heard, if more urgent."""
+    rules = redflags()
+    best: Ask | None = None
+    for flag_id, tier in sorted(weak.items(), key=lambda item: (tier_rank(item[1]), item[0])):
+        rule = rules.ask_for(flag_id)
+        if rule is None or tier_rank(tier) >= tier_rank(found):
+            continue
+        best = Ask(rule.id, flag_id, tier)
+        break
+    return best
+
+
+def _more_urgent(first: Ask | None, second: Ask | None) -> Ask | None:
+    if first is None or (second is not None and tier_rank(second.tier) < tier_rank(first.tier)):
+        return second
+    return first
 
 
 def _ask(
