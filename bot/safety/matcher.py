@@ -64,6 +64,11 @@ def _swapped(a: str, b: str) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1
 
 
+def _inflected(token: str, word: str) -> bool:
+    """True when ``token`` is ``word`` with an ending ("settled", "numbs"), not a typo of it."""
+    return len(token) == len(word) + 1 and token.startswith(word) and token[-1] in "sdy"
+
+
 def _anchored(anchor: str, words: set[str]) -> bool:
     """True when ``words`` contain the anchor word (or, for ``word*``, a word it starts)."""
     if anchor.endswith("*"):
@@ -394,6 +399,8 @@ class Matcher:
                 for variant in _deletes(token)
                 for word in _as_tuple(self._typo_index.get(variant))
                 if word[0] == token[0]
+                # "settled" is settle's past, not a typo of it: an ending is not repaired away.
+                and not _inflected(token, word)
                 and damerau1(token, word)
                 and (
                     len(word) != len(token)
@@ -514,8 +521,8 @@ class Matcher:
     def scopes(self, parsed: Parsed) -> list[tuple[bool, bool, bool, bool]]:
         """(past, hypothetical, someone else, denied) for each clause.
 
-        A clause's own words decide first; then sentence-wide scopes reach over the clause's
-        sentence: a conditional ("imagine", "supposing", "if ... would"), a resolution that looks
+        A clause's own words decide first; then scopes reach over the clause's sentence: a
+        conditional ("imagine", "supposing", "if ... would"), a resolution that looks one clause
         back ("..., turned out she hadn't eaten", "..., fine once I stood up"), and a denial that
         answers what came before ("asked about numbness down below, none of that").
         """
@@ -543,16 +550,16 @@ class Matcher:
             presents.append(present)
         for members in self._sentences(parsed):
             texts = [clauses[i] for i in members]
-            if self._conditional_sentence(texts, parsed.question[members[0]]):
+            if self._conditional_sentence(texts):
                 for i in members:
                     scopes[i][1] = True
             for position, i in enumerate(members):
                 if self._affirmed(self._resolved, clauses[i]):
+                    # Its own clause and the one before: "fainted at work, turned out she
+                    # hadn't eaten". Not further: "numb bum, bowels fine since" must still count.
                     scopes[i][0] = True
-                    for j in reversed(members[:position]):
-                        if presents[j]:
-                            break
-                        scopes[j][0] = True
+                    if position and not presents[members[position - 1]]:
+                        scopes[members[position - 1]][0] = True
                 if position and any(p.search(clauses[i]) for p in self._back_denials):
                     for j in members[:position]:
                         scopes[j][3] = True
@@ -565,13 +572,14 @@ class Matcher:
             groups.setdefault(number, []).append(index)
         return list(groups.values())
 
-    def _conditional_sentence(self, texts: list[str], question: bool) -> bool:
+    def _conditional_sentence(self, texts: list[str]) -> bool:
         """A sentence about something that might happen, not something that did."""
         if any(p.search(text) for p in self._conditional for text in texts):
             return True
         if not any(text.startswith((" if ", " even if ", " what if ")) for text in texts):
             return False
-        return question or any(p.search(text) for p in self._consequence for text in texts)
+        # Not a bare "?": "if I cough my back is agony, is that normal?" is a real sign.
+        return any(p.search(text) for p in self._consequence for text in texts)
 
     def _in_sentence(self, pattern: re.Pattern[str], parsed: Parsed, index: int) -> bool:
         """``pattern`` matches, not denied, in a clause of the sentence of clause ``index``."""

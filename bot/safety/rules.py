@@ -140,9 +140,8 @@ class Scopes(_Strict):
     #: With a clause that starts "if", words that make the sentence a conditional question
     #: ("if my legs both went weak would that be a 999 thing?"); a "?" does as well.
     consequence: list[str] = []
-    #: A resolution that reaches back over its sentence until something says "now"
-    #: ("fainted at work, turned out she hadn't eaten"; "went numb on the bleachers, fine once I
-    #: stood up").
+    #: A resolution that reaches back one clause, unless that clause says "now" ("fainted at
+    #: work, turned out she hadn't eaten"; "went numb on the bleachers, fine once I stood up").
     resolved: list[str] = []
 
 
