@@ -188,6 +188,14 @@ class Matcher:
             for pattern, replacement in rules.number_rewrites.items()
         ]
         self._not_typos = {_fold(word) for word in rules.not_typos}
+        self._translations: dict[str, tuple[re.Pattern[str], dict[str, str]]] = {}
+        for code, phrases in rules.translations.items():
+            words = {_fold(phrase): _fold(english) for phrase, english in phrases.items()}
+            alternatives = "|".join(re.escape(p) for p in sorted(words, key=len, reverse=True))
+            self._translations[code] = (
+                re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])"),
+                words,
+            )
         neg = rules.negation
         self._cues = [tuple(self._words(cue)) for cue in neg.cues]
         self._not_after_no = {self._canon(w) for w in neg.not_after_no}
@@ -412,9 +420,18 @@ class Matcher:
                 return self._synonyms.get(found[0], found[0])
         return token
 
-    def parse(self, text: str) -> Parsed:
-        """Normalised clauses with the sentence each belongs to (see :class:`Parsed`)."""
-        text = _REPEAT_RE.sub(r"\1\1", _fold(text))
+    def parse(self, text: str, language: str | None = None) -> Parsed:
+        """Normalised clauses with the sentence each belongs to (see :class:`Parsed`).
+
+        ``language``: the message's language when it is confidently not English; its phrases in
+        ``translations`` are put into English words first.
+        """
+        text = _fold(text)
+        translation = self._translations.get(language or "")
+        if translation is not None:
+            pattern, words = translation
+            text = pattern.sub(lambda match: words[match.group(0)], text)
+        text = _REPEAT_RE.sub(r"\1\1", text)
         text = _DECIMAL_RE.sub(r"\1 \2", text)
         text = _UNIT_RE.sub(" ", text)
         text = _QUESTION_RE.sub(f" {_QUESTION} ", text)

@@ -172,14 +172,21 @@ def _matcher() -> Matcher:
     return Matcher(redflags())
 
 
-def screen(text: str, *, model: LinearModel | None = None) -> Screening:
+def screen(
+    text: str,
+    *,
+    model: LinearModel | None = None,
+    thresholds: Mapping[str, float] | None = None,
+) -> Screening:
     """Find the warning signs in one message; the most urgent tier wins.
 
-    ``model`` replaces the shipped learned layer (cross-validation in ``bench/safety.py``).
+    ``model`` and ``thresholds`` replace the shipped learned layer and ask thresholds
+    (cross-validation in ``bench/safety.py``).
     """
     rules = redflags()
     matcher = _matcher()
-    parsed = matcher.parse(text)
+    language = detect(text)
+    parsed = matcher.parse(text, language)
     hits = matcher.hits(text, parsed)
     # A required context is about topic ("is this about the back?"), so "doesn't help my back"
     # still counts; an escalating context must be affirmed ("no dizziness" does not escalate).
@@ -221,15 +228,21 @@ def screen(text: str, *, model: LinearModel | None = None) -> Screening:
                 weak[flag.id] = tier
             continue
         found[flag.id] = Finding(flag.id, tier, flag.area, hit.other)
+    learned = model if model is not None else shipped_model()
+    probabilities = learned.probabilities(parsed.clauses)
+    if rules.doubt is not None and probabilities.get("none", 0.0) >= rules.doubt:
+        # The learned layer is all but sure this is no warning sign (an idiom, a story): a
+        # same-day or GP-soon finding is dropped, an emergency or crisis is asked, not answered.
+        for flag_id, finding in list(found.items()):
+            del found[flag_id]
+            if tier_rank(finding.tier) <= tier_rank("T1"):
+                weak[flag_id] = finding.tier
     findings = sorted(found.values(), key=lambda f: (tier_rank(f.tier), f.flag_id))
     tier = findings[0].tier if findings else None
     ed_signal = any(finding.area == "eating" for finding in findings)
-    learned = model if model is not None else shipped_model()
-    ask = _ask(learned.probabilities(parsed.clauses), tier, heard - set(found) - set(weak))
+    ask = _ask(probabilities, tier, heard - set(found) - set(weak), thresholds)
     ask = _more_urgent(ask, _weak_ask(weak, tier))
-    return Screening(
-        findings=findings, tier=tier, ed_signal=ed_signal, ask=ask, language=detect(text)
-    )
+    return Screening(findings=findings, tier=tier, ed_signal=ed_signal, ask=ask, language=language)
 
 
 def _weak_ask(weak: dict[str, Tier], found: Tier | None) -> Ask | None:
@@ -252,7 +265,10 @@ def _more_urgent(first: Ask | None, second: Ask | None) -> Ask | None:
 
 
 def _ask(
-    probabilities: dict[str, float], found: Tier | None, set_aside: set[str] = frozenset()
+    probabilities: dict[str, float],
+    found: Tier | None,
+    set_aside: set[str] = frozenset(),
+    thresholds: Mapping[str, float] | None = None,
 ) -> Ask | None:
     """The most urgent cluster the learned layer finds likely enough, if more urgent than found.
 
@@ -261,9 +277,10 @@ def _ask(
     cluster's most likely flag.
     """
     rules = redflags()
+    chosen = rules.ask_thresholds if thresholds is None else thresholds
     best: Ask | None = None
     for rule in rules.asks:
-        threshold = rules.ask_thresholds.get(rule.tier)
+        threshold = chosen.get(rule.tier)
         if threshold is None or tier_rank(rule.tier) >= tier_rank(found):
             continue
         if best is not None and tier_rank(best.tier) <= tier_rank(rule.tier):
