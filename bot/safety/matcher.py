@@ -13,11 +13,22 @@ Pattern language used in the YAML (matched against normalised words, apostrophes
 * ``...`` up to three other words in between;
 * ``re:<regex>`` a raw regular expression over the normalised clause (words separated by spaces);
 * ``a & b`` both parts somewhere in the same clause, in any order (people put words in any order:
-  "both my legs feel heavy and weak"). If any part is negated, the whole match is negated.
+  "both my legs feel heavy and weak"). If any part is negated, the whole match is negated;
+* ``a && b`` both parts somewhere in the message (``~b``: b's negation does not count);
+* ``? pattern`` a weak pattern, one that also fits near-misses: it makes the screen ask, never
+  answer ("gave the cat to my neighbour" asks the crisis question);
+* ``pattern !! words`` the pattern does not count when ``words`` are in the same sentence
+  ("counted my tablets !! repeat prescription").
 
 Negation is scoped to the clause: punctuation and words such as "but" end it, and a new subject
-("no fever and I can't feel my bum") ends its reach. When in doubt the screen reports the sign:
-missing a real emergency costs far more than an unneeded "please get checked".
+("no fever and I can't feel my bum") ends its reach. Other scopes reach further, over the
+clause's sentence (see :meth:`Matcher.scopes`): "imagine ...", "if ... would ...", a resolution
+that looks one clause back ("..., turned out she hadn't eaten") and a denial that answers what
+came before ("..., none of that"). When in doubt the screen reports the sign: missing a real
+emergency costs far more than an unneeded "please get checked".
+
+Other languages: when the screen knows the message's language (:mod:`bot.safety.language`),
+the phrases of ``translations`` in ``redflags.yaml`` are put into English words first.
 """
 
 from __future__ import annotations

@@ -172,7 +172,7 @@ class RedFlagFile(_Strict):
     scopes: Scopes
     contexts: dict[str, list[str]]
     flags: list[RedFlag]
-    #: The ask band: one question per cluster of flags (see bot/safety.py).
+    #: The ask band: one question per cluster of flags (see bot/safety/screen.py).
     asks: list[AskRule] = []
     #: Ask when the learned layer gives a cluster at least this probability (by the cluster's
     #: tier) and the rules found nothing as urgent. Chosen by cross-validation over writers.

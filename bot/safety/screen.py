@@ -9,20 +9,26 @@ Two layers, one decision (:func:`screen`):
 
 * **Rules** (``content/redflags.yaml``, applied by :mod:`bot.safety.matcher`): everyday, slang and
   misspelt words are folded into concepts first ("chucked up" -> vomited, "nether regions" ->
-  genitals, 101.3F -> a high temperature, "down 6 kg" -> lost weight, "im 78" -> older), then
-  patterns match inside a clause or across the message, with scopes: denied ("no numbness"),
-  past and resolved ("back in 2019, all sorted"), a question or "what if", someone else's
-  history ("my dad had a heart attack at 70"; someone else in danger *now* still counts, marked
-  ``Finding.other``), food or iron colouring poo or pee, and idioms, sport and gym talk.
+  genitals, 101.3F -> a high temperature, "down 6 kg" -> lost weight, "im 78" -> older, every
+  tablet name -> pills; in another detected language, its phrases into English words), then
+  patterns match inside a clause or across the message, with scopes: denied ("no numbness",
+  "..., none of that"), past and resolved ("back in 2019, all sorted", "..., turned out she
+  hadn't eaten"), a question, "what if" or a conditional sentence ("imagine I got a fever,
+  would I ..."), someone else's history ("my dad had a heart attack at 70"; someone else in
+  danger *now* still counts, marked ``Finding.other``), food or iron colouring poo or pee, and
+  idioms, similes, sport and gym talk. A weak pattern (one that also fits near-misses) asks.
 * **Learned layer** (``content/safety_model.yaml``, :mod:`bot.safety.model`): a linear model over
   words and letter groups of the normalised text, trained from the labelled phrases. It never
-  answers; it only decides whether to ask.
+  answers; it decides whether to ask, and its doubt softens the rules: when it gives "no
+  warning sign" at least ``doubt`` (``redflags.yaml``), a rule's T2-T4 finding is dropped and a
+  T0/T1 finding is asked rather than answered (never dropped on the model's word).
 
 When the screen ANSWERS: a rule found a sign. ``Screening.tier`` is the most urgent finding's
 tier (escalated by context: black poo plus feeling faint is T1), and :func:`answer_for` gives the
 message to send. When unsure between two tiers, the more urgent one wins.
 
-When it ASKS: no rule found anything as urgent, but the learned layer gives a cluster of flags at
+When it ASKS: only a weak pattern, or a finding the learned layer doubts, heard a more urgent
+sign; or no rule found anything as urgent, but the learned layer gives a cluster of flags at
 least the cluster tier's probability (``ask_thresholds`` in ``redflags.yaml``, chosen by
 cross-validation over the writers of the labelled set), and the rules did not hear that cluster's
 sign and set it aside (a denied, past or hypothetical mention is the rules' call, not the
