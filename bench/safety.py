@@ -5,7 +5,7 @@ Run:
   python bench/safety.py FILE [FILE...]  # any labelled files (same format)
   python bench/safety.py --holdout       # tests/data/safety_holdout*.yaml (the frozen holdout)
   python bench/safety.py --cv            # cross-validation of the learned layer over the writers
-  python bench/safety.py --cv --grid T0=0.3,T1=0.4 doubt=0.98   # ... and other settings beside
+  python bench/safety.py --cv --grid T0=0.3,T1=0.4 T0=0.2   # ... and other ask thresholds beside
   add -v to list misses and false alarms.
 
 Definitions (strict both ways, so that asking is never mistaken for answering):
@@ -138,9 +138,8 @@ def _by_writer(items: Sequence[dict]) -> dict[str, list[dict]]:
 def cross_validate(verbose: bool, grid: Sequence[str] = ()) -> None:
     """Train the learned layer on all writers but one, score the one left out (rules as tuned).
 
-    ``grid`` holds other settings to score on the same folds, each "T0=0.3,T1=0.4,doubt=0.98"
-    (ask thresholds by tier, and the learned layer's doubt); the pooled figures over all
-    writers are printed for each, to choose between them.
+    ``grid`` holds other ask thresholds to score on the same folds, each "T0=0.3,T1=0.4"; the
+    pooled figures over all writers are printed for each, to choose between them.
     """
     from bot.safety import screen as screen_module
     from bot.safety.matcher import Matcher
@@ -154,13 +153,8 @@ def cross_validate(verbose: bool, grid: Sequence[str] = ()) -> None:
     settings = [("as shipped", rules)]
     for spec in grid:
         pairs = dict(part.split("=") for part in spec.split(",") if part)
-        doubt = pairs.pop("doubt", None)
-        update: dict[str, object] = {
-            "ask_thresholds": {**rules.ask_thresholds, **{k: float(v) for k, v in pairs.items()}}
-        }
-        if doubt is not None:
-            update["doubt"] = None if doubt == "none" else float(doubt)
-        settings.append((spec, rules.model_copy(update=update)))
+        thresholds = {**rules.ask_thresholds, **{k: float(v) for k, v in pairs.items()}}
+        settings.append((spec, rules.model_copy(update={"ask_thresholds": thresholds})))
     print("cross-validation of the learned layer: train on the other writers, score this one")
     print("(the rules were tuned on every writer, so only the learned layer is measured fresh)")
     pooled: dict[str, list[tuple[dict, Screening]]] = {name: [] for name, _ in settings}
@@ -188,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--holdout", action="store_true", help="tests/data/safety_holdout*.yaml")
     parser.add_argument("--cv", action="store_true", help="cross-validate over the writers")
     parser.add_argument(
-        "--grid", nargs="*", default=[], help='with --cv: settings to compare, "T0=0.3,doubt=0.98"'
+        "--grid", nargs="*", default=[], help='with --cv: ask thresholds to compare, "T0=0.3"'
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list misses")
     args = parser.parse_args(argv)

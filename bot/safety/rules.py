@@ -177,9 +177,6 @@ class RedFlagFile(_Strict):
     #: Ask when the learned layer gives a cluster at least this probability (by the cluster's
     #: tier) and the rules found nothing as urgent. Chosen by cross-validation over writers.
     ask_thresholds: dict[Tier, float] = {}
-    #: When the learned layer gives "no warning sign" at least this probability, a rule's T2-T4
-    #: finding is dropped and a T0/T1 finding becomes an ask (None: the rules always answer).
-    doubt: float | None = Field(default=None, gt=0.5, le=1.0)
     #: Per ISO 639-1 code: phrases put into English words before matching, when the message is
     #: confidently in that language (the words the warning signs need, not a translation).
     translations: dict[str, dict[str, str]] = {}

@@ -19,22 +19,21 @@ Two layers, one decision (:func:`screen`):
   idioms, similes, sport and gym talk. A weak pattern (one that also fits near-misses) asks.
 * **Learned layer** (``content/safety_model.yaml``, :mod:`bot.safety.model`): a linear model over
   words and letter groups of the normalised text, trained from the labelled phrases. It never
-  answers; it decides whether to ask, and its doubt softens the rules: when it gives "no
-  warning sign" at least ``doubt`` (``redflags.yaml``), a rule's T2-T4 finding is dropped and a
-  T0/T1 finding is asked rather than answered (never dropped on the model's word).
+  answers; it only decides whether to ask (letting it overrule the rules was tried in round 2:
+  leave-one-writer-out it cost GP-soon recall and saved no false alarm).
 
 When the screen ANSWERS: a rule found a sign. ``Screening.tier`` is the most urgent finding's
 tier (escalated by context: black poo plus feeling faint is T1), and :func:`answer_for` gives the
 message to send. When unsure between two tiers, the more urgent one wins.
 
-When it ASKS: only a weak pattern, or a finding the learned layer doubts, heard a more urgent
-sign; or no rule found anything as urgent, but the learned layer gives a cluster of flags at
-least the cluster tier's probability (``ask_thresholds`` in ``redflags.yaml``, chosen by
-cross-validation over the writers of the labelled set), and the rules did not hear that cluster's
-sign and set it aside (a denied, past or hypothetical mention is the rules' call, not the
-model's). Then ``Screening.ask`` holds one yes/no question (:func:`ask_text`); "yes" leads to
-:func:`confirmed` (the flag at the ask's tier), "no" to nothing. An ask can come with a less
-urgent finding (a T3 answer, and a crisis question the conversation asks after it).
+When it ASKS: only a weak pattern heard a more urgent sign; or no rule found anything as
+urgent, but the learned layer gives a cluster of flags at least the cluster tier's probability
+(``ask_thresholds`` in ``redflags.yaml``, chosen by cross-validation over the writers of the
+labelled set), and the rules did not hear that cluster's sign and set it aside (a denied, past
+or hypothetical mention is the rules' call, not the model's). Then ``Screening.ask`` holds one
+yes/no question (:func:`ask_text`); "yes" leads to :func:`confirmed` (the flag at the ask's
+tier), "no" to nothing. An ask can come with a less urgent finding (a T3 answer, and a crisis
+question the conversation asks after it).
 
 When it STAYS QUIET: no finding and no ask (``tier`` and ``ask`` both None). It also reports
 ``Screening.language`` when the message is confidently not English (:mod:`bot.safety.language`),
@@ -236,13 +235,6 @@ def screen(
         found[flag.id] = Finding(flag.id, tier, flag.area, hit.other)
     learned = model if model is not None else shipped_model()
     probabilities = learned.probabilities(parsed.clauses)
-    if rules.doubt is not None and probabilities.get("none", 0.0) >= rules.doubt:
-        # The learned layer is all but sure this is no warning sign (an idiom, a story): a
-        # same-day or GP-soon finding is dropped, an emergency or crisis is asked, not answered.
-        for flag_id, finding in list(found.items()):
-            del found[flag_id]
-            if tier_rank(finding.tier) <= tier_rank("T1"):
-                weak[flag_id] = finding.tier
     findings = sorted(found.values(), key=lambda f: (tier_rank(f.tier), f.flag_id))
     tier = findings[0].tier if findings else None
     ed_signal = any(finding.area == "eating" for finding in findings)

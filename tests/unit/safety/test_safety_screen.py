@@ -260,12 +260,6 @@ def test_a_weak_pattern_asks_instead_of_answering() -> None:
     assert result.ask is not None and result.ask.question == "ask_crisis"
 
 
-def test_the_learned_layers_doubt_is_configured_and_only_softens() -> None:
-    # A same-day or GP-soon finding the model is all but sure of being nothing is dropped; an
-    # emergency or crisis is never dropped on the model's word, only asked.
-    assert redflags().doubt is not None and redflags().doubt >= 0.95
-
-
 @pytest.mark.parametrize(
     ("text", "code", "tier"),
     [
