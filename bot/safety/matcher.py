@@ -636,13 +636,12 @@ class Matcher:
         words = {word for clause in clauses for word in clause.split()}
         found: list[Hit] = []
         split = [clause.split() for clause in clauses]
+        # Every word of the message with each of its beginnings, so that an anchor ("numb*" or
+        # "numb") is one set look-up, not a scan of the words per pattern.
+        starts = {word[:end] + "*" for word in words for end in range(1, len(word) + 1)}
+        present = words | starts
         for name, parts, qualifiers, anchor, weak, exception in self._message_patterns:
-            if anchor and not any(
-                (w[:-1] and any(t.startswith(w[:-1]) for t in words))
-                if w.endswith("*")
-                else w in words
-                for w in anchor
-            ):
+            if anchor and present.isdisjoint(anchor):
                 continue
             places: list[tuple[int, bool]] = []
             for part, qualifier in zip(parts, qualifiers, strict=True):
