@@ -578,7 +578,8 @@ class Matcher:
             presents.append(present)
         for members in self._sentences(parsed):
             texts = [clauses[i] for i in members]
-            if self._conditional_sentence(texts):
+            # "..., actually it started an hour ago": something said now ends the "if".
+            if self._conditional_sentence(texts) and not any(presents[i] for i in members):
                 for i in members:
                     scopes[i][1] = True
             for position, i in enumerate(members):
