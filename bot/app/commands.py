@@ -11,18 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.app.request import Feature, Needs, Request
+from bot.app.request import Feature, Needs, Request, unmet
 from bot.base.times import local_date
 from bot.base.wording import t
 from bot.chat.outbox import Outbox, Send, SendPhoto
-from bot.diary import checkins, freetext
+from bot.diary import checkins, freetext, inbox
 from bot.diary.advice import tip_for
 from bot.experiments import conversation as experiment
 from bot.insights import recap, report
 from bot.knowledge.swaps import answer_swap
 from bot.people import onboarding, recap_day, settings
 from bot.privacy import export_and_delete as privacy
-from bot.safety import events as safety_events
 from bot.safety.screen import about_text, answer_for, redflags_text, screen
 from bot.store.models import User
 from bot.store.states import OnboardingStep
@@ -115,15 +114,12 @@ async def _checkin(r: Request) -> Outbox:
 
 
 async def _log(r: Request) -> Outbox:
-    """``/log``: screened like any message, then stored whatever intent it seems to have."""
-    screened = await safety_events.screen_message(r.session, r.user, r.text, r.now)
-    if screened is not None and screened[1]:
-        return screened[0]
-    logged = await freetext.log(r.session, r.user, r.text, r.now)
-    if screened is not None:
-        screened[0].messages.extend(logged.messages)
-        return screened[0]
-    return logged
+    """``/log``: screened like any message (also before set-up is done), then stored."""
+    missing = unmet(Needs.SET_UP, r.user)
+    outbox = await inbox.on_log(r.session, r.user, r.text, r.now, ready=missing is None)
+    if missing is not None and not outbox.messages:
+        return not_yet(missing, r)
+    return outbox
 
 
 async def _swap(r: Request) -> Outbox:
@@ -178,7 +174,8 @@ async def _unknown(_: Request) -> Outbox:
 #: Telegram's menu shows them in this order.
 COMMANDS: tuple[Command, ...] = (
     Command("checkin", Needs.SET_UP, _checkin),
-    Command("log", Needs.SET_UP, _log, fallback=unsaved_text),
+    # Needs nothing: a warning sign is answered before set-up too; _log checks the rest.
+    Command("log", Needs.NOTHING, _log, fallback=unsaved_text),
     Command("swap", Needs.SET_UP, _swap),
     Command("experiment", Needs.SET_UP, _experiment),
     Command("tip", Needs.SET_UP, _tip),

@@ -12,7 +12,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,14 +26,12 @@ from bot.chat.buttons import CheckinPress
 from bot.chat.messenger import DeliveryError, Messenger, Sender
 from bot.chat.outbox import Outbox, Send
 from bot.delivery.postman import Postman
-from bot.diary import checkins, freetext
+from bot.diary import checkins, inbox
 from bot.knowledge.breathing import breathing_steps
 from bot.people import onboarding
 from bot.people.users import get_or_create_user
-from bot.safety import events as safety_events
 from bot.store.db import Sessions, insert_for, is_unavailable
 from bot.store.models import ProcessedUpdate, User
-from bot.store.states import OnboardingStep
 
 log = logging.getLogger(__name__)
 
@@ -150,15 +148,9 @@ class GutBack:
         now = self.clock.now()
 
         async def act(session: AsyncSession, user: User) -> Outbox:
-            # Warning signs come first, in every state: before consent, paused, mid-check-in.
-            screened = await safety_events.screen_message(session, user, text, now)
-            if screened is not None:
-                answer, stand_alone = screened
-                if stand_alone or not onboarding.has_consented(user):
-                    return answer
-                answer.messages.extend((await self._diary_text(session, user, text, now)).messages)
-                return answer
-            return await self._diary_text(session, user, text, now)
+            # Warning signs come first, in every state: before consent, paused, mid-check-in
+            # (bot/diary/inbox.py decides who speaks, bot/safety/conversation.py what is said).
+            return await inbox.on_text(session, user, text, now)
 
         outbox_prefix = [Send(t("too_long", limit=MAX_TEXT))] if truncated else []
         await self._run(
@@ -168,23 +160,6 @@ class GutBack:
             update_id=update_id,
             fallback=lambda: unsaved_text(text),
         )
-
-    async def _diary_text(
-        self, session: AsyncSession, user: User, text: str, now: datetime
-    ) -> Outbox:
-        """Free text once the safety screen has had its say."""
-        if not onboarding.has_consented(user):
-            return Outbox.saying(t("consent_needed"))
-        if user.onboarding_step in (OnboardingStep.TIMEZONE, OnboardingStep.EDIT_TIMEZONE):
-            return await onboarding.set_timezone_text(session, user, text, now)
-        if user.onboarding_step in (OnboardingStep.TIMES, OnboardingStep.EDIT_TIMES):
-            return await onboarding.set_times_text(session, user, text, now)
-        answer = await checkins.typed(session, user, text, now)
-        if answer is not None:
-            return answer
-        if user.timezone is None:
-            return onboarding.step_prompt(user, Sender(user.platform_id, user.chat_id))
-        return await freetext.handle(session, user, text, now)
 
     async def on_location(
         self,

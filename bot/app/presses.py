@@ -17,10 +17,11 @@ from bot.base.timezones import parse_timezone
 from bot.base.wording import t
 from bot.chat.buttons import CHECKIN_ACTION, Press, parse_press
 from bot.chat.outbox import Outbox
-from bot.diary import freetext
+from bot.diary import freetext, inbox
 from bot.experiments import conversation as experiment
 from bot.people import onboarding, recap_day
 from bot.privacy import export_and_delete as privacy
+from bot.safety import conversation
 from bot.store.states import OnboardingStep
 
 
@@ -86,6 +87,16 @@ async def _recapday(r: Request) -> Outbox:
     return await recap_day.press(r.session, r.user, r.text, r.message_id, r.now)
 
 
+async def _ask(r: Request) -> Outbox:
+    """Yes / No / Not sure under one of the bot's safety questions (works before consent)."""
+    return await inbox.ask_pressed(r.session, r.user, r.text, r.now)
+
+
+async def _sign(r: Request) -> Outbox:
+    """One tap on a warning sign offered with the "English only for now" notice."""
+    return await conversation.on_sign(r.session, r.user, r.text, r.now)
+
+
 BUTTONS: dict[str, ButtonAction] = {
     row.action: row
     for row in (
@@ -98,6 +109,8 @@ BUTTONS: dict[str, ButtonAction] = {
         ButtonAction("breathe", Needs.TIMEZONE, _breathe),
         ButtonAction("settings", Needs.CONSENT, _settings),
         ButtonAction("recapday", Needs.SET_UP, _recapday),
+        ButtonAction(conversation.ASK_BUTTON, Needs.NOTHING, _ask),
+        ButtonAction(conversation.SIGN_BUTTON, Needs.NOTHING, _sign),
     )
 }
 assert CHECKIN_ACTION not in BUTTONS, "the check-in's namespace is taken"

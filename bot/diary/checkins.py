@@ -48,10 +48,10 @@ from bot.diary.questions import (
     questions_for_slot,
 )
 from bot.diary.view import daily_pain
+from bot.knowledge.logparse import parse_log, reads_like_symptom
 from bot.people.schedules import checkin_slot_counts
 from bot.safety import events as safety_events
-from bot.safety.rules import redflags
-from bot.safety.screen import Finding, SafetyAnswer, Screening, pain_jumped, screen_answer
+from bot.safety.screen import answer_for, pain_jumped, screen_findings
 from bot.store.db import insert_for
 from bot.store.models import Answer, Checkin, Schedule, User
 from bot.store.states import CheckinStatus
@@ -321,10 +321,15 @@ async def press(
     return outbox
 
 
-async def typed(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox | None:
+async def typed(
+    session: AsyncSession, user: User, text: str, now: datetime, *, quiet: bool = False
+) -> Outbox | None:
     """Free text while a check-in waits: a number for a scale, a note for the food question.
 
     Returns ``None`` when the text is not an answer, so the caller can treat it as a message.
+    A note for the food question is not taken from a line that names no food but reads like a
+    symptom ("my belly is killing me"): that is not a meal, and it is not stored. ``quiet``
+    (after a safety answer) takes a note only when it names a food.
     """
     checkin = await latest_open_checkin(session, user, now)
     if checkin is None or checkin.current is None:
@@ -332,6 +337,10 @@ async def typed(session: AsyncSession, user: User, text: str, now: datetime) -> 
     question = QUESTIONS[checkin.current]
     outbox = Outbox()
     stripped = text.strip().removesuffix("/10").removesuffix("/5").strip()
+    if question.id == FOOD:
+        names_food = bool(parse_log(text).foods)
+        if not names_food and (quiet or reads_like_symptom(text)):
+            return None
     if not question.multi and not question.single and stripped.isdigit():
         value = int(stripped)
         if not question.accepts(value):
@@ -353,6 +362,17 @@ async def typed(session: AsyncSession, user: User, text: str, now: datetime) -> 
         outbox.send(t("food_note_saved", date=format_day(checkin.local_date), note=note))
         return outbox
     return None
+
+
+async def resume(session: AsyncSession, user: User, now: datetime) -> Outbox:
+    """Back to the open check-in, if there is one: its current question again."""
+    outbox = Outbox()
+    checkin = await latest_open_checkin(session, user, now)
+    if checkin is not None and checkin.current is not None:
+        checkin.remind_at = None
+        intro = t("checkin_intro_back", date=format_day(checkin.local_date))
+        await send_current(session, checkin, intro, outbox)
+    return outbox
 
 
 async def summary(session: AsyncSession, checkin: Checkin) -> str:
@@ -436,11 +456,10 @@ async def _after_checkin(
     """
     screened = answers.get(SCREEN)
     if screened:
-        answer = screen_answer(screened, user.timezone)
-        if answer is not None and answer.text:
-            await safety_events.record(
-                session, user, _screening_of(answer), answer, now, source="screen"
-            )
+        screening = screen_findings(screened)
+        if screening is not None:
+            answer = answer_for(screening, user.timezone)
+            await safety_events.record(session, user, screening, answer, now, source="screen")
             outbox.send(answer.text)
             return
     alert = await safety_events.pain_alert_message(
@@ -460,16 +479,6 @@ async def _after_checkin(
     if isinstance(stress, int) and stress >= HIGH_STRESS:
         button = Button(t("breathing_offer_button"), simple_data("breathe", "start"))
         outbox.send(t("breathing_offer"), ((button,),))
-
-
-def _screening_of(answer: SafetyAnswer) -> Screening:
-    """The findings behind a weekly-screen answer, for recording by flag and tier."""
-    rules = redflags()
-    findings = [
-        Finding(flag_id, rules.flag(flag_id).tier, rules.flag(flag_id).area)
-        for flag_id in answer.flag_ids
-    ]
-    return Screening(findings=findings, tier=answer.tier)
 
 
 async def _copy_yesterday(

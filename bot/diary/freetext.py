@@ -2,7 +2,9 @@
 
 The safety screen has already run by the time text gets here. A diary line is stored for the
 right local day with what was understood and an Undo button; a swap question gets one to three
-swaps with the reason and the article section; a request for a diagnosis gets a kind refusal.
+swaps with the reason and the article section; a request for a diagnosis gets a kind refusal. A
+line about the body that the parser could not place is never stored: it may be a warning sign
+the screen missed, so it gets a short pointer to /redflags instead.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bot.diary.checkins import format_day
 from bot.diary.questions import FOOD, QUESTIONS, choice_label
 from bot.diary.view import daily_pain
 from bot.knowledge.intent import classify
-from bot.knowledge.logparse import ParsedLog, parse_log
+from bot.knowledge.logparse import ParsedLog, parse_log, reads_like_symptom
 from bot.knowledge.swaps import SwapAnswer, answer_swap
 from bot.safety import events as safety_events
 from bot.store.models import LogEntry, User
@@ -34,25 +36,52 @@ MAX_STORED_TEXT = 4000
 ELIMINATION_SWAPS = frozenset({"gluten_two_week_trial"})
 
 
-async def handle(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox:
+async def handle(
+    session: AsyncSession, user: User, text: str, now: datetime, *, quiet: bool = False
+) -> Outbox:
+    """A plain message, once safety has had its say.
+
+    ``quiet`` (after a safety answer) stores a diary line the parser understands and says
+    nothing else: no swap, no small talk, never "I'm not sure what to do with that".
+    """
     intent = classify(text)
     if intent == "log":
         return await log(session, user, text, now)
+    if quiet:
+        return Outbox()
     if intent == "swap_question":
         return swap_reply(answer_swap(text), user)
     if intent == "medical_question":
         return Outbox.saying(t("medical_refusal"))
     if intent == "smalltalk":
         return Outbox.saying(t("smalltalk"))
-    return Outbox.saying(t("unknown_text"))
+    return unplaced(text) or Outbox.saying(t("unknown_text"))
+
+
+def placeable(text: str) -> bool:
+    """Whether ``/log`` may store the line: understood, or at least not about the body."""
+    return parse_log(text).is_log or not reads_like_symptom(text)
+
+
+def unplaced(text: str) -> Outbox | None:
+    """A line about the body that the diary could not place: not stored, pointed to /redflags."""
+    return Outbox.saying(t("unplaced_symptom")) if reads_like_symptom(text) else None
 
 
 async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox:
-    """Store a diary line for its local day (today, or yesterday for "yesterday ...")."""
+    """Store a diary line for its local day (today, or yesterday for "yesterday ...").
+
+    A line with nothing understood is kept as a note, unless it reads like a symptom: what the
+    screen and the parser cannot place is not stored as diary data (it may be a missed sign).
+    """
     if not text.strip():
         return Outbox.saying(t("log_empty"))
     assert user.timezone is not None
     parsed = parse_log(text)
+    if not parsed.is_log:
+        pointer = unplaced(text)
+        if pointer is not None:
+            return pointer
     day = local_date(now, user.timezone) + timedelta(days=parsed.day_offset)
     entry = LogEntry(
         user_id=user.id,

@@ -28,7 +28,7 @@ from bot.base.wording import t
 from bot.diary.questions import PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
 from bot.insights.links import Link, describe, item_name, links
-from bot.insights.warning_signs import WarningSign, flag_name, tier_name, warning_signs
+from bot.insights.warning_signs import WarningSign, moments, recap_words, warning_signs
 from bot.insights.wording import RecapWording, recap_wording
 from bot.knowledge.swaps import swap_by_id, swaps
 from bot.knowledge.tips import KINDS_NEEDING_CAUTION, tips
@@ -289,10 +289,8 @@ def format_recap(recap: Recap) -> str:
     if recap.safety:
         lines += ["", words.safety_heading]
         lines += [
-            words.safety_line.format(
-                day=_day(words, sign.on), flag=flag_name(sign.flag_id), tier=tier_name(sign.tier)
-            )
-            for sign in recap.safety
+            words.safety_line.format(day=_day(words, moment.on), what=recap_words(moment))
+            for moment in moments(recap.safety)
         ]
         lines.append(words.safety_advice)
     if recap.links:

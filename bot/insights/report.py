@@ -32,7 +32,7 @@ from bot.chat.outbox import Outbox, SendFile
 from bot.diary.questions import PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
 from bot.insights.links import Link, item_name, links
-from bot.insights.warning_signs import WarningSign, flag_name, tier_name, warning_signs
+from bot.insights.warning_signs import WarningSign, moments, report_words, warning_signs
 from bot.insights.wording import PdfWording, report_wording
 from bot.store.models import User
 
@@ -220,16 +220,17 @@ def render_pdf(data: ReportData) -> bytes:
 
     y -= step * 1.6
     line(y, words.warnings_heading, size=11, weight="bold")
-    shown = data.warnings[:MAX_WARNING_LINES]
+    answered = moments(data.warnings)
+    shown = answered[:MAX_WARNING_LINES]
     if not shown:
         y -= step
         line(y, words.warnings_none)
-    for sign in shown:
+    for moment in shown:
         y -= step
-        line(y, f"{sign.on.isoformat()}   {flag_name(sign.flag_id)}  ({tier_name(sign.tier)})")
-    if len(data.warnings) > len(shown):
+        line(y, f"{moment.on.isoformat()}   {report_words(moment)}")
+    if len(answered) > len(shown):
         y -= step
-        line(y, words.warnings_more.format(count=len(data.warnings) - len(shown)))
+        line(y, words.warnings_more.format(count=len(answered) - len(shown)))
 
     y -= step * 1.6
     line(y, words.patterns_heading, size=11, weight="bold")

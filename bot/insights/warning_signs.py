@@ -1,7 +1,9 @@
-"""Warning signs recorded in a period, and their readable names (for the recap and the report).
+"""Warning signs recorded in a period, and how the recap and the report speak of them.
 
 Read from ``safety_events`` by flag and tier only, never text. Its own module so that the weekly
-recap does not import the PDF report to list them.
+recap does not import the PDF report to list them. One answer is one moment, however many flags
+it named (its rows share one instant). The recap names a moment discreetly, since its first lines
+show on a lock screen; the PDF names each sign in plain words (:mod:`bot.safety.mentions`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.insights.wording import report_wording
+from bot.safety.mentions import most_urgent, recap_phrase, report_phrase
 from bot.store.models import SafetyEvent, UTCDateTime
 
 
@@ -23,6 +25,45 @@ class WarningSign:
     on: date  # local date
     flag_id: str
     tier: str
+    #: When it was answered; signs of one answer share it.
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One answer: the signs it named and the most urgent tier among them."""
+
+    on: date
+    tier: str
+    flag_ids: tuple[str, ...]
+
+
+def moments(signs: tuple[WarningSign, ...]) -> list[Moment]:
+    """Signs grouped by the answer they came with, in order."""
+    groups: list[list[WarningSign]] = []
+    for sign in signs:
+        if groups and sign.at is not None and groups[-1][-1].at == sign.at:
+            groups[-1].append(sign)
+        else:
+            groups.append([sign])
+    return [
+        Moment(
+            group[0].on,
+            most_urgent([sign.tier for sign in group]),
+            tuple(dict.fromkeys(sign.flag_id for sign in group)),
+        )
+        for group in groups
+    ]
+
+
+def recap_words(moment: Moment) -> str:
+    """A moment for the weekly recap: "2 warning signs (emergency advice given)"."""
+    return recap_phrase(moment.tier, len(moment.flag_ids))
+
+
+def report_words(moment: Moment) -> str:
+    """A moment for the PDF: its signs in plain words and the advice given."""
+    return report_phrase(moment.flag_ids, moment.tier)
 
 
 @functools.cache
@@ -51,21 +92,7 @@ async def warning_signs(
         _signs_statement(), {"user_id": user_id, "since": since, "until": until}
     )
     signs = (
-        WarningSign(created_at.astimezone(zone).date(), flag_id, tier)
+        WarningSign(created_at.astimezone(zone).date(), flag_id, tier, created_at)
         for created_at, flag_id, tier in events
     )
     return tuple(sign for sign in signs if start <= sign.on <= end)
-
-
-def flag_name(flag_id: str) -> str:
-    """A warning sign's id as words: ``gi_black_stool`` -> "Gut: black stool"."""
-    words = report_wording()
-    parts = flag_id.split("_")
-    prefix = words.flag_prefixes.get(parts[0]) if len(parts) > 1 else None
-    rest = parts[1:] if prefix else parts
-    text = " ".join(words.flag_words.get(part, part) for part in rest)
-    return f"{prefix} {text}" if prefix else text[:1].upper() + text[1:]
-
-
-def tier_name(tier: str) -> str:
-    return report_wording().tiers.get(tier, tier)

@@ -57,9 +57,6 @@ class PdfWording(_Text):
 class ReportWording(_Text):
     chat: ChatWording
     pdf: PdfWording
-    tiers: dict[str, str]
-    flag_prefixes: dict[str, str]
-    flag_words: dict[str, str]
     about_stored: str = Field(min_length=1)
 
 

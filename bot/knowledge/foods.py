@@ -5,7 +5,7 @@ pasta". The lexicon in ``content/foods.yaml`` maps words and phrases to the shar
 module turns it into an index once and matches text against it token by token, longest phrase
 first. Tolerance is deliberately simple and explainable: a small suffix stemmer for plurals, and one
 edit (insert, delete, substitute or swap two neighbours) for typed words of five letters or more,
-unless the word is an ordinary English word listed under ``not_food``.
+never of the first letter, unless the word is an ordinary English word listed under ``not_food``.
 
 ``PhraseIndex`` is generic so that the swap library can reuse the same matching for its synonyms.
 """
@@ -82,6 +82,14 @@ def tokenize(text: str) -> list[Token]:
     ]
 
 
+def _doubled(typed: str, word: str) -> bool:
+    """``typed`` is ``word`` with one letter typed twice ("sodaa", "riice")."""
+    return len(typed) == len(word) + 1 and any(
+        typed[i] == typed[i + 1] and typed[:i] + typed[i + 1 :] == word
+        for i in range(len(typed) - 1)
+    )
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))} | {word}
 
@@ -128,7 +136,17 @@ class PhraseIndex(Generic[PayloadT]):
         candidates: set[str] = set()
         for variant in _deletes(key):
             candidates |= self._by_delete.get(variant, set())
-        close = sorted(word for word in candidates if within_one_edit(key, word))
+        # A typo keeps the first letter: "chocolat" is chocolate, but "tummy" is not "gummy"
+        # and "molly" is not "lolly" (a word for the belly and a drug were stored as sweets).
+        # A lexicon word shorter than that has too many neighbours: only a doubled key reaches
+        # it ("sodaa" is soda, "speed" is not seed).
+        close = sorted(
+            word
+            for word in candidates
+            if word[0] == key[0]
+            and within_one_edit(key, word)
+            and (len(word) >= FUZZY_MIN_LETTERS or _doubled(key, word))
+        )
         if len(close) == 1:
             return close[0], True
         return key, False

@@ -4,6 +4,8 @@
 is rules, not a model, so every result can be explained and the bench runs in microseconds:
 
 - Foods come from the lexicon (``bot.knowledge.foods``); symptoms from the small table below.
+  A food word is not a meal when its clause says it came up ("threw up something like coffee
+  grounds"), is a comparison ("looked like red wine") or is a drug ("a line of coke").
 - Negation: "no", "not", "without", "didn't", "skipped" ... switch off the symptoms and foods that
   follow, up to four words and never past a comma or a "but/and/after/with"; "bloating: none" and
   "pain free" work the other way round. Negated symptoms are kept apart (a clear "no bloating" is
@@ -324,6 +326,43 @@ _BRISTOL = re.compile(
     r"|was|is|a|no|today))*\s*[:=#\-]?\s*" + _NUM + r"\b"
     r"|\btype\s*" + _NUM + r"\s+(?:stool|poo|poop|bm|on the bristol|bristol)"
 )
+#: Where a food word is not something eaten or drunk, the clause around it says so: it was what
+#: came up ("threw up something like coffee grounds"), a comparison ("spew looked like red
+#: wine", "poo like peanut butter"), or a drug's street name ("did a line of coke").
+_CLAUSE_BREAKS = frozenset(
+    {"but", "then", "after", "before", "because", "cos", "since", "so", "later", "earlier",
+     "until", "while", "when"}
+)  # fmt: skip
+_VOMITED = re.compile(
+    r"^(?:vomit\w*|puk\w*|spew\w*|chunder\w*|retch\w*|barf\w*|hurl(?:ed|ing)?"
+    r"|(?:was|been|being|am|my|the) sick"
+    r"|(?:threw|throw|throwing|thrown|chucked|chucking|brought|bringing|bring|coughed|coughing)"
+    r" up)$"
+)
+_COMPARED = re.compile(
+    r"\b(?:(?:look|looks|looked|looking|smell|smells|smelled|smelt|seems?|seemed|something"
+    r"|stuff|bit|kind of|sort of|just|exactly|poo|poop|stool|sick|vomit|pee|wee|urine|spew|puke)"
+    r" like|resembl\w*|colou?r of|as if)\b"
+)
+_DRUG_USE = re.compile(
+    r"\b(?:snort\w*|sniff\w*|(?:line|lines|bump|bumps) of"
+    r"|(?:did|doing|done|do) (?:some|a bit of|a load of|loads of|a few lines of|lines of|a line of)"
+    r"|(?:did|doing) a? ?lines? of|popped|popping|injected|injecting|high on|off my face on)"
+    r"(?: (?:some|a|the|bit|of|few|more|too|much|loads|little))*$"
+)
+
+#: Words for the body, what comes out of it and how it feels: a line with one of these and
+#: nothing the diary understood reads like a symptom, and gets a pointer to /redflags.
+_BODY = re.compile(
+    r"\b(?:stomach\w*|tumm(?:y|ies)|bell(?:y|ies)|gut|guts|abdom\w*|bowels?|bum|bottom|butt"
+    r"|anus|rectum|rectal|groin|genitals?|privates|crotch|down below|down there|flank|side"
+    r"|kidneys?|bladder|spine|neck|chest|heart|legs?|foot|feet|knees?|hips?|arms?|head|throat"
+    r"|skin|eyes?|poo+p?|stools?|pee|peeing|wee|weeing|urine|piss\w*|blood\w*|bleed\w*"
+    r"|vomit\w*|sick|puk\w*|spew\w*|threw up|throw\w* up|chucked up|retch\w*|diarr\w*"
+    r"|pain\w*|hurt\w*|ach(?:e|es|ing|y)|sore|numb\w*|tingl\w*|pins and needles|weak\w*"
+    r"|dizz\w*|faint\w*|fever\w*|feverish|temperature|shiver\w*|swollen|swelling|lumps?"
+    r"|rash|cramp\w*|burning|breathless|breath|itch\w*|agony|killing me|unwell|ill)\b"
+)
 _YESTERDAY = re.compile(r"\b(yesterday|yday|yest|ystrdy|yesterdays)\b")
 _DAY_BEFORE = re.compile(r"\b(day before yesterday|2 days ago|two days ago)\b")
 _LAST_NIGHT = re.compile(r"\blast night\b")
@@ -412,6 +451,43 @@ def _bristol(text: str) -> int | None:
     return value if 1 <= value <= 7 else None
 
 
+def _not_eaten(tokens: Sequence[Token], first: int) -> bool:
+    """The food at ``first`` came up, is a comparison, or is a drug (see ``_VOMITED``)."""
+    start = first
+    while start > 0:
+        previous = tokens[start - 1]
+        if (not previous.is_word and not previous.text.isdigit()) or previous.text in (
+            _CLAUSE_BREAKS
+        ):
+            break
+        start -= 1
+    before = [token.text for token in tokens[start:first]]
+    pairs = [" ".join(before[i : i + 2]) for i in range(len(before))]
+    if any(_VOMITED.match(word) for word in before + pairs):
+        return True
+    lead = " ".join(before)
+    return bool(_COMPARED.search(lead) or _DRUG_USE.search(lead))
+
+
+#: "can't go" is constipation, "can't go on (with this)" and "can't go out" are not.
+_GO_ELSEWHERE = frozenset(
+    {"on", "out", "to", "anymore", "any", "back", "home", "in", "through", "further", "there",
+     "with", "outside", "like", "for", "away"}
+)  # fmt: skip
+
+
+def _goes_on(tokens: Sequence[Token], last: int) -> bool:
+    """A "can't go" phrase that is about going somewhere, or going on, not the toilet."""
+    return (
+        tokens[last - 1].text == "go" and last < len(tokens) and tokens[last].text in _GO_ELSEWHERE
+    )
+
+
+def reads_like_symptom(text: str) -> bool:
+    """Whether a line talks about the body or how it feels (used when nothing was understood)."""
+    return _BODY.search(" ".join(normalise(text).split())) is not None
+
+
 def parse_log(text: str) -> ParsedLog:
     """Everything a diary line clearly states; see the module docstring for the rules."""
     tokens = tokenize(text)
@@ -419,10 +495,14 @@ def parse_log(text: str) -> ParsedLog:
     foods = []
     skipped = []
     for match in lexicon().find_in_tokens(tokens):
+        if _not_eaten(tokens, match.first):
+            continue
         (skipped if _negated(tokens, match.first, match.last) else foods).append(match)
     symptoms: set[str] = set()
     negated: set[str] = set()
     for match in _symptom_index().match(tokens):
+        if _goes_on(tokens, match.last):
+            continue
         (negated if _negated(tokens, match.first, match.last) else symptoms).add(match.payload)
     negated -= symptoms
     pain = _pain(flat)

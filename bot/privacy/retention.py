@@ -2,11 +2,12 @@
 
 Keeping health data no longer than needed is good practice, but how long is the operator's call,
 so it is off unless ``GUTBACK_RETENTION_DAYS`` is set. Only the diary goes (check-ins and their
-answers, diary lines, tips seen, warning signs, delivery claims, swap experiments); the person,
-their consent and their check-in times stay, so check-ins carry on. Age is the local date a row
-belongs to (an experiment's last day) or, for rows that have none (warning signs), the UTC instant
-it was made. The cut-off is computed from the
-UTC date, so a row may stay up to a day longer than the setting in far-east timezones, never less.
+answers, diary lines, tips seen, warning signs and the safety questions asked, delivery claims,
+swap experiments); the person, their consent and their check-in times stay, so check-ins carry
+on. Age is the local date a row belongs to (an experiment's last day) or, for rows that have
+none (warning signs, questions asked), the UTC instant it was made. The cut-off is computed from
+the UTC date, so a row may stay up to a day longer than the setting in far-east timezones, never
+less.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.db import Sessions
-from bot.store.models import Answer, Checkin, Delivery, Experiment, LogEntry, SafetyEvent, TipShown
+from bot.store.models import (
+    Answer,
+    Checkin,
+    Delivery,
+    Experiment,
+    LogEntry,
+    SafetyAsk,
+    SafetyEvent,
+    TipShown,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +49,7 @@ async def remove_old_entries(session: AsyncSession, today_utc_date: date, days: 
         delete(LogEntry).where(LogEntry.local_date < cutoff),
         delete(TipShown).where(TipShown.shown_on < cutoff),
         delete(SafetyEvent).where(SafetyEvent.created_at < cutoff_instant),
+        delete(SafetyAsk).where(SafetyAsk.asked_at < cutoff_instant),
         delete(Delivery).where(Delivery.local_date < cutoff),
         # An experiment is as old as its last day: once that is past the cut-off, so is its diary.
         delete(Experiment).where(Experiment.ends_on < cutoff),

@@ -1,9 +1,10 @@
-"""Where the safety screen meets the diary: answering, recording, following up.
+"""Where the safety screen meets the diary: recording, following up, the pain alert.
 
 Every free-text message is screened before anything else, in every state (before consent, while
-paused, mid-check-in). The answer is sent whatever happens; a consenting person's event is
-recorded by flag and tier only, never with the text. Emergency answers get a follow-up later that
-day, which the sweep sends (even to someone who paused check-ins).
+paused, mid-check-in); :mod:`bot.safety.conversation` decides what is said. A consenting
+person's event is recorded here by flag and tier only, never with the text. Emergency answers
+get one follow-up a few hours later, which the sweep sends (even to someone who paused
+check-ins), naming the day of the answer (:func:`bot.safety.mentions.follow_up_text`).
 """
 
 from __future__ import annotations
@@ -14,40 +15,21 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.base.wording import t
-from bot.chat.outbox import Outbox
 from bot.knowledge.trials import experiment_library
 from bot.people.onboarding import has_consented
+from bot.safety.mentions import follow_up_text
 from bot.safety.screen import (
     SafetyAnswer,
     Screening,
-    answer_for,
-    numbers_for,
+    for_helper,
     pain_alert,
     pain_alert_text,
-    screen,
 )
 from bot.store.models import Experiment, SafetyEvent, User
 from bot.store.states import ExperimentStatus
 
 PAIN_ALERT_COOLDOWN = timedelta(days=7)
 SCREEN_EVERY = timedelta(days=7)
-
-
-async def screen_message(
-    session: AsyncSession, user: User, text: str, now: datetime, *, source: str = "message"
-) -> tuple[Outbox, bool] | None:
-    """Screen one message; ``(answer, stand_alone)`` when it needs one, else ``None``."""
-    screening = screen(text)
-    if screening.tier is None and not screening.ed_signal:
-        return None
-    answer = answer_for(screening, user.timezone)
-    if not answer.text:
-        return None
-    await record(session, user, screening, answer, now, source=source)
-    outbox = Outbox()
-    outbox.send(answer.text)
-    return outbox, answer.stand_alone
 
 
 async def record(
@@ -59,14 +41,24 @@ async def record(
     *,
     source: str,
 ) -> None:
-    """Remember what was flagged (only with consent) so recaps and reports can mention it."""
+    """Remember what was flagged (only with consent) so recaps and reports can mention it.
+
+    One answer is one event, however many flags it names: its rows share one instant, and one
+    of them carries the follow-up. A follow-up already waiting covers a second emergency answer
+    given before it (one "did you get help?", not two within minutes). Someone else's sign is
+    answered but not recorded: it is not the person's own health.
+    """
     if not has_consented(user):
         return
     if screening.ed_signal:
         user.no_restriction_tips = True
         await stop_restrictions(session, user.id, now)
     follow_up = now + timedelta(hours=answer.follow_up_hours) if answer.follow_up_hours else None
+    if follow_up is not None and await _follow_up_waiting(session, user.id):
+        follow_up = None
     for finding in screening.findings:
+        if for_helper(finding):
+            continue
         session.add(
             SafetyEvent(
                 user_id=user.id,
@@ -78,6 +70,15 @@ async def record(
             )
         )
         follow_up = None  # one follow-up per answer, not per flag
+
+
+async def _follow_up_waiting(session: AsyncSession, user_id: int) -> bool:
+    waiting = await session.scalar(
+        select(SafetyEvent.id)
+        .where(SafetyEvent.user_id == user_id, SafetyEvent.follow_up_at.is_not(None))
+        .limit(1)
+    )
+    return waiting is not None
 
 
 def screen_due(user: User, today: date) -> bool:
@@ -114,10 +115,13 @@ async def due_follow_ups(
 ) -> list[tuple[int, int, str]]:
     """Claim the follow-ups that are due: (user id, chat id, text). Clearing the time is the claim.
 
+    The text names the day of the answer as it is for the person when the follow-up goes out:
+    three hours after an answer at 23:00 it is "yesterday evening", not "earlier today".
+
     The user id goes with each, so that a blocked chat marks the person gone like any message.
     """
     rows = await session.execute(
-        select(SafetyEvent.id, User.id, User.chat_id, User.timezone)
+        select(SafetyEvent.id, User.id, User.chat_id, User.timezone, SafetyEvent.created_at)
         .join(User, User.id == SafetyEvent.user_id)
         .where(SafetyEvent.follow_up_at <= now, User.active)
         .order_by(SafetyEvent.follow_up_at)
@@ -125,7 +129,7 @@ async def due_follow_ups(
         .with_for_update(skip_locked=True, of=SafetyEvent)
     )
     claimed = []
-    for event_id, user_id, chat_id, zone in rows.all():
+    for event_id, user_id, chat_id, zone, answered_at in rows.all():
         cleared = await session.execute(
             update(SafetyEvent)
             .where(SafetyEvent.id == event_id, SafetyEvent.follow_up_at.is_not(None))
@@ -133,8 +137,7 @@ async def due_follow_ups(
             .returning(SafetyEvent.id)
         )
         if cleared.first() is not None:
-            text = t("safety_follow_up", emergency=numbers_for(zone).emergency)
-            claimed.append((user_id, chat_id, text))
+            claimed.append((user_id, chat_id, follow_up_text(answered_at, now, zone)))
     return claimed
 
 

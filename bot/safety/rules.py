@@ -266,6 +266,61 @@ class ScreenOptionText(_Strict):
     flag: str
 
 
+class AskButtons(_Strict):
+    """The three answers every safety question offers."""
+
+    yes: str = Field(min_length=1, max_length=24)
+    no: str = Field(min_length=1, max_length=24)
+    unsure: str = Field(min_length=1, max_length=24)
+
+
+class FollowUpText(_Strict):
+    """The "did you get help?" message; ``{when}`` names the day of the answer it follows."""
+
+    text: str
+    today: str
+    yesterday: str
+    yesterday_evening: str
+    #: ``{weekday}`` is the day's name ("On Tuesday").
+    weekday: str
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        _check_placeholders(value.replace("{when}", ""))
+        return value
+
+
+class Mentions(_Strict):
+    """How a recorded warning sign is named later: discreetly in the recap, plainly in the PDF.
+
+    A weekly recap's first lines show on a lock screen, so it never names a sign; the PDF, which
+    the person shows a clinician, names each sign in plain words (``plain_names``), never its id.
+    """
+
+    #: A moment that needed crisis support.
+    recap_crisis: str = Field(min_length=1)
+    #: ``{advice}``: one of ``recap_advice``; ``{count}`` for several signs at once.
+    recap_one: str = Field(min_length=1)
+    recap_many: str = Field(min_length=1)
+    recap_advice: dict[Tier, str]
+    #: ``{names}`` (plain names joined), ``{advice}`` (one of ``report_advice``).
+    report_line: str = Field(min_length=1)
+    report_advice: dict[Tier, str]
+    report_more: str = Field(min_length=1)
+    #: Used for a flag this file does not name yet (a test asks for every flag to be named).
+    unnamed: str = Field(min_length=1)
+    plain_names: dict[str, str]
+
+    @field_validator("recap_advice", "report_advice")
+    @classmethod
+    def _all_tiers(cls, advice: dict[str, str]) -> dict[str, str]:
+        missing = set(TIERS) - set(advice)
+        if missing:
+            raise ValueError(f"advice missing for tiers {sorted(missing)}")
+        return advice
+
+
 class SafetyWording(_Strict):
     tiers: dict[Tier, TierText]
     urgent_fallback: str
@@ -281,6 +336,40 @@ class SafetyWording(_Strict):
     weekly_options: list[ScreenOptionText] = Field(min_length=5)
     #: The ask band's questions, by id (``ask_crisis`` ...): one plain, kind yes/no question.
     asks: dict[str, str] = {}
+    ask_buttons: AskButtons
+    #: What "no" gets, by question id (``default`` for the rest): taken at their word.
+    ask_declined: dict[str, str]
+    #: The gentle lead before the "yes" answer when they are not sure, by question id.
+    ask_unsure: dict[str, str]
+    #: After "no", when the message that raised the question also held a diary line.
+    ask_unsaved: str
+    #: A typed answer whose question's time for typed replies has passed: asked again.
+    ask_again: str
+    #: Button notices (toasts, at most 200 characters on Telegram).
+    ask_closed: str = Field(max_length=200)
+    ask_answered: str = Field(max_length=200)
+    sign_none: str = Field(max_length=200)
+    #: For someone helping another person whose danger is now (``Finding.other``).
+    helper_crisis: str
+    helper_emergency: str
+    #: A message the screen marks as not English.
+    language_notice: str
+    follow_up: FollowUpText
+    mentions: Mentions
+
+    @field_validator("ask_declined", "ask_unsure")
+    @classmethod
+    def _by_question(cls, texts: dict[str, str]) -> dict[str, str]:
+        if "default" not in texts:
+            raise ValueError("needs a 'default' text")
+        for text in texts.values():
+            _check_placeholders(text)
+        return texts
+
+    @field_validator("helper_crisis", "helper_emergency", "language_notice", "ask_unsaved")
+    @classmethod
+    def _conversation_texts(cls, value: str) -> str:
+        return _check_placeholders(value)
 
     @field_validator("tiers")
     @classmethod
@@ -316,4 +405,8 @@ def safety_wording() -> SafetyWording:
     missing = [ask.id for ask in redflags().asks if ask.id not in wording.asks]
     if missing:
         raise ValueError(f"no wording for ask questions: {missing}")
+    for texts in (wording.ask_declined, wording.ask_unsure):
+        unknown = sorted(set(texts) - set(wording.asks) - {"default"})
+        if unknown:
+            raise ValueError(f"answers worded for unknown questions: {unknown}")
     return wording

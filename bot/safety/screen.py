@@ -33,7 +33,8 @@ labelled set), and the rules did not hear that cluster's sign and set it aside (
 or hypothetical mention is the rules' call, not the model's). Then ``Screening.ask`` holds one
 yes/no question (:func:`ask_text`); "yes" leads to :func:`confirmed` (the flag at the ask's
 tier), "no" to nothing. An ask can come with a less urgent finding (a T3 answer, and a crisis
-question the conversation asks after it).
+question the conversation asks after it). The conversation around it (buttons, typed answers,
+the stored open question) is :mod:`bot.safety.conversation`.
 
 When it STAYS QUIET: no finding and no ask (``tier`` and ``ask`` both None). It also reports
 ``Screening.language`` when the message is confidently not English (:mod:`bot.safety.language`),
@@ -79,12 +80,16 @@ __all__ = [
     "answer_for",
     "ask_text",
     "confirmed",
+    "confirmed_screening",
+    "fill",
+    "for_helper",
     "numbers_for",
     "pain_alert",
     "pain_alert_text",
     "redflags_text",
     "screen",
     "screen_answer",
+    "screen_findings",
     "weekly_screen_options",
     "weekly_screen_question",
 ]
@@ -356,11 +361,28 @@ def _fill(text: str, numbers: RegionNumbers) -> str:
 
 
 # -------------------------------------------------------------------------------- answers
+def fill(text: str, timezone_name: str | None) -> str:
+    """``text`` with the person's regional numbers filled in ({emergency}, {crisis} ...)."""
+    return _fill(text, numbers_for(timezone_name))
+
+
+def for_helper(finding: Finding) -> bool:
+    """The sign is someone else's, now: the answer speaks to the person helping them.
+
+    A flag about others by nature (a family history) is the writer's own concern.
+    """
+    return finding.other and not redflags().flag(finding.flag_id).about_others
+
+
 def answer_for(screening: Screening, timezone_name: str | None) -> SafetyAnswer:
     """The one message to send for a screening's findings (empty text when there are none).
 
-    An ask is not answered here: the conversation sends :func:`ask_text` and, on "yes",
-    :func:`confirmed`.
+    Crisis and medical advice are both given when both apply, crisis first: "I want to die"
+    with signs of sepsis gets the crisis reply and then the emergency advice, in one message.
+    The one exception to that order is the gentle question (pain-linked hopelessness only):
+    it goes last, since it is a question waiting for its answer. Someone else's sign, now, is
+    answered for the person helping them, after the writer's own. An ask is not answered here:
+    the conversation sends :func:`ask_text` and, on "yes", :func:`confirmed`.
     """
     if screening.tier is None:
         return SafetyAnswer("", None, False, None, False)
@@ -368,36 +390,68 @@ def answer_for(screening: Screening, timezone_name: str | None) -> SafetyAnswer:
     wording = safety_wording()
     numbers = numbers_for(timezone_name)
     tier = screening.tier
-    top = [f for f in screening.findings if f.tier == tier]
+    own = [f for f in screening.findings if not for_helper(f)]
+    helped = [f for f in screening.findings if for_helper(f)]
     flag_ids = tuple(f.flag_id for f in screening.findings)
     stand_alone = tier in ("T0", "T1")
 
-    if tier == "T0":
-        flags = [rules.flag(f.flag_id) for f in top]
-        if all(flag.ask_first for flag in flags):
-            text = _fill(wording.gentle_question, numbers)
-            return SafetyAnswer(text, tier, True, None, True, flag_ids)
-        parts = [
-            _fill(flag.answer, numbers)
-            for flag in flags
-            if not flag.ask_first and flag.id != "crisis_suicide"
-        ]
-        text = "\n\n".join([_fill(wording.crisis_reply, numbers), *parts])
-        return SafetyAnswer(text, tier, True, None, False, flag_ids)
+    crisis = [rules.flag(f.flag_id) for f in own if f.tier == "T0"]
+    medical = [f for f in own if f.tier != "T0"]
+    ask_first = bool(crisis) and all(flag.ask_first for flag in crisis)
+    blocks: list[str] = []
+    if crisis and not ask_first:
+        blocks.append(
+            "\n\n".join(
+                [
+                    _fill(wording.crisis_reply, numbers),
+                    *(
+                        _fill(flag.answer, numbers)
+                        for flag in crisis
+                        if not flag.ask_first and flag.id != "crisis_suicide"
+                    ),
+                ]
+            )
+        )
+    medical_tier = medical[0].tier if medical else None
+    # With a crisis, only advice that cannot wait (now or today) is added to it.
+    if medical_tier is not None and (not crisis or medical_tier in ("T1", "T2")):
+        blocks.append(_medical(medical, screening.ed_signal and not stand_alone, numbers))
+    else:
+        medical_tier = None
+    if ask_first:
+        blocks.append(_fill(wording.gentle_question, numbers))
+    if helped:
+        blocks.append(_helper(helped, numbers))
+    text = "\n\n".join(block for block in blocks if block)
+    follow_up = FOLLOW_UP_HOURS if medical_tier == "T1" else None
+    return SafetyAnswer(text, tier, stand_alone, follow_up, ask_first, flag_ids)
 
+
+def _medical(findings: list[Finding], eating: bool, numbers: RegionNumbers) -> str:
+    """One tier's advice: its lead, up to three signs' answers, and its close."""
+    rules = redflags()
+    wording = safety_wording()
+    tier = findings[0].tier
     parts = [_fill(wording.tiers[tier].lead, numbers)]
     seen: set[str] = set()
-    for finding in top[:3]:
+    for finding in [f for f in findings if f.tier == tier][:3]:
         answer = _fill(_flag_answer(rules.flag(finding.flag_id), finding.tier), numbers)
         if answer not in seen:
             seen.add(answer)
             parts.append(answer)
-    if screening.ed_signal and not stand_alone:
+    if eating:
         parts.append(_fill(wording.eating_support, numbers))
     parts.append(_fill(wording.tiers[tier].close, numbers))
-    text = "\n\n".join(part for part in parts if part)
-    follow_up = FOLLOW_UP_HOURS if tier == "T1" else None
-    return SafetyAnswer(text, tier, stand_alone, follow_up, False, flag_ids)
+    return "\n\n".join(part for part in parts if part)
+
+
+def _helper(findings: list[Finding], numbers: RegionNumbers) -> str:
+    """For someone helping another person in danger now: call for them, stay with them."""
+    wording = safety_wording()
+    if any(f.tier == "T0" for f in findings):
+        return _fill(wording.helper_crisis, numbers)
+    lead = _fill(wording.tiers["T1"].lead, numbers)
+    return f"{lead}\n\n{_fill(wording.helper_emergency, numbers)}"
 
 
 def ask_text(ask: Ask) -> str:
@@ -406,7 +460,12 @@ def ask_text(ask: Ask) -> str:
 
 
 def confirmed(ask: Ask, timezone_name: str | None) -> SafetyAnswer:
-    """The answer to send when the person says "yes" to an ask.
+    """The answer to send when the person says "yes" to an ask."""
+    return answer_for(confirmed_screening(ask), timezone_name)
+
+
+def confirmed_screening(ask: Ask) -> Screening:
+    """What a "yes" to an ask confirms: its flag at the ask's tier.
 
     "Yes" to the crisis question is a crisis, not pain-linked hopelessness: the gentle question
     has just been asked, so the crisis reply follows, never the same question again.
@@ -417,10 +476,7 @@ def confirmed(ask: Ask, timezone_name: str | None) -> SafetyAnswer:
         rule = next(r for r in rules.asks if r.id == ask.question)
         flag = next(rules.flag(f) for f in rule.flags if not rules.flag(f).ask_first)
     finding = Finding(flag.id, ask.tier, flag.area)
-    screening = Screening(
-        findings=[finding], tier=ask.tier, ed_signal=flag.area == "eating", ask=None
-    )
-    return answer_for(screening, timezone_name)
+    return Screening(findings=[finding], tier=ask.tier, ed_signal=flag.area == "eating", ask=None)
 
 
 def redflags_text(timezone_name: str | None = None) -> str:
@@ -493,6 +549,12 @@ def screen_answer(option_ids: Iterable[str], tz: str | None) -> SafetyAnswer | N
 
     Unknown ids (callback data comes from the client) are ignored rather than trusted.
     """
+    screening = screen_findings(option_ids)
+    return None if screening is None else answer_for(screening, tz)
+
+
+def screen_findings(option_ids: Iterable[str]) -> Screening | None:
+    """The findings behind ticked weekly-screen options (unknown ids ignored); None for none."""
     rules = redflags()
     by_id = {option.id: option for option in weekly_screen_options()}
     chosen = [by_id[option_id] for option_id in option_ids if option_id in by_id]
@@ -503,9 +565,8 @@ def screen_answer(option_ids: Iterable[str], tz: str | None) -> SafetyAnswer | N
         flag = rules.flag(option.flag_id)
         findings[flag.id] = Finding(flag.id, flag.tier, flag.area)
     ordered = sorted(findings.values(), key=lambda f: (tier_rank(f.tier), f.flag_id))
-    screening = Screening(
+    return Screening(
         findings=ordered,
         tier=ordered[0].tier,
         ed_signal=any(f.area == "eating" for f in ordered),
     )
-    return answer_for(screening, tz)

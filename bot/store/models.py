@@ -231,6 +231,30 @@ class SafetyEvent(Base):
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class SafetyAsk(Base):
+    """A one-tap safety question the bot asked ("are you having thoughts of ending your life?").
+
+    Stored so that a typed "yes" minutes later, on any process, is read as its answer. Holds the
+    question and the flag it would confirm, never the message that raised it.
+    """
+
+    __tablename__ = "safety_asks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(32))
+    flag_id: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Typed replies are read as the answer until then; its buttons work for as long as it is kept.
+    open_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: yes, no or unsure (``AskAnswer``) once answered.
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The message that raised the question also held a diary line, not saved while asking.
+    unsaved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
 class Experiment(Base):
     """A two-week N-of-1 swap trial: which swap, which local dates, and the verdict at the end.
 

@@ -47,3 +47,11 @@ class OnboardingStep(StrEnum):
     DONE = "done"
     EDIT_TIMEZONE = "edit_timezone"
     EDIT_TIMES = "edit_times"
+
+
+class AskAnswer(StrEnum):
+    """``safety_asks.answer``: how a safety question the bot asked was answered."""
+
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"  # "not sure", "maybe": treated as a yes, gently

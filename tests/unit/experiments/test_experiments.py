@@ -29,7 +29,7 @@ from bot.experiments import conversation as experiments
 from bot.knowledge.swaps import swap_by_id
 from bot.knowledge.trials import MAX_SWAP_ID, experiment_library, spec_for
 from bot.people.onboarding import consent_stamp
-from bot.safety import events as safety_flow
+from bot.safety import conversation as safety_flow
 from bot.store.db import Sessions
 from bot.store.models import Answer, Checkin, Delivery, Experiment, User
 from tests.support import RecordingMessenger, add_user
@@ -479,9 +479,9 @@ async def test_an_eating_disorder_signal_ends_a_gluten_experiment_but_not_a_soda
 
 
 async def _screened(session: Any, user: User, text: str, now: datetime) -> Outbox:
-    screened = await safety_flow.screen_message(session, user, text, now)
+    screened = await safety_flow.on_message(session, user, text, now)
     assert screened is not None
-    return screened[0]
+    return screened.outbox
 
 
 # --- the result -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from bot.chat.outbox import Send, SendFile
 from bot.diary.view import DiaryDay
 from bot.insights import report
+from bot.insights.warning_signs import WarningSign, moments, report_words
 from bot.store.db import Sessions
 from bot.store.models import Answer, Checkin, LogEntry, SafetyEvent, User
 from tests.support import BERLIN, add_person, at
@@ -129,7 +130,9 @@ async def test_the_report_data_has_the_diarys_numbers(sessions: Sessions) -> Non
     assert data.food_days["processed"] == 3 and data.food_days["alcohol"] == 0
     assert data.stress == report.Average(3.0, 2)
     assert data.sleep == report.Average(None, 0)
-    assert data.warnings == (report.WarningSign(date(2026, 1, 15), "gi_black_stool", "T2"),)
+    assert [(w.on, w.flag_id, w.tier) for w in data.warnings] == [
+        (date(2026, 1, 15), "gi_black_stool", "T2")
+    ]
     # Processed food: pain 6, 7, 8 with it; 2, 3, 2, 5 without. Bloating has only 2 days.
     [pattern] = data.patterns
     assert (pattern.kind, pattern.item) == ("food", "processed")
@@ -163,7 +166,7 @@ async def test_the_pdf_is_one_page_with_the_summary_as_text(sessions: Sessions) 
         "Food and drink (days with each)",
         "average 3.0 over 2 days",
         "Sleep: not recorded",
-        "2026-01-15 Gut: black stool (same day)",
+        "2026-01-15 Black or tarry poo (advised to be seen the same day)",
         "a pattern to watch, not proof",
         "Ultra-processed food or takeout: average pain 7.0 on 3 days with it, 3.0 on 4 days",
     ):
@@ -250,8 +253,21 @@ async def test_no_report_before_consent(sessions: Sessions) -> None:
     assert isinstance(message, Send) and "/start" in message.text
 
 
-def test_warning_sign_ids_read_as_words() -> None:
-    assert report.flag_name("gi_black_stool") == "Gut: black stool"
-    assert report.flag_name("gi_cant_swallow") == "Gut: can't swallow"
-    assert report.flag_name("chest_pain") == "Chest pain"
-    assert report.tier_name("T1") == "emergency"
+def test_warning_signs_read_as_plain_words_one_line_per_answer() -> None:
+    at = datetime(2026, 1, 14, 20, 0, tzinfo=UTC)
+    signs = (
+        WarningSign(date(2026, 1, 14), "ces_saddle_numbness", "T1", at),
+        WarningSign(date(2026, 1, 14), "ces_bladder", "T1", at),
+        WarningSign(date(2026, 1, 14), "ces_sexual", "T1", at),
+        WarningSign(date(2026, 1, 15), "crisis_suicide", "T0", at + timedelta(days=1)),
+    )
+    first, second = moments(signs)
+    assert report_words(first) == (
+        "Numbness around the bottom, groin or genitals; New trouble peeing or with bladder"
+        " control; and 1 more (advised to call emergency services)"
+    )
+    assert report_words(second) == (
+        "Thoughts of ending their life (crisis line and emergency number given)"
+    )
+    for words in (report_words(first), report_words(second)):
+        assert "_" not in words and "T1" not in words and "T0" not in words

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge.logparse import parse_log
+from bot.knowledge.logparse import parse_log, reads_like_symptom
 
 EVAL = yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "data" / "log_eval.yaml").read_text(encoding="utf-8")
@@ -145,3 +145,40 @@ def test_uk_and_us_words_and_typos_give_the_same_groups() -> None:
 def test_not_a_log() -> None:
     assert not parse_log("hello there").is_log
     assert not parse_log("went for a walk at 7").is_log
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "threw up something like coffee grounds",
+        "my sick looked like coffee grounds",
+        "spew looked like red wine",
+        "chucked up what looked like tomato soup",
+        "did a line of coke",
+        "did a few lines of coke, chest is pounding",
+        "snorted some coke last night",
+        "took some molly and my tummy feels weird",
+    ],
+)
+def test_what_came_up_a_comparison_or_a_drug_is_not_food(text: str) -> None:
+    parsed = parse_log(text)
+    assert parsed.foods == [] and parsed.food_groups == frozenset(), text
+
+
+def test_food_next_to_those_words_in_another_clause_is_still_food() -> None:
+    assert parse_log("was sick after the curry").foods == ["curry"]
+    assert parse_log("felt sick and had toast").foods == ["toast"]
+    assert parse_log("pizza and a coke, bloated").food_groups >= {"soda"}
+    assert parse_log("30g of oats and a bag of crisps").foods == ["oats", "crisps"]
+
+
+def test_going_on_is_not_constipation() -> None:
+    assert parse_log("I can't go on with this pain anymore").symptoms == frozenset()
+    assert parse_log("couldn't go today, bunged up").symptoms == {"constipation"}
+
+
+def test_what_reads_like_a_symptom() -> None:
+    for text in ("my tummy feels weird", "spew looked like red wine", "numb down below"):
+        assert reads_like_symptom(text), text
+    for text in ("felt weird after the walk", "did some coke", "hello there"):
+        assert not reads_like_symptom(text), text

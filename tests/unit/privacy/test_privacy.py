@@ -21,6 +21,7 @@ from bot.store.models import (
     Delivery,
     Experiment,
     LogEntry,
+    SafetyAsk,
     SafetyEvent,
     Schedule,
     TipShown,
@@ -133,6 +134,14 @@ async def seed_person(sessions: Sessions, platform_id: int) -> int:
                     tier="urgent",
                     source="text",
                     created_at=at(DAY2, 9),
+                ),
+                SafetyAsk(
+                    user_id=user.id,
+                    question="ask_legs",
+                    flag_id="neuro_both_legs",
+                    tier="T1",
+                    asked_at=at(DAY2, 9),
+                    open_until=at(DAY2, 15),
                 ),
                 Delivery(
                     user_id=user.id,
