@@ -5,6 +5,7 @@ Run:
   python bench/safety.py FILE [FILE...]  # any labelled files (same format)
   python bench/safety.py --holdout       # tests/data/safety_holdout*.yaml (the frozen holdout)
   python bench/safety.py --cv            # cross-validation of the learned layer over the writers
+  python bench/safety.py --cv --grid T0=0.3,T1=0.4 T0=0.2   # ... and other ask thresholds beside
   add -v to list misses and false alarms.
 
 Definitions (strict both ways, so that asking is never mistaken for answering):
@@ -134,22 +135,45 @@ def _by_writer(items: Sequence[dict]) -> dict[str, list[dict]]:
     return groups
 
 
-def cross_validate(verbose: bool) -> None:
-    """Train the learned layer on all writers but one, score the one left out (rules as tuned)."""
+def cross_validate(verbose: bool, grid: Sequence[str] = ()) -> None:
+    """Train the learned layer on all writers but one, score the one left out (rules as tuned).
+
+    ``grid`` holds other ask thresholds to score on the same folds, each "T0=0.3,T1=0.4"; the
+    pooled figures over all writers are printed for each, to choose between them.
+    """
+    from bot.safety import screen as screen_module
     from bot.safety.matcher import Matcher
     from bot.safety.rules import redflags
     from bot.safety.training import train
 
     items = _load(EVAL_FILE)
     groups = _by_writer(items)
-    matcher = Matcher(redflags())
+    rules = redflags()
+    matcher = Matcher(rules)
+    settings = [("as shipped", rules)]
+    for spec in grid:
+        pairs = dict(part.split("=") for part in spec.split(",") if part)
+        thresholds = {**rules.ask_thresholds, **{k: float(v) for k, v in pairs.items()}}
+        settings.append((spec, rules.model_copy(update={"ask_thresholds": thresholds})))
     print("cross-validation of the learned layer: train on the other writers, score this one")
-    print("(the rules were tuned on every writer, so only the ask band is measured fresh here)")
-    for writer, held in sorted(groups.items()):
-        rest = [item for item in items if item.get("src", "eval") != writer]
-        model = train(rest, matcher)
-        numbers = evaluate(held, lambda text, m=model: screen(text, model=m), verbose)
-        _print(f"writer {writer} (trained on {len(rest)})", numbers)
+    print("(the rules were tuned on every writer, so only the learned layer is measured fresh)")
+    pooled: dict[str, list[tuple[dict, Screening]]] = {name: [] for name, _ in settings}
+    try:
+        for writer, held in sorted(groups.items()):
+            rest = [item for item in items if item.get("src", "eval") != writer]
+            model = train(rest, matcher)
+            for name, variant in settings:
+                screen_module.redflags = lambda v=variant: v  # type: ignore[assignment]
+                results = {item["text"]: screen(item["text"], model=model) for item in held}
+                pooled[name] += [(item, results[item["text"]]) for item in held]
+                if name == "as shipped":
+                    numbers = evaluate(held, results.__getitem__, verbose)
+                    _print(f"writer {writer} (trained on {len(rest)})", numbers)
+    finally:
+        screen_module.redflags = redflags  # type: ignore[assignment]
+    for name, pairs in pooled.items():
+        lookup = {item["text"]: result for item, result in pairs}
+        _print(f"all writers pooled, {name}", evaluate([i for i, _ in pairs], lookup.__getitem__))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -157,10 +181,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--holdout", action="store_true", help="tests/data/safety_holdout*.yaml")
     parser.add_argument("--cv", action="store_true", help="cross-validate over the writers")
+    parser.add_argument(
+        "--grid", nargs="*", default=[], help='with --cv: ask thresholds to compare, "T0=0.3"'
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="list misses")
     args = parser.parse_args(argv)
     if args.cv:
-        cross_validate(args.verbose)
+        cross_validate(args.verbose, args.grid)
         return
     if args.holdout:
         files = sorted(DATA.glob("safety_holdout*.yaml"))

@@ -13,11 +13,22 @@ Pattern language used in the YAML (matched against normalised words, apostrophes
 * ``...`` up to three other words in between;
 * ``re:<regex>`` a raw regular expression over the normalised clause (words separated by spaces);
 * ``a & b`` both parts somewhere in the same clause, in any order (people put words in any order:
-  "both my legs feel heavy and weak"). If any part is negated, the whole match is negated.
+  "both my legs feel heavy and weak"). If any part is negated, the whole match is negated;
+* ``a && b`` both parts somewhere in the message (``~b``: b's negation does not count);
+* ``? pattern`` a weak pattern, one that also fits near-misses: it makes the screen ask, never
+  answer ("gave the cat to my neighbour" asks the crisis question);
+* ``pattern !! words`` the pattern does not count when ``words`` are in the same sentence
+  ("counted my tablets !! repeat prescription").
 
 Negation is scoped to the clause: punctuation and words such as "but" end it, and a new subject
-("no fever and I can't feel my bum") ends its reach. When in doubt the screen reports the sign:
-missing a real emergency costs far more than an unneeded "please get checked".
+("no fever and I can't feel my bum") ends its reach. Other scopes reach further, over the
+clause's sentence (see :meth:`Matcher.scopes`): "imagine ...", "if ... would ...", a resolution
+that looks one clause back ("..., turned out she hadn't eaten") and a denial that answers what
+came before ("..., none of that"). When in doubt the screen reports the sign: missing a real
+emergency costs far more than an unneeded "please get checked".
+
+Other languages: when the screen knows the message's language (:mod:`bot.safety.language`),
+the phrases of ``translations`` in ``redflags.yaml`` are put into English words first.
 """
 
 from __future__ import annotations
@@ -31,7 +42,12 @@ from dataclasses import dataclass
 from bot.base.fuzzy import within_one_edit as damerau1
 from bot.safety.rules import RedFlagFile
 
-_TOKEN_RE = re.compile(r"[^\W_]+|\|")
+_TOKEN_RE = re.compile(r"[^\W_]+|[|\ue000\ue001]")
+#: Sentence ends: "?" is kept apart (a question) from ".", "!" and line breaks.
+_QUESTION_RE = re.compile(r"\?+")
+_SENTENCE_RE = re.compile(r"(?<!\d)[.!\n\r]+|[.!\n\r]+(?!\d)")
+_END = "\ue000"
+_QUESTION = "\ue001"
 _TEMPLATE_TOKEN_RE = re.compile(r"\.\.\.|\(|\)\??|\||[^\s()|]+")
 _CLAUSE_PUNCT_RE = re.compile(r"[.,;:!?\n\r\t()\[\]{}\"<>]+|\s[-–—]+\s|[–—]")
 _DECIMAL_RE = re.compile(r"(\d)[.,](\d)")
@@ -57,6 +73,11 @@ def _swapped(a: str, b: str) -> bool:
     """True when equal-length ``a`` and ``b`` differ by two adjacent letters swapped."""
     diff = [i for i in range(len(a)) if a[i] != b[i]]
     return len(diff) == 2 and diff[1] == diff[0] + 1
+
+
+def _inflected(token: str, word: str) -> bool:
+    """True when ``token`` is ``word`` with an ending ("settled", "numbs"), not a typo of it."""
+    return len(token) == len(word) + 1 and token.startswith(word) and token[-1] in "sdy"
 
 
 def _anchored(anchor: str, words: set[str]) -> bool:
@@ -122,6 +143,28 @@ def _parse(tokens: list[str], i: int) -> tuple[list[object], int]:
     return sequence, i
 
 
+_MARKS = frozenset({"|", _END, _QUESTION})
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A message as the matcher reads it: clauses, and which sentence each belongs to.
+
+    Clauses end at commas, "but" and the like; sentences at ".", "!", "?" and line breaks. Some
+    scopes reach over a whole sentence ("imagine I got a fever with my back, would I need to see
+    someone?"), so both are kept.
+    """
+
+    clauses: list[str]
+    #: The sentence number of each clause.
+    sentence: list[int]
+    #: True for each clause of a sentence that ended with "?".
+    question: list[bool]
+
+    def same_sentence(self, index: int) -> list[int]:
+        return [i for i, number in enumerate(self.sentence) if number == self.sentence[index]]
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One pattern match inside one clause, with what the clause says about it."""
@@ -134,6 +177,8 @@ class Hit:
     hypothetical: bool = False
     #: The clause is about someone else ("my sister is pregnant and her back hurts").
     other: bool = False
+    #: Only a weak pattern matched (one that also fits near-misses): ask, do not answer.
+    weak: bool = False
 
 
 class Matcher:
@@ -154,6 +199,14 @@ class Matcher:
             for pattern, replacement in rules.number_rewrites.items()
         ]
         self._not_typos = {_fold(word) for word in rules.not_typos}
+        self._translations: dict[str, tuple[re.Pattern[str], dict[str, str]]] = {}
+        for code, phrases in rules.translations.items():
+            words = {_fold(phrase): _fold(english) for phrase, english in phrases.items()}
+            alternatives = "|".join(re.escape(p) for p in sorted(words, key=len, reverse=True))
+            self._translations[code] = (
+                re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])"),
+                words,
+            )
         neg = rules.negation
         self._cues = [tuple(self._words(cue)) for cue in neg.cues]
         self._not_after_no = {self._canon(w) for w in neg.not_after_no}
@@ -172,6 +225,10 @@ class Matcher:
         self._first_person = {self._canon(w) for w in rules.scopes.first_person}
         self._other_past = {self._canon(w) for w in rules.scopes.other_past}
         self._explanations = [self._compile(p) for p in rules.scopes.colour_explanations]
+        self._conditional = [self._compile(p) for p in rules.scopes.conditional]
+        self._consequence = [self._compile(p) for p in rules.scopes.consequence]
+        self._resolved = [self._compile(p) for p in rules.scopes.resolved]
+        self._back_denials = [self._compile(p) for p in neg.back_denials]
 
         # Every pattern is compiled once and indexed by an "anchor": a set of words of which at
         # least one must be in the clause for the pattern to have a chance. A clause then only
@@ -188,13 +245,23 @@ class Matcher:
         vocabulary: set[str] = set(self._synonyms) | set(self._synonyms.values())
         #: Patterns with " && ": every part somewhere in the message, each in any clause.
         self._message_patterns: list[
-            tuple[str, tuple[re.Pattern[str], ...], tuple[bool, ...], frozenset[str]]
+            tuple[
+                str,
+                tuple[re.Pattern[str], ...],
+                tuple[bool, ...],
+                frozenset[str],
+                bool,
+                re.Pattern[str] | None,
+            ]
         ] = []
         self._unless = {
             flag.id: [self._compile(p) for p in flag.unless] for flag in rules.flags if flag.unless
         }
+        #: Per compiled pattern: weak (asks only) and the exception that cancels it in a sentence.
+        self._marks: list[tuple[bool, re.Pattern[str] | None]] = []
         for name, patterns in named:
-            for pattern in patterns:
+            for written in patterns:
+                pattern, weak, exception = self._pattern_marks(written)
                 if " && " in pattern:
                     raw = [part.strip() for part in pattern.split(" && ")]
                     qualifiers = tuple(part.startswith("~") for part in raw)
@@ -203,7 +270,14 @@ class Matcher:
                     usable = [a for a in anchors if a is not None]
                     anchor = min(usable, key=_anchor_cost) if usable else frozenset()
                     self._message_patterns.append(
-                        (name, tuple(self._compile(part) for part in parts), qualifiers, anchor)
+                        (
+                            name,
+                            tuple(self._compile(part) for part in parts),
+                            qualifiers,
+                            anchor,
+                            weak,
+                            exception,
+                        )
                     )
                     for part in parts:
                         if not part.startswith("re:"):
@@ -214,6 +288,7 @@ class Matcher:
                 parts = [part.strip() for part in pattern.split(" & ")]
                 index = len(self._compiled)
                 self._compiled.append((name, tuple(self._compile(part) for part in parts)))
+                self._marks.append((weak, exception))
                 anchors = [self._anchor(part) for part in parts]
                 usable = [a for a in anchors if a is not None]
                 if not usable:
@@ -253,6 +328,17 @@ class Matcher:
         )
 
     # ---------------------------------------------------------------- compiling
+    def _pattern_marks(self, written: str) -> tuple[str, bool, re.Pattern[str] | None]:
+        """``? pattern`` is weak (asks, never answers); ``pattern !! words`` is cancelled by
+        ``words`` anywhere in the same sentence ("counted my tablets !! repeat")."""
+        weak = written.startswith("? ")
+        pattern = written[2:] if weak else written
+        exception = None
+        if " !! " in pattern:
+            pattern, _, excluded = pattern.partition(" !! ")
+            exception = self._compile(excluded.strip())
+        return pattern.strip(), weak, exception
+
     def _canon(self, word: str) -> str:
         word = _fold(word)
         return self._synonyms.get(word, word)
@@ -332,6 +418,8 @@ class Matcher:
                 for variant in _deletes(token)
                 for word in _as_tuple(self._typo_index.get(variant))
                 if word[0] == token[0]
+                # "settled" is settle's past, not a typo of it: an ending is not repaired away.
+                and not _inflected(token, word)
                 and damerau1(token, word)
                 and (
                     len(word) != len(token)
@@ -343,13 +431,24 @@ class Matcher:
                 return self._synonyms.get(found[0], found[0])
         return token
 
-    def clauses(self, text: str) -> list[str]:
-        """Normalised clauses, each as ``" word word ... "`` (leading and trailing space)."""
-        text = _REPEAT_RE.sub(r"\1\1", _fold(text))
+    def parse(self, text: str, language: str | None = None) -> Parsed:
+        """Normalised clauses with the sentence each belongs to (see :class:`Parsed`).
+
+        ``language``: the message's language when it is confidently not English; its phrases in
+        ``translations`` are put into English words first.
+        """
+        text = _fold(text)
+        translation = self._translations.get(language or "")
+        if translation is not None:
+            pattern, words = translation
+            text = pattern.sub(lambda match: words[match.group(0)], text)
+        text = _REPEAT_RE.sub(r"\1\1", text)
         text = _DECIMAL_RE.sub(r"\1 \2", text)
         text = _UNIT_RE.sub(" ", text)
+        text = _QUESTION_RE.sub(f" {_QUESTION} ", text)
+        text = _SENTENCE_RE.sub(f" {_END} ", text)
         text = _CLAUSE_PUNCT_RE.sub(" | ", text)
-        tokens = [t if t == "|" else self._fix_token(t) for t in _TOKEN_RE.findall(text)]
+        tokens = [t if t in _MARKS else self._fix_token(t) for t in _TOKEN_RE.findall(text)]
         joined = " " + " ".join(tokens) + " "
         for pattern, replacement in self._number_rewrites:
             joined = pattern.sub(replacement, joined)
@@ -358,12 +457,31 @@ class Matcher:
         for idiom in self._idioms:
             joined = idiom.sub("idiom ", joined)
         joined = self._clause_breakers.sub("| ", joined)
-        clauses = []
-        for part in joined.split("|"):
-            words = part.split()
-            if words:
-                clauses.append(" " + " ".join(words) + " ")
-        return clauses
+        clauses: list[str] = []
+        sentence: list[int] = []
+        question: list[bool] = []
+        number = 0
+        for part in re.split(f"([{_END}{_QUESTION}])", joined):
+            if part in (_END, _QUESTION):
+                if sentence and sentence[-1] == number:
+                    if part == _QUESTION:
+                        for i in range(len(question) - 1, -1, -1):
+                            if sentence[i] != number:
+                                break
+                            question[i] = True
+                    number += 1
+                continue
+            for piece in part.split("|"):
+                words = piece.split()
+                if words:
+                    clauses.append(" " + " ".join(words) + " ")
+                    sentence.append(number)
+                    question.append(False)
+        return Parsed(clauses, sentence, question)
+
+    def clauses(self, text: str) -> list[str]:
+        """Normalised clauses, each as ``" word word ... "`` (leading and trailing space)."""
+        return self.parse(text).clauses
 
     # ---------------------------------------------------------------- negation
     def _cue_at(self, tokens: list[str], j: int, end: int, clause: str) -> bool:
@@ -400,22 +518,49 @@ class Matcher:
         found += [index for prefix, index in self._anchor_prefixes if token.startswith(prefix)]
         return tuple(found)
 
-    def hits(self, text: str, clauses: list[str] | None = None) -> list[Hit]:
-        """Every flag or context (``@name``) found in ``text``, with negation and past marks.
+    def hits(self, text: str, parsed: Parsed | None = None) -> list[Hit]:
+        """Every flag or context (``@name``) found in ``text``, with negation and scope marks.
 
-        ``clauses`` may be passed when the caller already has ``self.clauses(text)``.
+        ``parsed`` may be passed when the caller already has ``self.parse(text)``.
         """
         result: list[Hit] = []
-        if clauses is None:
-            clauses = self.clauses(text)
-        scopes: list[tuple[bool, bool, bool, bool]] = []
-        previous_opened_negated = False
-        carried_past = False
+        if parsed is None:
+            parsed = self.parse(text)
+        clauses = parsed.clauses
+        scopes = self.scopes(parsed)
         for index, clause in enumerate(clauses):
             tokens = clause.split()
             candidates: set[int] = set(self._always)
             for token in tokens:
                 candidates.update(self._candidates(token))
+            past, hypothetical, other, denied = scopes[index]
+            for pattern_index in sorted(candidates):
+                name, parts = self._compiled[pattern_index]
+                negated = self._match(parts, tokens, clause)
+                if negated is None:
+                    continue
+                weak, exception = self._marks[pattern_index]
+                if exception is not None and self._in_sentence(exception, parsed, index):
+                    continue
+                result.append(Hit(name, index, denied or negated, past, hypothetical, other, weak))
+        result.extend(self._message_hits(parsed, scopes))
+        return result
+
+    def scopes(self, parsed: Parsed) -> list[tuple[bool, bool, bool, bool]]:
+        """(past, hypothetical, someone else, denied) for each clause.
+
+        A clause's own words decide first; then scopes reach over the clause's sentence: a
+        conditional ("imagine", "supposing", "if ... would"), a resolution that looks one clause
+        back ("..., turned out she hadn't eaten", "..., fine once I stood up"), and a denial that
+        answers what came before ("asked about numbness down below, none of that").
+        """
+        clauses = parsed.clauses
+        scopes: list[list[bool]] = []
+        previous_opened_negated = False
+        carried_past = False
+        presents: list[bool] = []
+        for index, clause in enumerate(clauses):
+            tokens = clause.split()
             carried = previous_opened_negated and tokens[0] in {"or", "nor"}
             past = any(p.search(clause) for p in self._past)
             present = any(p.search(clause) for p in self._present)
@@ -428,30 +573,76 @@ class Matcher:
             if other and not present and any(token in self._other_past for token in tokens):
                 past = True
             denied = carried or self._denied_after(clauses, index)
-            for pattern_index in sorted(candidates):
-                name, parts = self._compiled[pattern_index]
-                negated = self._match(parts, tokens, clause)
-                if negated is not None:
-                    result.append(Hit(name, index, denied or negated, past, hypothetical, other))
             previous_opened_negated = self._opens_negated(tokens, clause)
-            scopes.append((past, hypothetical, other, denied))
-        result.extend(self._message_hits(clauses, scopes))
-        return result
+            scopes.append([past, hypothetical, other, denied])
+            presents.append(present)
+        for members in self._sentences(parsed):
+            texts = [clauses[i] for i in members]
+            # "..., actually it started an hour ago": something said now ends the "if".
+            if self._conditional_sentence(texts) and not any(presents[i] for i in members):
+                for i in members:
+                    scopes[i][1] = True
+            for position, i in enumerate(members):
+                if self._affirmed(self._resolved, clauses[i]):
+                    # Its own clause and the one before: "fainted at work, turned out she
+                    # hadn't eaten". Not further: "numb bum, bowels fine since" must still count.
+                    scopes[i][0] = True
+                    if position and not presents[members[position - 1]]:
+                        scopes[members[position - 1]][0] = True
+                if position and any(p.search(clauses[i]) for p in self._back_denials):
+                    for j in members[:position]:
+                        scopes[j][3] = True
+        return [(p, h, o, d) for p, h, o, d in scopes]
+
+    @staticmethod
+    def _sentences(parsed: Parsed) -> list[list[int]]:
+        groups: dict[int, list[int]] = {}
+        for index, number in enumerate(parsed.sentence):
+            groups.setdefault(number, []).append(index)
+        return list(groups.values())
+
+    def _conditional_sentence(self, texts: list[str]) -> bool:
+        """A sentence about something that might happen, not something that did."""
+        if any(p.search(text) for p in self._conditional for text in texts):
+            return True
+        if not any(text.startswith((" if ", " even if ", " what if ")) for text in texts):
+            return False
+        # Not a bare "?": "if I cough my back is agony, is that normal?" is a real sign.
+        return any(p.search(text) for p in self._consequence for text in texts)
+
+    def _in_sentence(self, pattern: re.Pattern[str], parsed: Parsed, index: int) -> bool:
+        """``pattern`` matches, not denied, in a clause of the sentence of clause ``index``."""
+        return any(
+            self._affirmed((pattern,), parsed.clauses[i]) for i in parsed.same_sentence(index)
+        )
+
+    def _affirmed(self, patterns: Iterable[re.Pattern[str]], clause: str) -> bool:
+        """One of ``patterns`` matches in ``clause`` and is not negated ("hasn't gone away")."""
+        tokens: list[str] | None = None
+        for pattern in patterns:
+            for match in pattern.finditer(clause):
+                if tokens is None:
+                    tokens = clause.split()
+                start = clause.count(" ", 0, match.start()) - 1
+                stop = clause.count(" ", 0, match.end()) - 1
+                if not self._negated(tokens, start, stop, clause):
+                    return True
+        return False
 
     def _message_hits(
-        self, clauses: list[str], scopes: list[tuple[bool, bool, bool, bool]]
+        self, parsed: Parsed, scopes: list[tuple[bool, bool, bool, bool]]
     ) -> list[Hit]:
         """Patterns whose parts may sit in different clauses ("lost a stone, not dieting")."""
+        clauses = parsed.clauses
         words = {word for clause in clauses for word in clause.split()}
         found: list[Hit] = []
         split = [clause.split() for clause in clauses]
-        for name, parts, qualifiers, anchor in self._message_patterns:
-            if anchor and not any(
-                (w[:-1] and any(t.startswith(w[:-1]) for t in words))
-                if w.endswith("*")
-                else w in words
-                for w in anchor
-            ):
+        # Every word of the message with each of its beginnings, so that an anchor ("numb*" or
+        # "numb") is one set look-up, not a scan of the words per pattern.
+        starts = {word[:end] + "*" for word in words for end in range(1, len(word) + 1)}
+        present = words | starts
+        for name, parts, qualifiers, anchor, weak, exception in self._message_patterns:
+            if anchor and present.isdisjoint(anchor):
                 continue
             places: list[tuple[int, bool]] = []
             for part, qualifier in zip(parts, qualifiers, strict=True):
@@ -474,6 +665,8 @@ class Matcher:
                 places.append(place)
             else:
                 first = places[0][0]
+                if exception is not None and self._in_sentence(exception, parsed, first):
+                    continue
                 found.append(
                     Hit(
                         name,
@@ -482,24 +675,20 @@ class Matcher:
                         any(scopes[i][0] for i, _ in places),
                         any(scopes[i][1] for i, _ in places),
                         scopes[first][2],
+                        weak,
                     )
                 )
         return found
 
-    def vetoed(self, flag_id: str, text: str) -> bool:
-        """True when one of the flag's ``unless`` phrases is in the message and not denied."""
-        patterns = self._unless.get(flag_id)
-        if not patterns:
-            return False
-        for clause in self.clauses(text):
-            tokens = clause.split()
-            for pattern in patterns:
-                for match in pattern.finditer(clause):
-                    start = clause.count(" ", 0, match.start()) - 1
-                    stop = clause.count(" ", 0, match.end()) - 1
-                    if not self._negated(tokens, start, stop, clause):
-                        return True
-        return False
+    def vetoed(self, flag_id: str, parsed: Parsed, clause: int) -> bool:
+        """True when one of the flag's ``unless`` phrases is in the sign's sentence, not denied.
+
+        The sentence, not the message: "did squats yesterday. today both legs are numb" is not
+        explained by the squats.
+        """
+        return any(
+            self._in_sentence(pattern, parsed, clause) for pattern in self._unless.get(flag_id, ())
+        )
 
     def _match(
         self, parts: tuple[re.Pattern[str], ...], tokens: list[str], clause: str
@@ -525,7 +714,11 @@ class Matcher:
         """True when a clause names another person and never the writer ("my mum has ...")."""
         mentions_other = False
         for i, token in enumerate(tokens):
-            if token in self._others or token in self._other_pronouns:
+            if (
+                token in self._others
+                or token in self._other_pronouns
+                or (token.endswith("s") and token[:-1] in self._others)  # "nans", "sons"
+            ):
                 mentions_other = True
             elif token in self._first_person:
                 following = tokens[i + 1 : i + 4]
@@ -534,17 +727,9 @@ class Matcher:
                 return False
         return mentions_other
 
-    def explained_colour(self, text: str) -> bool:
+    def explained_colour(self, parsed: Parsed) -> bool:
         """A food or medicine that colours poo or pee is named, and not denied ("beetroot")."""
-        for clause in self.clauses(text):
-            tokens = clause.split()
-            for pattern in self._explanations:
-                for match in pattern.finditer(clause):
-                    start = clause.count(" ", 0, match.start()) - 1
-                    stop = clause.count(" ", 0, match.end()) - 1
-                    if not self._negated(tokens, start, stop, clause):
-                        return True
-        return False
+        return any(self._affirmed(self._explanations, clause) for clause in parsed.clauses)
 
     def _denied_after(self, clauses: list[str], index: int) -> bool:
         """A clause answered by a bare "no" in the next one ("numbness around my bum? said no")."""

@@ -14,7 +14,7 @@ Format: ``content/safety_model.yaml`` holds the class names, the hashing size an
 int8 (one scale per class), zlib-compressed and URL-safe base64 (no "/" that a content check could
 take for a command) so that the file stays small and
 loads without building a large Python structure. Features are hashed (CRC-32) into a fixed number
-of buckets, so no vocabulary has to be stored. ``bot/safety_train.py`` builds the file from
+of buckets, so no vocabulary has to be stored. ``python -m bot.safety.training`` builds it from
 ``tests/data/safety_eval.yaml``; a test retrains and compares.
 
 Pure: numpy arithmetic only, no I/O after loading.

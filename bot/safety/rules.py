@@ -116,6 +116,9 @@ class Negation(_Strict):
     #: A "never had X" clause that also says "before"/"like this" means X is new, not absent.
     never_voided_by: list[str]
     window: int = Field(ge=1, le=10)
+    #: A clause that answers what came before it in its sentence ("none of that", "nothing like
+    #: that here"): every earlier clause of the sentence is denied.
+    back_denials: list[str] = []
 
 
 class Scopes(_Strict):
@@ -132,6 +135,14 @@ class Scopes(_Strict):
     first_person: list[str]
     #: Foods and medicines that colour poo or pee (beetroot, iron tablets, blueberries).
     colour_explanations: list[str]
+    #: Words that make a whole sentence hypothetical ("imagine", "supposing", "hypothetically").
+    conditional: list[str] = []
+    #: With a clause that starts "if", words that make the sentence a conditional question
+    #: ("if my legs both went weak would that be a 999 thing?"); a "?" does as well.
+    consequence: list[str] = []
+    #: A resolution that reaches back one clause, unless that clause says "now" ("fainted at
+    #: work, turned out she hadn't eaten"; "went numb on the bleachers, fine once I stood up").
+    resolved: list[str] = []
 
 
 class AskRule(_Strict):
@@ -161,11 +172,14 @@ class RedFlagFile(_Strict):
     scopes: Scopes
     contexts: dict[str, list[str]]
     flags: list[RedFlag]
-    #: The ask band: one question per cluster of flags (see bot/safety.py).
+    #: The ask band: one question per cluster of flags (see bot/safety/screen.py).
     asks: list[AskRule] = []
     #: Ask when the learned layer gives a cluster at least this probability (by the cluster's
     #: tier) and the rules found nothing as urgent. Chosen by cross-validation over writers.
     ask_thresholds: dict[Tier, float] = {}
+    #: Per ISO 639-1 code: phrases put into English words before matching, when the message is
+    #: confidently in that language (the words the warning signs need, not a translation).
+    translations: dict[str, dict[str, str]] = {}
 
     @field_validator("contexts")
     @classmethod

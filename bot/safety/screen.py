@@ -9,28 +9,32 @@ Two layers, one decision (:func:`screen`):
 
 * **Rules** (``content/redflags.yaml``, applied by :mod:`bot.safety.matcher`): everyday, slang and
   misspelt words are folded into concepts first ("chucked up" -> vomited, "nether regions" ->
-  genitals, 101.3F -> a high temperature, "down 6 kg" -> lost weight, "im 78" -> older), then
-  patterns match inside a clause or across the message, with scopes: denied ("no numbness"),
-  past and resolved ("back in 2019, all sorted"), a question or "what if", someone else's
-  history ("my dad had a heart attack at 70"; someone else in danger *now* still counts, marked
-  ``Finding.other``), food or iron colouring poo or pee, and idioms, sport and gym talk.
+  genitals, 101.3F -> a high temperature, "down 6 kg" -> lost weight, "im 78" -> older, every
+  tablet name -> pills; in another detected language, its phrases into English words), then
+  patterns match inside a clause or across the message, with scopes: denied ("no numbness",
+  "..., none of that"), past and resolved ("back in 2019, all sorted", "..., turned out she
+  hadn't eaten"), a question, "what if" or a conditional sentence ("imagine I got a fever,
+  would I ..."), someone else's history ("my dad had a heart attack at 70"; someone else in
+  danger *now* still counts, marked ``Finding.other``), food or iron colouring poo or pee, and
+  idioms, similes, sport and gym talk. A weak pattern (one that also fits near-misses) asks.
 * **Learned layer** (``content/safety_model.yaml``, :mod:`bot.safety.model`): a linear model over
   words and letter groups of the normalised text, trained from the labelled phrases. It never
-  answers; it only decides whether to ask.
+  answers; it only decides whether to ask (letting it overrule the rules was tried in round 2:
+  leave-one-writer-out it cost GP-soon recall and saved no false alarm).
 
 When the screen ANSWERS: a rule found a sign. ``Screening.tier`` is the most urgent finding's
 tier (escalated by context: black poo plus feeling faint is T1), and :func:`answer_for` gives the
 message to send. When unsure between two tiers, the more urgent one wins.
 
-When it ASKS: no rule found anything as urgent, but the learned layer gives a cluster of flags at
-least the cluster tier's probability (``ask_thresholds`` in ``redflags.yaml``, chosen by
-cross-validation over the writers of the labelled set), and the rules did not hear that cluster's
-sign and set it aside (a denied, past or hypothetical mention is the rules' call, not the
-model's). Then ``Screening.ask`` holds one yes/no question (:func:`ask_text`); "yes" leads to
-:func:`confirmed` (the flag at the ask's tier), "no" to nothing. An ask can come with a less
-urgent finding (a T3 answer, and a crisis question the conversation asks after it). The
-conversation around it (buttons, typed answers, the stored open question) is
-:mod:`bot.safety.conversation`.
+When it ASKS: only a weak pattern heard a more urgent sign; or no rule found anything as
+urgent, but the learned layer gives a cluster of flags at least the cluster tier's probability
+(``ask_thresholds`` in ``redflags.yaml``, chosen by cross-validation over the writers of the
+labelled set), and the rules did not hear that cluster's sign and set it aside (a denied, past
+or hypothetical mention is the rules' call, not the model's). Then ``Screening.ask`` holds one
+yes/no question (:func:`ask_text`); "yes" leads to :func:`confirmed` (the flag at the ask's
+tier), "no" to nothing. An ask can come with a less urgent finding (a T3 answer, and a crisis
+question the conversation asks after it). The conversation around it (buttons, typed answers,
+the stored open question) is :mod:`bot.safety.conversation`.
 
 When it STAYS QUIET: no finding and no ask (``tier`` and ``ask`` both None). It also reports
 ``Screening.language`` when the message is confidently not English (:mod:`bot.safety.language`),
@@ -178,23 +182,33 @@ def _matcher() -> Matcher:
     return Matcher(redflags())
 
 
-def screen(text: str, *, model: LinearModel | None = None) -> Screening:
+def screen(
+    text: str,
+    *,
+    model: LinearModel | None = None,
+    thresholds: Mapping[str, float] | None = None,
+) -> Screening:
     """Find the warning signs in one message; the most urgent tier wins.
 
-    ``model`` replaces the shipped learned layer (cross-validation in ``bench/safety.py``).
+    ``model`` and ``thresholds`` replace the shipped learned layer and ask thresholds
+    (cross-validation in ``bench/safety.py``).
     """
     rules = redflags()
     matcher = _matcher()
-    clauses = matcher.clauses(text)
-    hits = matcher.hits(text, clauses)
+    language = detect(text)
+    parsed = matcher.parse(text, language)
+    hits = matcher.hits(text, parsed)
     # A required context is about topic ("is this about the back?"), so "doesn't help my back"
     # still counts; an escalating context must be affirmed ("no dizziness" does not escalate).
     topics = {hit.name[1:] for hit in hits if hit.name.startswith("@")}
     contexts = {hit.name[1:] for hit in hits if hit.name.startswith("@") and not hit.negated}
     found: dict[str, Finding] = {}
+    #: Signs only a weak pattern heard (it also fits near-misses): asked about, not answered.
+    weak: dict[str, Tier] = {}
     #: Flags the rules heard but set aside (denied, past, a question, someone else's, food
     #: colouring): the ask band never asks about those, the rules know better there.
     heard: set[str] = set()
+    colour_explained: bool | None = None
     for hit in hits:
         if hit.name.startswith("@") or hit.name in found:
             continue
@@ -208,27 +222,56 @@ def screen(text: str, *, model: LinearModel | None = None) -> Screening:
             continue
         if flag.requires and not topics.intersection(flag.requires):
             continue
-        if flag.colour and matcher.explained_colour(text):
-            continue
-        if matcher.vetoed(flag.id, text):
+        if flag.colour:
+            if colour_explained is None:
+                colour_explained = matcher.explained_colour(parsed)
+            if colour_explained:
+                continue
+        if matcher.vetoed(flag.id, parsed, hit.clause):
             continue
         tier = _tier_with_context(flag, contexts)
         # Someone else's sign matters only when it is an emergency or a crisis now.
         if hit.other and tier_rank(tier) > tier_rank("T1") and not flag.about_others:
             continue
+        if hit.weak:
+            if tier_rank(tier) < tier_rank(weak.get(flag.id)):
+                weak[flag.id] = tier
+            continue
         found[flag.id] = Finding(flag.id, tier, flag.area, hit.other)
+    learned = model if model is not None else shipped_model()
+    probabilities = learned.probabilities(parsed.clauses)
     findings = sorted(found.values(), key=lambda f: (tier_rank(f.tier), f.flag_id))
     tier = findings[0].tier if findings else None
     ed_signal = any(finding.area == "eating" for finding in findings)
-    learned = model if model is not None else shipped_model()
-    ask = _ask(learned.probabilities(clauses), tier, heard - set(found))
-    return Screening(
-        findings=findings, tier=tier, ed_signal=ed_signal, ask=ask, language=detect(text)
-    )
+    ask = _ask(probabilities, tier, heard - set(found) - set(weak), thresholds)
+    ask = _more_urgent(ask, _weak_ask(weak, tier))
+    return Screening(findings=findings, tier=tier, ed_signal=ed_signal, ask=ask, language=language)
+
+
+def _weak_ask(weak: dict[str, Tier], found: Tier | None) -> Ask | None:
+    """The question for the most urgent sign only a weak pattern heard, if more urgent."""
+    rules = redflags()
+    best: Ask | None = None
+    for flag_id, tier in sorted(weak.items(), key=lambda item: (tier_rank(item[1]), item[0])):
+        rule = rules.ask_for(flag_id)
+        if rule is None or tier_rank(tier) >= tier_rank(found):
+            continue
+        best = Ask(rule.id, flag_id, tier)
+        break
+    return best
+
+
+def _more_urgent(first: Ask | None, second: Ask | None) -> Ask | None:
+    if first is None or (second is not None and tier_rank(second.tier) < tier_rank(first.tier)):
+        return second
+    return first
 
 
 def _ask(
-    probabilities: dict[str, float], found: Tier | None, set_aside: set[str] = frozenset()
+    probabilities: dict[str, float],
+    found: Tier | None,
+    set_aside: set[str] = frozenset(),
+    thresholds: Mapping[str, float] | None = None,
 ) -> Ask | None:
     """The most urgent cluster the learned layer finds likely enough, if more urgent than found.
 
@@ -237,9 +280,10 @@ def _ask(
     cluster's most likely flag.
     """
     rules = redflags()
+    chosen = rules.ask_thresholds if thresholds is None else thresholds
     best: Ask | None = None
     for rule in rules.asks:
-        threshold = rules.ask_thresholds.get(rule.tier)
+        threshold = chosen.get(rule.tier)
         if threshold is None or tier_rank(rule.tier) >= tier_rank(found):
             continue
         if best is not None and tier_rank(best.tier) <= tier_rank(rule.tier):

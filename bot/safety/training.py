@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bot.safety.language import detect
 from bot.safety.matcher import Matcher
 from bot.safety.model import MODEL_FILE, LinearModel, buckets, features
 from bot.safety.rules import redflags, tier_rank
@@ -69,7 +70,10 @@ def train(
     """Fit the softmax model on ``items`` (text, tier, flags) and return it quantised."""
     names = classes()
     index = {name: i for i, name in enumerate(names)}
-    rows = [buckets(features(matcher.clauses(item["text"])), settings.size) for item in items]
+    rows = [
+        buckets(features(matcher.parse(item["text"], detect(item["text"])).clauses), settings.size)
+        for item in items
+    ]
     counts: dict[int, int] = {}
     for row in rows:
         for bucket in row:

@@ -200,3 +200,78 @@ def test_serious_signs_in_other_languages_are_caught_too() -> None:
     assert screen("Ich will nicht mehr leben, ich habe schon Tabletten gesammelt").tier == "T0"
     assert screen("mein Stuhl ist seit zwei Tagen schwarz und klebrig").tier == "T2"
     assert screen("Blut im Stuhl").tier is not None
+
+
+# ------------------------------------------------------------------------------ round 2 scopes
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A conditional reaches over its sentence, comma or not.
+        "imagine i got a fever on holiday with my back, would i need to see someone out there?",
+        "if my legs both went weak would that be a 999 thing?",
+        "supposing my poo ever went black, is that a same day doctor thing?",
+        # A resolution looks one clause back.
+        "my colleague fainted at work last week, turned out she hadnt eaten",
+        "bum went numb sitting on the hard bleachers for 3 hours, fine once i stood up",
+        # A denial answers what came before it in the sentence.
+        "gp asked about numbness in my groin and bladder problems, none of that, phew",
+        # Someone else's age, possessives, and past decades.
+        "my 15 yo has back ache for the first time after rugby, think he just pulled something",
+        "nan's had a bad back for 40 years and still gardens every day",
+        "was in a car crash in my 20s, im 54 now, back is the normal grumbly kind today 4/10",
+        # Figures of speech and near-misses.
+        "cant go on holiday next week with my back like this, gutted",
+        "overdosed on chocolate eggs at easter lol, back 3",
+        "that meeting made me want to die of embarrassment",
+        "back feels like ive been hit by a bus but its just the new mattress",
+        "tiny leak when i sneezed, been like that since having the twins",
+        "temp normal 36.8, back aches from the mattress",
+        "yes took my meds. back 5. poo normal",
+        "counted my tablets to see if i need a repeat, 6 left, ordered more",
+    ],
+)
+def test_near_misses_of_fresh_writers_do_not_answer(text: str) -> None:
+    assert screen(text).tier is None, screen(text).flag_ids
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # The same words, but now: a scope must not swallow a real sign.
+        ("my legs both went weak this morning and i cant walk properly", "T1"),
+        ("if i cough my back is agony, is that normal?", "T2"),
+        ("left foot keeps going numb and it hasnt gone away in 10 days", "T2"),
+        ("numb round my bum when i sit on the loo since lunchtime, back 7", "T1"),
+        (
+            "gave the dog to my brother, cancelled my phone. wont be needing either after friday",
+            "T0",
+        ),
+        ("been saving my amitriptyline, got about 3 weeks worth in a drawer now", "T0"),
+        ("my husband is talking about killing himself, hes got the pills out", "T0"),
+    ],
+)
+def test_real_signs_beside_the_near_misses_are_still_answered(text: str, tier: str) -> None:
+    assert tier_rank(screen(text).tier) <= tier_rank(tier), screen(text).flag_ids
+
+
+def test_a_weak_pattern_asks_instead_of_answering() -> None:
+    result = screen("gave the cat to my neighbour to look after")
+    assert result.tier is None
+    assert result.ask is not None and result.ask.question == "ask_crisis"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "tier"),
+    [
+        ("je n'en peux plus de cette douleur, j'ai envie d'en finir", "fr", "T0"),
+        ("me corté otra vez anoche", "es", "T0"),
+        ("ik heb vanochtend al mijn pillen ingenomen, sorry", "nl", "T0"),
+        ("minhas duas pernas estão fracas e dormentes desde hoje de manhã", "pt", "T1"),
+        ("с утра не могу помочиться, спина болит ужасно", "ru", "T1"),
+        ("mam czarny stolec jak smoła od dwóch dni", "pl", "T2"),
+    ],
+)
+def test_other_languages_are_put_into_english_words_first(text: str, code: str, tier: str) -> None:
+    result = screen(text)
+    assert result.language == code
+    assert result.tier == tier, result.flag_ids
