@@ -53,13 +53,16 @@ class NoMessenger:
         *,
         ask_location: str | None = None,
         clear_reply_keyboard: bool = False,
+        silent: bool = False,
     ) -> int:
         raise AssertionError("the benchmark does not send")
 
     async def edit(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
         raise AssertionError("the benchmark does not send")
 
-    async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int:
+    async def send_photo(
+        self, chat_id: int, png: bytes, caption: str, *, silent: bool = False
+    ) -> int:
         raise AssertionError("the benchmark does not send")
 
     async def send_file(self, chat_id: int, filename: str, data: bytes, caption: str) -> int:

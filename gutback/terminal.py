@@ -84,6 +84,7 @@ class TerminalMessenger:
         *,
         ask_location: str | None = None,
         clear_reply_keyboard: bool = False,
+        silent: bool = False,
     ) -> int:
         message_id = self.next_id
         self.next_id += 1
@@ -93,7 +94,9 @@ class TerminalMessenger:
     async def edit(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
         self._show(message_id, text, buttons, edited=True)
 
-    async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int:
+    async def send_photo(
+        self, chat_id: int, png: bytes, caption: str, *, silent: bool = False
+    ) -> int:
         path = await asyncio.to_thread(save_file, self.files, CHART_NAME, png, date.today())
         return await self.send(chat_id, f"{t('chat_picture_saved', path=path)}\n{caption}")
 

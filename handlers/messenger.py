@@ -40,12 +40,15 @@ class TelegramMessenger:
         *,
         ask_location: str | None = None,
         clear_reply_keyboard: bool = False,
+        silent: bool = False,
     ) -> int:
         markup: object = inline_markup(buttons)
         if markup is None and clear_reply_keyboard:
             markup = ReplyKeyboardRemove()
         message_id = await self._call(
-            self.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+            self.bot.send_message(
+                chat_id=chat_id, text=text, reply_markup=markup, disable_notification=silent
+            )
         )
         if ask_location:
             # A message carries one keyboard: the location button needs a message of its own.
@@ -56,7 +59,10 @@ class TelegramMessenger:
             )
             await self._call(
                 self.bot.send_message(
-                    chat_id=chat_id, text=t("share_location_hint"), reply_markup=keyboard
+                    chat_id=chat_id,
+                    text=t("share_location_hint"),
+                    reply_markup=keyboard,
+                    disable_notification=True,
                 )
             )
         return message_id
@@ -75,8 +81,14 @@ class TelegramMessenger:
             # An edit that changes nothing, or of a message the person deleted, is not a failure.
             log.debug("edit skipped", extra={"reason": type(error.__cause__).__name__})
 
-    async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int:
-        return await self._call(self.bot.send_photo(chat_id=chat_id, photo=png, caption=caption))
+    async def send_photo(
+        self, chat_id: int, png: bytes, caption: str, *, silent: bool = False
+    ) -> int:
+        return await self._call(
+            self.bot.send_photo(
+                chat_id=chat_id, photo=png, caption=caption, disable_notification=silent
+            )
+        )
 
     async def send_file(self, chat_id: int, filename: str, data: bytes, caption: str) -> int:
         return await self._call(

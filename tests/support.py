@@ -31,6 +31,7 @@ class Sent:
     buttons: Keyboard
     message_id: int
     at: datetime
+    silent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class RecordingMessenger:
         *,
         ask_location: str | None = None,
         clear_reply_keyboard: bool = False,
+        silent: bool = False,
     ) -> int:
         if chat_id in self.hang:
             self.hanging.set()
@@ -73,13 +75,15 @@ class RecordingMessenger:
             self.refuse[chat_id] -= 1
             raise RateLimited(30)
         message_id = next(self._ids)
-        self.sent.append(Sent(chat_id, text, buttons, message_id, self.clock.now()))
+        self.sent.append(Sent(chat_id, text, buttons, message_id, self.clock.now(), silent))
         return message_id
 
     async def edit(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
         raise AssertionError("the sweep never edits messages")
 
-    async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int:
+    async def send_photo(
+        self, chat_id: int, png: bytes, caption: str, *, silent: bool = False
+    ) -> int:
         if chat_id in self.gone:
             raise RecipientGone(f"chat {chat_id} blocked the bot")
         self.photos.append(SentPhoto(chat_id, png, caption, self.clock.now()))

@@ -24,7 +24,7 @@ from bot.base.clock import Clock
 from bot.base.wording import t
 from bot.chat.buttons import CheckinPress
 from bot.chat.messenger import DeliveryError, Messenger, Sender
-from bot.chat.outbox import Outbox, Send
+from bot.chat.outbox import Edit, Outbox, Send
 from bot.delivery.postman import Postman
 from bot.diary import checkins, inbox
 from bot.knowledge.breathing import breathing_steps
@@ -71,9 +71,16 @@ class GutBack:
         return Outbox()
 
     async def _breathe(self, sender: Sender) -> None:
+        """One message, edited step by step: the break is followed, not a stream of messages."""
+        message_id: int | None = None
         try:
             for step in breathing_steps():
-                await self.postman.call(sender.chat_id, Send(step.text))
+                if message_id is None:
+                    message_id = await self.postman.call(
+                        sender.chat_id, Send(step.text, silent=True)
+                    )
+                else:
+                    await self.postman.call(sender.chat_id, Edit(message_id, step.text))
                 await asyncio.sleep(step.pause_seconds * self.breath_pace)
         except DeliveryError:
             log.info("breathing break interrupted by a failed send")

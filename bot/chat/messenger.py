@@ -59,11 +59,14 @@ class Messenger(Protocol):
         *,
         ask_location: str | None = None,
         clear_reply_keyboard: bool = False,
+        silent: bool = False,
     ) -> int:
         """Send a text message and return its message id.
 
         ``ask_location`` adds a one-tap "share my location" button with that label;
-        ``clear_reply_keyboard`` removes such a button once it is no longer needed.
+        ``clear_reply_keyboard`` removes such a button once it is no longer needed;
+        ``silent`` delivers it without a sound or a buzz (Telegram's ``disable_notification``):
+        only a message that asks for an answer the person has not been asked yet makes one.
         """
         ...
 
@@ -71,6 +74,10 @@ class Messenger(Protocol):
         """Replace the text and buttons of a message the bot sent earlier."""
         ...
 
-    async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int: ...
+    async def send_photo(
+        self, chat_id: int, png: bytes, caption: str, *, silent: bool = False
+    ) -> int:
+        """Send a picture with a caption (``silent`` as for :meth:`send`)."""
+        ...
 
     async def send_file(self, chat_id: int, filename: str, data: bytes, caption: str) -> int: ...

@@ -19,6 +19,8 @@ class Send:
     clear_reply_keyboard: bool = False
     #: The check-in whose question this is, so its message id can be remembered once sent.
     checkin_id: int | None = None
+    #: Delivered without a sound: tips, summaries, confirmations, anything that needs no answer.
+    silent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class SendPhoto:
 
     png: bytes
     caption: str
+    silent: bool = False
 
 
 @dataclass(slots=True)
@@ -57,6 +60,10 @@ class Outbox:
 
     def send(self, text: str, buttons: Keyboard = NO_BUTTONS, **options: object) -> None:
         self.messages.append(Send(text, buttons, **options))  # type: ignore[arg-type]
+
+    def note(self, text: str, buttons: Keyboard = NO_BUTTONS) -> None:
+        """A message that needs no answer (a tip, an offer): it arrives without a sound."""
+        self.messages.append(Send(text, buttons, silent=True))
 
     def edit(self, message_id: int | None, text: str, buttons: Keyboard = NO_BUTTONS) -> None:
         if message_id is not None:

@@ -74,7 +74,9 @@ class Postman:
             await self.messenger.edit(chat_id, message.message_id, message.text, message.buttons)
             return None
         if isinstance(message, SendPhoto):
-            return await self.messenger.send_photo(chat_id, message.png, message.caption)
+            return await self.messenger.send_photo(
+                chat_id, message.png, message.caption, silent=message.silent
+            )
         if isinstance(message, SendFile):
             return await self.messenger.send_file(
                 chat_id, message.filename, message.data, message.caption
@@ -85,6 +87,7 @@ class Postman:
             message.buttons,
             ask_location=message.ask_location,
             clear_reply_keyboard=message.clear_reply_keyboard,
+            silent=message.silent,
         )
 
     async def post(self, chat_id: int, message: Message, *, user_id: int | None) -> Posted:

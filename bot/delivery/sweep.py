@@ -16,6 +16,7 @@ message leaves through the postman (:mod:`bot.delivery.postman`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -278,10 +279,11 @@ class Sweeper:
                     user.chat_id,
                     delivery_id,
                     None,
-                    Send(text),
+                    # A recap needs no answer: it arrives without a sound, its chart too.
+                    Send(text, silent=True),
                     schedule_id=schedule.id,
                     due=dues[schedule.id],
-                    photo=photo,
+                    photo=dataclasses.replace(photo, silent=True) if photo else None,
                 )
             )
         stats.recaps += len(prompts)
@@ -345,7 +347,9 @@ class Sweeper:
         outcomes = [
             (
                 result,
-                await self.postman.post(result.chat_id, Send(result.text), user_id=result.user_id),
+                await self.postman.post(
+                    result.chat_id, Send(result.text, silent=True), user_id=result.user_id
+                ),
             )
             for result in due
         ]

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.base.times import local_date
 from bot.base.wording import t
 from bot.chat.buttons import CheckinPress, simple_data
-from bot.chat.messenger import Button
+from bot.chat.messenger import Button, Keyboard
 from bot.chat.outbox import Outbox, Send
 from bot.diary.adherence import (
     EVENING_FROM,
@@ -43,6 +43,7 @@ from bot.diary.questions import (
     SKIP,
     SKIP_TODAY,
     STRESS,
+    answered_compact,
     answered_line,
     keyboard,
     questions_for_slot,
@@ -51,7 +52,7 @@ from bot.diary.view import daily_pain
 from bot.knowledge.logparse import parse_log, reads_like_symptom
 from bot.people.schedules import checkin_slot_counts
 from bot.safety import events as safety_events
-from bot.safety.screen import answer_for, pain_jumped, screen_findings
+from bot.safety.screen import JUMP_ABOVE_AVERAGE, answer_for, pain_jumped, screen_findings
 from bot.store.db import insert_for
 from bot.store.models import Answer, Checkin, Schedule, User
 from bot.store.states import CheckinStatus
@@ -114,6 +115,14 @@ async def day_answers(session: AsyncSession, user_id: int, day: date) -> dict[st
     return dict(rows.all())
 
 
+def collapsed(questions: list[str], answers: dict[str, Any]) -> str:
+    """The answers given so far on one line: "Back pain: 4/10 · Digestion: Bloating"."""
+    order = [*questions, FOOD_NOTE]
+    return t("answered_separator").join(
+        answered_compact(question, answers[question]) for question in order if question in answers
+    )
+
+
 def render_question(
     checkin_id: int,
     question_id: str,
@@ -123,12 +132,18 @@ def render_question(
     can_copy: bool,
     intro: str | None,
     prompt_values: dict[str, str] | None = None,
+    so_far: str = "",
 ) -> Send:
-    """A question as a message; pure, so the sweep can render a thousand without queries."""
+    """The check-in's one message as it stands: intro, the answers so far, the open question.
+
+    Pure, so the sweep can render a thousand without queries. Every press edits this same
+    message, so a check-in is one message however many questions it asks.
+    """
     question = QUESTIONS[question_id]
     text = question.prompt(**(prompt_values or {}))
-    if intro:
-        text = f"{intro}\n\n{text}"
+    head = "\n".join(part for part in (intro, so_far) if part)
+    if head:
+        text = f"{head}\n\n{text}"
     buttons = keyboard(checkin_id, question, selected, first=first, can_copy=can_copy)
     return Send(text, buttons, checkin_id=checkin_id)
 
@@ -139,26 +154,30 @@ async def question_message(
     intro: str | None,
     answers: dict[str, Any] | None = None,
 ) -> Send:
-    """The current question of a check-in as a message, with an intro on its first question.
+    """The check-in's message with its current question; ``intro`` defaults to its date.
 
-    ``answers`` saves a query when the caller has just read them.
+    ``answers`` saves a query when the caller has just read them. "Same as yesterday" is offered
+    before the first answer only (it copies a whole day), so later presses cost no query for it.
     """
     assert checkin.current is not None
     if answers is None:
         answers = await checkin_answers(session, checkin.id)
     selected = answers.get(checkin.current)
+    first = checkin.current == checkin.questions[0] and not answers
     return render_question(
         checkin.id,
         checkin.current,
         selected if isinstance(selected, list) else None,
-        first=checkin.current == checkin.questions[0] and not answers,
-        can_copy=await _answered_on(session, checkin, checkin.local_date - timedelta(days=1)),
-        intro=intro,
+        first=first,
+        can_copy=first
+        and await _answered_on(session, checkin, checkin.local_date - timedelta(days=1)),
+        intro=intro or t("checkin_intro_now", date=format_day(checkin.local_date)),
         prompt_values=(
             await question_values(session, checkin.user_id, checkin.local_date)
             if checkin.current == EXPERIMENT
             else None
         ),
+        so_far=collapsed(checkin.questions, answers),
     )
 
 
@@ -183,7 +202,26 @@ async def send_current(
     outbox: Outbox,
     answers: dict[str, Any] | None = None,
 ) -> None:
+    """Show the check-in again as a new message at the bottom of the chat.
+
+    The message it replaces keeps the answers so far but loses its buttons, so one check-in
+    never has two live keyboards.
+    """
+    if answers is None:
+        answers = await checkin_answers(session, checkin.id)
+    if checkin.message_id is not None:
+        so_far = collapsed(checkin.questions, answers)
+        moved = t("checkin_moved_below")
+        outbox.edit(checkin.message_id, f"{so_far}\n{moved}" if so_far else moved)
     outbox.messages.append(await question_message(session, checkin, intro, answers))
+
+
+def _show(outbox: Outbox, message_id: int | None, message: Send) -> None:
+    """The check-in's message edited in place, or sent anew when its id is not known."""
+    if message_id is None:
+        outbox.messages.append(message)
+    else:
+        outbox.edit(message_id, message.text, message.buttons)
 
 
 async def latest_open_checkin(session: AsyncSession, user: User, now: datetime) -> Checkin | None:
@@ -225,7 +263,12 @@ async def start_now(session: AsyncSession, user: User, now: datetime) -> Outbox:
 async def press(
     session: AsyncSession, user: User, data: CheckinPress, message_id: int | None, now: datetime
 ) -> Outbox:
-    """A check-in button was tapped: check ownership, record, then move the conversation on."""
+    """A check-in button was tapped: check ownership, record, then move the conversation on.
+
+    The pressed message is the check-in's one message: it is edited to show where the check-in
+    now stands (next question, or the day's summary), so a press costs one edit and the answer
+    to the button.
+    """
     outbox = Outbox()
     checkin = await session.get(Checkin, data.checkin_id)
     if checkin is None:
@@ -234,6 +277,8 @@ async def press(
     if checkin.user_id != user.id:
         outbox.toast = t("button_not_yours")
         return outbox
+    if message_id is not None and checkin.message_id != message_id:
+        checkin.message_id = message_id  # the message pressed is the one to keep editing
     if data.value == LATER:
         checkin.remind_at = now + REMIND_AFTER
         checkin.updated_at = now
@@ -266,18 +311,29 @@ async def press(
             outbox.toast = t("button_already")
             return outbox
         await _record(session, checkin, question.id, value, now)
-        await _advance(session, user, checkin, question.id, value, message_id, now, outbox)
+        answers[question.id] = value
+        await _advance(session, user, checkin, question.id, value, message_id, now, outbox, answers)
         return outbox
 
     if question.multi:
         selected = list(existing) if isinstance(existing, list) else []
         if data.value in (DONE, NONE, SKIP):
-            value: Any = None if data.value == SKIP else ([] if data.value == NONE else selected)
+            if data.value == NONE:
+                value: Any = []
+            elif data.value == DONE or selected:
+                value = selected  # "Skip" after ticks keeps the ticks
+            else:
+                value = None
             if not is_open and existing is not _MISSING:
                 outbox.toast = t("button_already")
                 return outbox
             await _record(session, checkin, question.id, value, now)
-            await _advance(session, user, checkin, question.id, value, message_id, now, outbox)
+            answers[question.id] = value
+            await _advance(
+                session, user, checkin, question.id, value, message_id, now, outbox, answers
+            )
+            if data.value == SKIP and selected:
+                outbox.toast = t("button_kept_ticks")
             return outbox
         sign, choice = data.value[:1], data.value[1:]
         if sign not in "+-" or choice not in question.choices:
@@ -290,12 +346,8 @@ async def press(
             outbox.toast = t("button_already")
             return outbox
         await _record(session, checkin, question.id, value, now)
-        if is_open:
-            answers[question.id] = value
-            edited = await question_message(session, checkin, None, answers)
-            outbox.edit(message_id, edited.text, edited.buttons)
-        else:
-            outbox.edit(message_id, answered_line(question.id, value))
+        answers[question.id] = value
+        await _show_where_it_stands(session, checkin, message_id, answers, outbox)
         outbox.toast = t("button_saved")
         return outbox
 
@@ -313,12 +365,28 @@ async def press(
         if not is_open:
             return outbox
     await _record(session, checkin, question.id, value, now)
+    answers[question.id] = value
     if is_open:
-        await _advance(session, user, checkin, question.id, value, message_id, now, outbox)
+        await _advance(session, user, checkin, question.id, value, message_id, now, outbox, answers)
     else:
-        outbox.edit(message_id, answered_line(question.id, value))
+        # A stale button of a question already passed: the change is kept, the view refreshed.
+        await _show_where_it_stands(session, checkin, message_id, answers, outbox)
         outbox.toast = t("button_saved")
     return outbox
+
+
+async def _show_where_it_stands(
+    session: AsyncSession,
+    checkin: Checkin,
+    message_id: int | None,
+    answers: dict[str, Any],
+    outbox: Outbox,
+) -> None:
+    """Edit the check-in's message to its current question, or to the summary once it is done."""
+    if checkin.current is None:
+        outbox.edit(message_id, summary_text(checkin, answers))
+        return
+    _show(outbox, message_id, await question_message(session, checkin, None, answers))
 
 
 async def typed(
@@ -359,7 +427,7 @@ async def typed(
     if question.id == FOOD:
         note = " ".join(text.split())[:MAX_NOTE]
         await _record(session, checkin, FOOD_NOTE, note, now)
-        outbox.send(t("food_note_saved", date=format_day(checkin.local_date), note=note))
+        outbox.note(t("food_note_saved", date=format_day(checkin.local_date), note=note))
         return outbox
     return None
 
@@ -376,7 +444,11 @@ async def resume(session: AsyncSession, user: User, now: datetime) -> Outbox:
 
 
 async def summary(session: AsyncSession, checkin: Checkin) -> str:
-    answers = await checkin_answers(session, checkin.id)
+    return summary_text(checkin, await checkin_answers(session, checkin.id))
+
+
+def summary_text(checkin: Checkin, answers: dict[str, Any]) -> str:
+    """What the check-in's message ends as: the day's answers, one line each."""
     order = [*checkin.questions, FOOD_NOTE]
     lines = [f"• {answered_line(q, answers[q])}".replace(" ✓", "") for q in order if q in answers]
     if not any(answers.get(q) is not None for q in order):
@@ -413,13 +485,18 @@ async def _advance(
     message_id: int | None,
     now: datetime,
     outbox: Outbox,
+    answers: dict[str, Any] | None = None,
 ) -> None:
-    """Show the answer on the pressed message, then ask the next open question or wrap up."""
-    outbox.edit(message_id, answered_line(answered, value))
-    # A sudden jump in pain is when people most need asking about the worst signs.
+    """Move on to the next open question, or wrap up; the check-in's message shows the result.
+
+    ``answers`` (with this answer in it) saves a query when the caller has them.
+    """
+    # A sudden jump in pain is when people most need asking about the worst signs. A score
+    # below the jump itself cannot be one, so most pain answers cost no look-back query.
     if (
         answered == PAIN
         and isinstance(value, int)
+        and value >= JUMP_ABOVE_AVERAGE
         and SCREEN not in checkin.questions
         and pain_jumped(
             await daily_pain(session, user.id, checkin.local_date), checkin.local_date, value
@@ -430,16 +507,28 @@ async def _advance(
         user.screened_on = checkin.local_date
     if answered == BREATHING:
         user.breathing_followup = False
-    answers = await checkin_answers(session, checkin.id)
+    if answers is None:
+        answers = await checkin_answers(session, checkin.id)
     remaining = [q for q in checkin.questions if q not in answers]
     checkin.remind_at = None
     if remaining:
         checkin.current = remaining[0]
-        await send_current(session, checkin, None, outbox, answers)
+        _show(outbox, message_id, await question_message(session, checkin, None, answers))
+        return
+    _close(checkin, CheckinStatus.DONE, now)
+    after = Outbox()
+    offer = await _after_checkin(session, user, checkin, answers, now, after)
+    buttons: Keyboard = ()
+    if offer:
+        buttons = ((Button(t("breathing_offer_button"), simple_data("breathe", "start")),),)
+    text = summary_text(checkin, answers)
+    if offer:
+        text = f"{text}\n\n{t('breathing_offer')}"
+    if message_id is None:
+        outbox.messages.append(Send(text, buttons, silent=True))
     else:
-        _close(checkin, CheckinStatus.DONE, now)
-        outbox.send(await summary(session, checkin))
-        await _after_checkin(session, user, checkin, answers, now, outbox)
+        outbox.edit(message_id, text, buttons)
+    outbox.messages.extend(after.messages)
 
 
 async def _after_checkin(
@@ -449,10 +538,12 @@ async def _after_checkin(
     answers: dict[str, Any],
     now: datetime,
     outbox: Outbox,
-) -> None:
+) -> bool:
     """Close with what matters most: a warning-sign answer alone, else a pain alert, else a tip.
 
-    A safety answer is never followed by a tip in the same breath.
+    A safety answer is never followed by a tip in the same breath, and it is the one message
+    here that makes a sound. Returns whether to offer a breathing break (a high-stress day),
+    which the summary carries as a button rather than one more message.
     """
     screened = answers.get(SCREEN)
     if screened:
@@ -461,7 +552,7 @@ async def _after_checkin(
             answer = answer_for(screening, user.timezone)
             await safety_events.record(session, user, screening, answer, now, source="screen")
             outbox.send(answer.text)
-            return
+            return False
     alert = await safety_events.pain_alert_message(
         session,
         user,
@@ -471,14 +562,12 @@ async def _after_checkin(
     )
     if alert:
         outbox.send(alert)
-        return
+        return False
     tip = await tip_for(session, user, checkin.local_date)
     if tip:
-        outbox.send(tip)
+        outbox.note(tip)
     stress = answers.get(STRESS)
-    if isinstance(stress, int) and stress >= HIGH_STRESS:
-        button = Button(t("breathing_offer_button"), simple_data("breathe", "start"))
-        outbox.send(t("breathing_offer"), ((button,),))
+    return isinstance(stress, int) and stress >= HIGH_STRESS
 
 
 async def _copy_yesterday(
@@ -498,8 +587,8 @@ async def _copy_yesterday(
         outbox.toast = t("checkin_same_nothing")
         return
     _close(checkin, CheckinStatus.DONE, now)
-    outbox.edit(message_id, t("checkin_same_copied", date=format_day(checkin.local_date)))
-    outbox.send(await summary(session, checkin))
+    copied_note = t("checkin_same_copied", date=format_day(checkin.local_date))
+    outbox.edit(message_id, f"{copied_note}\n\n{await summary(session, checkin)}")
     outbox.toast = t("button_saved")
 
 

@@ -162,19 +162,19 @@ def keyboard(
     if question.single:
         rows.extend((Button(choice_label(question, c), press(c)),) for c in question.choices)
     elif question.multi:
+        # The layout never changes while ticking: a tick is a mark on the same button, and
+        # "None of these" stays where it is (it clears the ticks), so no tap lands on a
+        # button that moved under the thumb.
         chosen = set(selected or ())
         toggles = [
             Button(
-                ("✅ " if choice in chosen else "") + choice_label(question, choice),
+                (t("tick_mark") if choice in chosen else "") + choice_label(question, choice),
                 press(("-" if choice in chosen else "+") + choice),
             )
             for choice in question.choices
         ]
         rows.extend(tuple(toggles[i : i + 2]) for i in range(0, len(toggles), 2))
-        closing = [Button(t("btn_done"), press(DONE))]
-        if not chosen:
-            closing.insert(0, Button(t("btn_none"), press(NONE)))
-        rows.append(tuple(closing))
+        rows.append((Button(t("btn_none"), press(NONE)), Button(t("btn_done"), press(DONE))))
     else:
         values = list(range(question.low, question.high + 1))
         per_row = 6 if len(values) > 7 else len(values)
@@ -213,6 +213,12 @@ def format_value(question_id: str, value: Any) -> str:
     if question_id == BRISTOL:
         return t("answer_no_bm") if value == NO_BOWEL_MOVEMENT else f"type {value}"
     return f"{value}/{question.high}"
+
+
+def answered_compact(question_id: str, value: Any) -> str:
+    """One answer as a part of the check-in's running line ("Back pain: 4/10")."""
+    label_key = "label_food_note" if question_id == FOOD_NOTE else QUESTIONS[question_id].label_key
+    return t("answered_compact", label=t(label_key), value=format_value(question_id, value))
 
 
 def answered_line(question_id: str, value: Any) -> str:

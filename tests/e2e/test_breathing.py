@@ -16,13 +16,21 @@ async def test_breathe_guides_then_the_next_checkin_asks_if_it_helped(harness: H
     await harness.start()
     await harness.onboard(ALEX)
     steps = breathing_steps()
-    await harness.say(ALEX, "/breathe", steps[0].text[:30])
-    await harness.fake.wait_for_message(ALEX, steps[-1].text[:30])
-    texts = [m.text for m in harness.fake.messages(ALEX)]
-    start = texts.index(steps[0].text)
-    assert texts[start : start + len(steps)] == [step.text for step in steps]
+    before = len(harness.fake.messages(ALEX))
+    first = await harness.say(ALEX, "/breathe", steps[0].text[:30])
+    assert first.disable_notification
+    last = await harness.fake.wait_for_message(ALEX, steps[-1].text[:30])
     assert harness.app is not None
     await runtime_of(harness.app).core.wait_for_breathing()
+    # One message, edited step by step, every step in order.
+    assert last.message_id == first.message_id
+    assert len(harness.fake.messages(ALEX)) == before + 1
+    edits = [
+        call.params["text"]
+        for call in harness.fake.calls_to("editMessageText")
+        if call.params["message_id"] == first.message_id and call.error_code is None
+    ]
+    assert [steps[0].text, *edits] == [step.text for step in steps]
 
     question = await harness.say(ALEX, "/checkin", "breathing break help")
     reply = await harness.tap(ALEX, question, "A little", "How is your back pain")

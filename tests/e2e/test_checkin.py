@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from bot.knowledge.tips import tips
-from bot.store.models import Answer, Delivery, Schedule, User
+from bot.store.models import Answer, Checkin, Delivery, Schedule, User
 from tests.e2e.conftest import Harness, at
 
 ALEX, SAM = 1001, 2002
@@ -35,13 +35,21 @@ async def test_scheduled_checkin_arrives_at_the_local_minute_and_is_answered_by_
     harness.clock.advance(timedelta(minutes=1))
     pain = await harness.fake.wait_for_message(ALEX, "How is your back pain")
     assert "Evening check-in" in pain.text or "Check-in" in pain.text
+    assert not pain.disable_notification  # the one buzz of the check-in
+    before = len(harness.fake.messages(ALEX)) - 1
 
+    # One message, edited in place: the answers so far collapse above the open question.
     digestion = await harness.tap(ALEX, pain, "6", "digestion")
-    assert harness.fake.messages(ALEX)[-2].text.startswith("Back pain: 6/10")
+    assert digestion.message_id == pain.message_id
+    assert "Back pain: 6/10" in digestion.text
+    untouched = digestion.button_labels
     digestion = await harness.tap(ALEX, digestion, "Bloating", "digestion")
-    assert any(label.startswith("✅") for label in digestion.button_labels)
+    # A tick is a mark on the same button: nothing moves, "None of these" stays.
+    assert "✓ Bloating" in digestion.button_labels
+    assert [label.removeprefix("✓ ") for label in digestion.button_labels] == untouched
     await harness.tap(ALEX, digestion, "Gas", "digestion")
     bristol = await harness.tap(ALEX, digestion, "Done", "Bristol")
+    assert "Back pain: 6/10 · Digestion: Bloating, Gas" in bristol.text
     food = await harness.tap(ALEX, bristol, "4", "eat and drink")
     await harness.tap(ALEX, food, "Greasy", "eat and drink")
     await harness.tap(ALEX, food, "Soda", "eat and drink")
@@ -51,6 +59,7 @@ async def test_scheduled_checkin_arrives_at_the_local_minute_and_is_answered_by_
     # A new diary asks the weekly warning-sign screen on its first check-in.
     weekly = await harness.tap(ALEX, sleep, "2", "Weekly check")
     summary = await harness.tap(ALEX, weekly, "None of these", "in your diary")
+    assert summary.message_id == pain.message_id
     assert "Back pain: 6/10" in summary.text
     assert "Bloating, Gas" in summary.text
     assert "Greasy / fried, Soda" in summary.text
@@ -66,13 +75,18 @@ async def test_scheduled_checkin_arrives_at_the_local_minute_and_is_answered_by_
         (day, "sleep"): 2,
         (day, "screen"): [],
     }
-    # It ends with a tip that fits the day (greasy food, soda, bloating), then, because stress
-    # was high, the offer of a breathing break.
+    # It ends with a tip that fits the day (greasy food, soda, bloating), sent without a
+    # sound; because stress was high, the summary offers a breathing break on a button.
     tip_message = await harness.fake.wait_for_message(ALEX, "From the article")
+    assert tip_message.disable_notification
     [tip] = [tip for tip in tips().tips if tip.text.split("\n")[0][:40] in tip_message.text]
     assert set(tip.tags) & {"greasy", "soda", "bloating", "gas", "stress_high", "sleep_poor"}
-    offer = await harness.fake.wait_for_message(ALEX, "breathing break")
-    assert offer.button_labels
+    assert "breathing break" in summary.text
+    assert any("breathing" in label for label in summary.button_labels)
+    # The check-in, the typed note's confirmation and the tip: one of them buzzed.
+    during = harness.fake.messages(ALEX)[before:]
+    assert len(during) == 3
+    assert [m.message_id for m in during if not m.disable_notification] == [pain.message_id]
     # The sweep keeps going but never sends the same prompt twice.
     await harness.sweep_now()
     assert await harness.count(Delivery) == 1
@@ -89,7 +103,8 @@ async def test_stopping_halfway_keeps_what_was_given_and_a_restart_continues(
 
     await harness.restart()  # a new process: nothing of the conversation is in memory
     bristol = await harness.tap(ALEX, digestion, "None of these", "Bristol")
-    assert "Digestion: none" in harness.fake.messages(ALEX)[-2].text
+    assert bristol.message_id == pain.message_id  # the same message, across the restart
+    assert "Back pain: 3/10 · Digestion: none" in bristol.text
     await harness.tap(ALEX, bristol, "Skip", "eat and drink")
     stored = await answers_of(harness, ALEX)
     assert stored[(date(2026, 1, 12), "digestion")] == []
@@ -227,3 +242,35 @@ async def test_odd_input_gets_a_friendly_answer(harness: Harness) -> None:
     await harness.say(ALEX, "6", "digestion")
     assert pain.message_id in [m.message_id for m in harness.fake.messages(ALEX)]
     assert (await answers_of(harness, ALEX))[(date(2026, 1, 12), "pain")] == 6
+
+
+async def test_a_scheduled_checkin_is_one_message_that_buzzes_once_across_a_restart(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, preset="Just once, at 20:00")
+    before = len(harness.fake.messages(ALEX))
+    harness.clock.set(harness.clock.now().replace(hour=19, minute=0))  # 20:00 in Berlin
+    message = await harness.fake.wait_for_message(ALEX, "How is your back pain")
+    shown = await harness.tap(ALEX, message, "2", "digestion")
+    shown = await harness.tap(ALEX, shown, "None of these", "Bristol")
+
+    await harness.restart()  # another process: the check-in and its message id are in the rows
+    shown = await harness.tap(ALEX, shown, "5", "eat and drink")
+    assert "Back pain: 2/10 · Digestion: none · Stool type: type 5" in shown.text
+    shown = await harness.tap(ALEX, shown, "Fermented", "eat and drink")
+    shown = await harness.tap(ALEX, shown, "Done", "stressed")
+    shown = await harness.tap(ALEX, shown, "2", "sleep")
+    shown = await harness.tap(ALEX, shown, "4", "Weekly check")
+    summary = await harness.tap(ALEX, shown, "None of these", "in your diary")
+    assert summary.message_id == message.message_id
+    assert summary.button_labels == []  # a calm day: no breathing offer
+
+    # A chat's updates are handled in order: once /help is answered, the check-in's are out.
+    await harness.say(ALEX, "/help", "what I can do")
+    during = harness.fake.messages(ALEX)[before:-1]
+    assert during[0].message_id == message.message_id
+    assert len(during) <= 2  # the check-in, and at most a tip
+    assert [m for m in during if not m.disable_notification] == [during[0]]
+    (stored,) = (await harness.query(select(Checkin.message_id)))[0]
+    assert stored == message.message_id

@@ -47,10 +47,10 @@ async def test_a_swap_experiment_from_first_tap_to_one_result(harness: Harness) 
     assert "kombucha or sparkling water instead of soda" in stuck.text
     assert stuck.button_labels[:3] == ["Yes", "Partly", "No"]
     stress = await harness.tap(ALEX, stuck, "Yes", "stressed")
-    # The question's own message now shows the choice (the weekly recap, due Sunday 18:00 too,
-    # may arrive in between, so the message is found by its id).
+    # The check-in's one message now shows the choice among the answers so far (the weekly
+    # recap, due Sunday 18:00 too, may arrive in between, so the message is found by its id).
     (answered,) = [m for m in harness.fake.messages(ALEX) if m.message_id == stuck.message_id]
-    assert "Experiment: Yes ✓" in answered.text
+    assert "· Experiment: Yes" in answered.text
     weekly = await harness.tap(ALEX, stress, "2", "Weekly check")
     summary = await harness.tap(ALEX, weekly, "None of these", "in your diary")
     assert "Experiment: Yes" in summary.text

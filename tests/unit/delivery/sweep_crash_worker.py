@@ -32,6 +32,7 @@ class BlockingMessenger:
         *,
         ask_location: str | None = None,
         clear_reply_keyboard: bool = False,
+        silent: bool = False,
     ) -> int:
         print(f"{MARKER} {chat_id}", flush=True)
         await asyncio.Event().wait()
@@ -40,7 +41,9 @@ class BlockingMessenger:
     async def edit(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
         raise AssertionError("not used by the sweep")
 
-    async def send_photo(self, chat_id: int, png: bytes, caption: str) -> int:
+    async def send_photo(
+        self, chat_id: int, png: bytes, caption: str, *, silent: bool = False
+    ) -> int:
         raise AssertionError("not used by the sweep")
 
     async def send_file(self, chat_id: int, filename: str, data: bytes, caption: str) -> int:

@@ -395,7 +395,7 @@ async def test_the_evening_check_in_asks_whether_they_stuck_to_it(
         assert checkin is not None
         checkin.current = EXPERIMENT
         message = await checkins.question_message(session, checkin, None)
-    assert message.text == (
+    assert message.text.endswith(
         "Your two-week experiment: kombucha or sparkling water instead of soda. "
         "Did you stick to it today?"
     )
@@ -411,7 +411,10 @@ async def test_the_evening_check_in_asks_whether_they_stuck_to_it(
         user = await session.get(User, alex)
         assert user is not None and isinstance(yes, CheckinPress)
         answered = await checkins.press(session, user, yes, 9, clock.now())
-    assert answered.messages[0] == Edit(9, "Experiment: Yes ✓")
+    # The check-in's one message is edited: the answer joins the line above the next question.
+    [edit] = answered.messages
+    assert isinstance(edit, Edit) and edit.message_id == 9
+    assert "\nExperiment: Yes\n" in edit.text
     async with sessions() as session:
         stored = await session.scalar(
             select(Answer.value).where(Answer.user_id == alex, Answer.question == EXPERIMENT)

@@ -126,7 +126,7 @@ def test_chat_goes_through_onboarding_and_a_checkin_without_a_token(tmp_path: Pa
             "/checkin",
             "h",  # pain 7
             "a",  # bloating
-            "h",  # done (the "none" button is gone once something is ticked)
+            "i",  # done ("None of these" stays in its place, h, after a tick)
         ]
     )
     result = subprocess.run(
@@ -143,8 +143,8 @@ def test_chat_goes_through_onboarding_and_a_checkin_without_a_token(tmp_path: Pa
     assert "I agree" in out
     assert "Europe/Lisbon" in out
     assert "All set" in out
-    assert "Back pain: 7/10 ✓" in out
-    assert "Digestion: Bloating ✓" in out
+    assert "(updated) Check-in for" in out  # one check-in message, edited in place
+    assert "Back pain: 7/10 · Digestion: Bloating" in out
     assert "Bristol" in out
     assert (tmp_path / "gutback-chat.db").exists()
 
