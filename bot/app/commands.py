@@ -85,7 +85,7 @@ async def _help(_: Request) -> Outbox:
 
 def about_in_full(user: User) -> str:
     """What ``/about``'s More button shows: the disclaimer, the sources and what is stored."""
-    return f"{about_text(user.timezone)}\n\n{report.about_stored()}"
+    return f"{about_text(user.timezone)}\n\n{report.about_stored()}\n\n{t('about_latest_wins')}"
 
 
 async def _about(r: Request) -> Outbox:

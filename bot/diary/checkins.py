@@ -30,6 +30,8 @@ from bot.diary.advice import tip_for
 from bot.diary.questions import (
     ALL_QUESTIONS,
     BREATHING,
+    BRISTOL,
+    DIGESTION,
     DONE,
     EXPERIMENT,
     FOOD,
@@ -42,6 +44,7 @@ from bot.diary.questions import (
     SCREEN,
     SKIP,
     SKIP_TODAY,
+    SLEEP,
     STRESS,
     answered_compact,
     answered_line,
@@ -49,7 +52,7 @@ from bot.diary.questions import (
     questions_for_slot,
 )
 from bot.diary.view import daily_pain
-from bot.knowledge.logparse import parse_log, reads_like_symptom
+from bot.knowledge.logparse import ParsedLog, parse_log, reads_like_symptom
 from bot.people.schedules import checkin_slot_counts
 from bot.safety import events as safety_events
 from bot.safety.screen import JUMP_ABOVE_AVERAGE, answer_for, pain_jumped, screen_findings
@@ -392,12 +395,16 @@ async def _show_where_it_stands(
 async def typed(
     session: AsyncSession, user: User, text: str, now: datetime, *, quiet: bool = False
 ) -> Outbox | None:
-    """Free text while a check-in waits: a number for a scale, a note for the food question.
+    """Free text while a check-in waits: typed words that answer the open question do.
 
-    Returns ``None`` when the text is not an answer, so the caller can treat it as a message.
-    A note for the food question is not taken from a line that names no food but reads like a
-    symptom ("my belly is killing me"): that is not a meal, and it is not stored. ``quiet``
-    (after a safety answer) takes a note only when it names a food.
+    A number for a scale ("6", "7/10"), symptoms for digestion ("bloated and gassy"), foods for
+    the food question ("toast with jam and a latte": the food matcher's groups join what was
+    ticked, the line is kept as the day's note), sleep and stress words ("badly", "very").
+    The check-in moves on as after a tap. Returns ``None`` when the text is not an answer, so
+    the caller can treat it as a message. A note for the food question is not taken from a
+    line that names no food but reads like a symptom ("my belly is killing me"): that is not a
+    meal, and it is not stored. ``quiet`` (after a safety answer) takes a note only when it
+    names a food.
     """
     checkin = await latest_open_checkin(session, user, now)
     if checkin is None or checkin.current is None:
@@ -405,10 +412,9 @@ async def typed(
     question = QUESTIONS[checkin.current]
     outbox = Outbox()
     stripped = text.strip().removesuffix("/10").removesuffix("/5").strip()
-    if question.id == FOOD:
-        names_food = bool(parse_log(text).foods)
-        if not names_food and (quiet or reads_like_symptom(text)):
-            return None
+    parsed = parse_log(text)
+    if question.id == FOOD and not parsed.foods and (quiet or reads_like_symptom(text)):
+        return None
     if not question.multi and not question.single and stripped.isdigit():
         value = int(stripped)
         if not question.accepts(value):
@@ -424,12 +430,71 @@ async def typed(
         await _record(session, checkin, question.id, value, now)
         await _advance(session, user, checkin, question.id, value, checkin.message_id, now, outbox)
         return outbox
-    if question.id == FOOD:
+    answers = await checkin_answers(session, checkin.id)
+    ticked = answers.get(question.id)
+    value = typed_answer(
+        question.id, text, parsed, ticked if isinstance(ticked, list) else [], quiet=quiet
+    )
+    if question.id == FOOD and (value is not _MISSING or not quiet):
         note = " ".join(text.split())[:MAX_NOTE]
         await _record(session, checkin, FOOD_NOTE, note, now)
-        outbox.note(t("food_note_saved", date=format_day(checkin.local_date), note=note))
-        return outbox
-    return None
+        answers[FOOD_NOTE] = note
+        if value is _MISSING:
+            # Words that name no food: kept as the day's note, the question stays open.
+            outbox.note(t("food_note_saved", date=format_day(checkin.local_date), note=note))
+            return outbox
+    if value is _MISSING:
+        return None
+    await _record(session, checkin, question.id, value, now)
+    answers[question.id] = value
+    await _advance(
+        session, user, checkin, question.id, value, checkin.message_id, now, outbox, answers
+    )
+    return outbox
+
+
+#: Short replies that say "nothing to report" at the digestion question.
+_NOTHING = frozenset({"none", "nothing", "no", "nope", "fine", "all fine", "normal", "all good"})
+#: Longest reply read as a bare sleep or stress word ("badly", "a bit"): longer is a sentence.
+_SHORT_REPLY_WORDS = 3
+
+
+def typed_answer(
+    question_id: str, text: str, parsed: ParsedLog, ticked: list[str], *, quiet: bool = False
+) -> Any:
+    """The answer typed words give the open question, or ``_MISSING`` when they give none.
+
+    ``quiet``: the words just answered one of the bot's safety questions ("no", "not sure"),
+    so only what the parser reads as diary content counts, never a bare "no" or "a bit".
+    """
+    short = not quiet and len(text.split()) <= _SHORT_REPLY_WORDS
+    flat = " ".join(text.lower().strip(" .!").split())
+    if question_id == PAIN and parsed.pain is not None:
+        return parsed.pain
+    if question_id == DIGESTION:
+        if parsed.symptoms:
+            chosen = set(ticked) | parsed.symptoms
+            return [s for s in QUESTIONS[DIGESTION].choices if s in chosen]
+        if (parsed.negated_symptoms and not ticked) or (short and flat in _NOTHING):
+            return ticked
+    if question_id == FOOD and parsed.foods:
+        chosen = set(ticked) | parsed.food_groups
+        return [g for g in QUESTIONS[FOOD].choices if g in chosen]
+    if question_id == BRISTOL and parsed.bristol is not None:
+        return parsed.bristol
+    if question_id == SLEEP:
+        sleep = parsed.sleep if parsed.sleep is not None else None
+        if sleep is None and short:
+            sleep = parse_log(f"slept {flat}").sleep
+        if sleep is not None:
+            return sleep
+    if question_id == STRESS:
+        stress = parsed.stress
+        if stress is None and short:
+            stress = parse_log(f"{flat} stressed").stress
+        if stress is not None:
+            return stress
+    return _MISSING
 
 
 async def resume(session: AsyncSession, user: User, now: datetime) -> Outbox:

@@ -26,7 +26,7 @@ from bot.diary.checkins import format_day
 from bot.diary.questions import FOOD, QUESTIONS, choice_label
 from bot.diary.view import daily_pain
 from bot.knowledge.intent import classify, is_thanks
-from bot.knowledge.logparse import ParsedLog, parse_log, reads_like_symptom
+from bot.knowledge.logparse import ParsedLog, parse_log, reads_like_symptom, split_by_day
 from bot.knowledge.swaps import SwapAnswer, answer_swap
 from bot.safety import events as safety_events
 from bot.store.models import LogEntry, User
@@ -71,38 +71,49 @@ def unplaced(text: str) -> Outbox | None:
 async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox:
     """Store a diary line for its local day (today, or yesterday for "yesterday ...").
 
+    A line that names two days is split (:func:`bot.knowledge.logparse.split_by_day`): "had
+    pizza last night ... back is 7 today" stores the pizza for yesterday and the pain for
+    today, one entry each, confirmed in one message with one Undo for both.
     A line with nothing understood is kept as a note, unless it reads like a symptom: what the
     screen and the parser cannot place is not stored as diary data (it may be a missed sign).
     """
     if not text.strip():
         return Outbox.saying(t("log_empty"))
     assert user.timezone is not None
-    parsed = parse_log(text)
-    if not parsed.is_log:
+    if not parse_log(text).is_log:
         pointer = unplaced(text)
         if pointer is not None:
             return pointer
-    day = local_date(now, user.timezone) + timedelta(days=parsed.day_offset)
-    entry = LogEntry(
-        user_id=user.id,
-        local_date=day,
-        text=text.strip()[:MAX_STORED_TEXT],
-        food_groups=[g for g in FOOD_GROUPS if g in parsed.food_groups],
-        symptoms=sorted(parsed.symptoms),
-        pain=parsed.pain,
-        stress=parsed.stress,
-        sleep=parsed.sleep,
-        bristol=parsed.bristol,
-        created_at=now,
-    )
-    session.add(entry)
+    today = local_date(now, user.timezone)
+    entries: list[tuple[LogEntry, ParsedLog]] = []
+    for offset, part in split_by_day(text):
+        parsed = parse_log(part)
+        entry = LogEntry(
+            user_id=user.id,
+            local_date=today + timedelta(days=offset),
+            text=part.strip()[:MAX_STORED_TEXT],
+            food_groups=[g for g in FOOD_GROUPS if g in parsed.food_groups],
+            symptoms=sorted(parsed.symptoms),
+            pain=parsed.pain,
+            stress=parsed.stress,
+            sleep=parsed.sleep,
+            bristol=parsed.bristol,
+            created_at=now,
+        )
+        session.add(entry)
+        entries.append((entry, parsed))
     await session.flush()
-    undo = ((Button(t("log_undo_button"), simple_data("undo", str(entry.id))),),)
+    ids = "-".join(str(entry.id) for entry, _ in entries)
+    undo = ((Button(t("log_undo_button"), simple_data("undo", ids)),),)
     outbox = Outbox()
-    outbox.send(_understood(parsed, day), undo)
-    if parsed.pain is not None:
+    said = "\n\n".join(_understood(parsed, entry.local_date) for entry, parsed in entries)
+    outbox.send(said, undo, silent=True)
+    for entry, parsed in entries:
+        if parsed.pain is None:
+            continue
+        day = entry.local_date
         alert = await safety_events.pain_alert_message(
-            session, user, day, now, lambda: daily_pain(session, user.id, day)
+            session, user, day, now, lambda day=day: daily_pain(session, user.id, day)
         )
         if alert:
             outbox.send(alert)
@@ -110,17 +121,18 @@ async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Ou
 
 
 async def undo(session: AsyncSession, user: User, entry_id: str, message_id: int | None) -> Outbox:
-    """Remove a logged line: only its owner's button can, and only once."""
+    """Remove a logged line (all its parts, if it was split by day): only its owner, only once."""
     outbox = Outbox()
-    if not entry_id.isdigit():
+    ids = entry_id.split("-")
+    if not all(part.isascii() and part.isdigit() for part in ids):
         outbox.toast = t("button_expired")
         return outbox
     result = await session.execute(
         delete(LogEntry)
-        .where(LogEntry.id == int(entry_id), LogEntry.user_id == user.id)
+        .where(LogEntry.id.in_([int(part) for part in ids]), LogEntry.user_id == user.id)
         .returning(LogEntry.id)
     )
-    if result.first() is None:
+    if not result.all():
         outbox.toast = t("log_undo_gone")
         return outbox
     outbox.edit(message_id, t("log_undone"))

@@ -1,7 +1,10 @@
 """The diary one local date at a time: check-in answers and free-text logs merged.
 
-The export's CSV and the clinician report read the same view, so a number means the same thing
-in both.
+The export's CSV and JSON, the recap and its chart, the tips and the clinician report all read
+this one view, so a number means the same thing everywhere. One rule decides a day's pain,
+stool type, stress or sleep when a check-in answer and a typed line disagree: **the latest
+wins** (a "pain 3" typed after the evening check-in said 6 is the day's 3; a check-in answered
+after the line overrules it in turn). Warning rules alone read the day's highest score instead.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ class DiaryDay:
 
     answered: dict[str, Any] = field(default_factory=dict)  # latest non-skipped answer
     logged: dict[str, Any] = field(default_factory=dict)  # latest value a log mentioned
+    #: When each of those was given, so the later of the two can win.
+    answered_at: dict[str, datetime] = field(default_factory=dict)
+    logged_at: dict[str, datetime] = field(default_factory=dict)
     symptoms: set[str] = field(default_factory=set)
     foods: set[str] = field(default_factory=set)
     notes: list[tuple[datetime, str]] = field(default_factory=list)  # (when, text)
@@ -48,10 +54,17 @@ class DiaryDay:
     digestion_reported: bool = False
 
     def value(self, question: str) -> Any:
-        """The check-in answer if there is one, else what a diary line said."""
-        if question in self.answered:
-            return self.answered[question]
-        return self.logged.get(question)
+        """The day's value: whichever of the check-in answer and the diary line came last.
+
+        On a tie the check-in answer wins (it was asked for this very question).
+        """
+        if question not in self.logged:
+            return self.answered.get(question)
+        if question not in self.answered:
+            return self.logged[question]
+        if self.logged_at[question] > self.answered_at[question]:
+            return self.logged[question]
+        return self.answered[question]
 
     def highest(self, question: str) -> float | None:
         """The higher of the check-in answer and the diary line's value (for warning rules)."""
@@ -119,10 +132,11 @@ async def diary_days(
 ) -> dict[date, DiaryDay]:
     """The diary by local date (``start`` and ``end`` inclusive when given).
 
-    Pain, Bristol type, stress and sleep are the day's latest check-in answer or, when no check-in
-    answered it, the latest diary line that mentioned it. Symptoms and food groups are every one a
-    check-in or a diary line named that day. Notes are food notes and diary lines; a caller that
-    shows no notes (the recap) passes ``notes=False`` and the lines' text is not even read.
+    Pain, Bristol type, stress and sleep are each read by :meth:`DiaryDay.value`: the latest of
+    the day's check-in answer and the diary lines that mentioned it. Symptoms and food groups
+    are every one a check-in or a diary line named that day. Notes are food notes and diary
+    lines; a caller that shows no notes (the recap) passes ``notes=False`` and the lines' text
+    is not even read.
 
     One round trip of plain columns (no ORM objects), answers before diary lines: the recap reads
     the whole diary of every person every week, so this is kept cheap.
@@ -140,6 +154,7 @@ async def diary_days(
             question, value = row.question, row.value
             if question in _SCALAR_QUESTIONS and value is not None:
                 day.answered[question] = value
+                day.answered_at[question] = row.at
             elif question == DIGESTION and value is not None:
                 day.digestion_reported = True
                 day.symptoms.update(value)
@@ -152,6 +167,7 @@ async def diary_days(
             value = getattr(row, question)
             if value is not None:
                 day.logged[question] = value
+                day.logged_at[question] = row.at
         day.symptoms.update(row.symptoms or ())
         day.digestion_reported |= bool(row.symptoms)
         day.foods.update(row.food_groups or ())

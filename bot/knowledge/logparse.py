@@ -23,12 +23,14 @@ is rules, not a model, so every result can be explained and the bench runs in mi
 - Bristol stool type 1-7: "bristol 4", "type 6 stool", "stool type 3".
 - Day: "yesterday" = -1, "day before yesterday" = -2, "last night" = -1 for food and symptoms;
   "slept badly last night" on its own belongs to today, as the morning check-in asks about the
-  night just gone.
+  night just gone. A line that names two days ("had pizza last night ... back is 7 today") is
+  split by :func:`split_by_day`, each part for its own day.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -366,6 +368,12 @@ _BODY = re.compile(
 _YESTERDAY = re.compile(r"\b(yesterday|yday|yest|ystrdy|yesterdays)\b")
 _DAY_BEFORE = re.compile(r"\b(day before yesterday|2 days ago|two days ago)\b")
 _LAST_NIGHT = re.compile(r"\blast night\b")
+_TODAY = re.compile(
+    r"\b(today|this morning|this afternoon|this evening|tonight|right now|now|at the moment)\b"
+)
+#: Where a line may change the day it talks about: punctuation, an ellipsis, a linking word.
+_TRAILING_BREAK = re.compile(r"(?:\s*(?:\b(?:and|but|then|while)\b|\.{2,}|[….;,!?]))+\s*$", re.I)
+_PART_BREAK = re.compile(r"\s*(?:\.{2,}|…|[.;,!?]|\b(?:and|but|then|while)\b)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -537,3 +545,45 @@ def parse_log(text: str) -> ParsedLog:
         day_offset=day_offset,
         is_log=is_log,
     )
+
+
+def _named_day(part: str) -> int | None:
+    """The day a part of a line names (0 today, -1 yesterday, -2 before), or None."""
+    flat = " ".join(normalise(part).split())
+    if _DAY_BEFORE.search(flat):
+        return -2
+    if _YESTERDAY.search(flat) or _LAST_NIGHT.search(flat):
+        return parse_log(part).day_offset if _LAST_NIGHT.search(flat) else -1
+    if _TODAY.search(flat):
+        return 0
+    return None
+
+
+def split_by_day(text: str) -> list[tuple[int, str]]:
+    """A diary line as (day offset, text) parts, one per day it names, in the line's order.
+
+    Only a line that names two different days is split ("had pizza last night ... back is 7
+    today": the pizza is yesterday's, the pain today's). Each part runs from a break (a comma,
+    a full stop, an ellipsis, "and", "but") to the next; a part that names no day belongs to
+    the day named before it (or, at the start, to the first day named). Any other line is one
+    part for the day :func:`parse_log` reads from it.
+    """
+    cuts = [0]
+    for match in _PART_BREAK.finditer(text):
+        if match.start() > 0 and match.end() < len(text):
+            cuts.append(match.end())
+    cuts.append(len(text))
+    parts = [text[a:b] for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+    named = [_named_day(part) for part in parts]
+    if len({day for day in named if day is not None}) < 2:
+        return [(parse_log(text).day_offset, text)]
+    first = next(day for day in named if day is not None)
+    grouped: list[tuple[int, str]] = []
+    current = first
+    for part, day in zip(parts, named, strict=True):
+        current = day if day is not None else current
+        if grouped and grouped[-1][0] == current:
+            grouped[-1] = (current, grouped[-1][1] + part)
+        else:
+            grouped.append((current, part))
+    return [(day, _TRAILING_BREAK.sub("", part).strip()) for day, part in grouped]

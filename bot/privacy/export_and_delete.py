@@ -162,8 +162,36 @@ async def data_json(session: AsyncSession, user_id: int) -> bytes:
     document: dict[str, Any] = {"profile": profile[0] if profile else None}
     for table, column in person_tables():
         document[table.name] = await _rows(session, table, table.c[column] == user_id)
+    document["diary_days"] = await _diary_days(session, user_id)
     text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
     return (text + "\n").encode("utf-8")
+
+
+async def _diary_days(session: AsyncSession, user_id: int) -> list[dict[str, Any]]:
+    """Each day's values as the diary reads them (the latest of check-in and typed line wins).
+
+    The records above hold every answer and line; this says which one counts for the day, the
+    same as the CSV, the recap and the report.
+    """
+    days = await diary_days(session, user_id, notes=False)
+    found = []
+    for local_date in sorted(days):
+        day = days[local_date]
+        bristol = day.value(BRISTOL)
+        none = _is_no_bowel_movement(bristol)
+        found.append(
+            {
+                "date": local_date.isoformat(),
+                "pain": day.value(PAIN),
+                "bristol": None if none else bristol,
+                "no_bowel_movement": none if bristol is not None else None,
+                "stress": day.value(STRESS),
+                "sleep": day.value(SLEEP),
+                "symptoms": sorted(day.symptoms),
+                "food_groups": sorted(day.foods),
+            }
+        )
+    return found
 
 
 def csv_header() -> list[str]:
@@ -183,11 +211,11 @@ def csv_header() -> list[str]:
 async def diary_csv(session: AsyncSession, user_id: int) -> bytes:
     """One row per local date that has anything, for a spreadsheet.
 
-    Pain, Bristol type, stress and sleep are the day's latest check-in answer or, when no check-in
-    answered it, the latest diary line that mentioned it. A symptom or food group is 1 when any
-    check-in or diary line named it that day. "No bowel movement" is a column of its own (1, or 0
-    beside a Bristol type; empty when unknown), never a Bristol type. Notes are food notes and
-    diary lines, oldest first.
+    Pain, Bristol type, stress and sleep are the latest of the day's check-in answer and the
+    diary lines that mentioned it (:meth:`bot.diary.view.DiaryDay.value`). A symptom or food
+    group is 1 when any check-in or diary line named it that day. "No bowel movement" is a
+    column of its own (1, or 0 beside a Bristol type; empty when unknown), never a Bristol type.
+    Notes are food notes and diary lines, oldest first.
     """
     days = await diary_days(session, user_id)
     buffer = io.StringIO(newline="")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.diary.advice import signals_for
-from bot.diary.view import daily_pain
+from bot.diary.view import daily_pain, diary_days
 from bot.store.db import Sessions
 from bot.store.models import Answer, Checkin
 from bot.store.states import CheckinStatus
@@ -62,5 +62,46 @@ async def test_the_tip_chooser_reads_each_days_value_from_the_view(sessions: Ses
     async with sessions() as session:
         signals = await signals_for(session, person.id, TODAY)
     assert signals.last_pain == 6  # today's diary line
-    assert signals.pain_trend == 2  # the check-in's 4 yesterday (it wins over the line), 6 today
+    # Yesterday's line (12:00) came after its check-in (08:00): the latest wins, 7 then 6 today.
+    assert signals.pain_trend == -1
     assert signals.symptom_counts == {"bloating": 2}  # days, not lines
+
+
+async def test_the_latest_of_a_checkin_answer_and_a_typed_line_is_the_days_value(
+    sessions: Sessions,
+) -> None:
+    person = await add_person(sessions, 703, BERLIN)
+    await answer_pain(sessions, person.id, TODAY, 6)  # 08:00
+    await add_logs(sessions, person.id, {TODAY: 3})  # 12:00, later: it wins
+    before = TODAY - timedelta(days=1)
+    await add_logs(sessions, person.id, {before: 8})  # 12:00
+    async with sessions() as session, session.begin():
+        # A check-in on the day before answered at 20:00, after the line: it wins there.
+        checkin = Checkin(
+            user_id=person.id,
+            local_date=before,
+            slot=1,
+            questions=["pain"],
+            current=None,
+            status=CheckinStatus.DONE,
+            created_at=at(before, 20),
+            updated_at=at(before, 20),
+        )
+        session.add(checkin)
+        await session.flush()
+        session.add(
+            Answer(
+                checkin_id=checkin.id,
+                user_id=person.id,
+                local_date=before,
+                question="pain",
+                value=2,
+                answered_at=at(before, 20),
+            )
+        )
+    async with sessions() as session:
+        days = await diary_days(session, person.id)
+        assert days[TODAY].value("pain") == 3
+        assert days[before].value("pain") == 2
+        # The warning rules still see the day's highest score.
+        assert await daily_pain(session, person.id, TODAY) == {before: 8.0, TODAY: 6.0}

@@ -224,8 +224,8 @@ async def test_recap_message_draws_a_png_chart_with_two_pain_days(sessions: Sess
 async def test_the_diary_view_merges_answers_and_lines_and_can_leave_notes_out(
     sessions: Sessions,
 ) -> None:
-    """The one-round-trip diary read keeps its rules: the check-in answer beats a line's value,
-    the latest of each wins, symptoms and foods add up, and notes come only when asked for."""
+    """The one-round-trip diary read keeps its rules: the latest of a check-in answer and a
+    line's value wins, symptoms and foods add up, and notes come only when asked for."""
     user = await add_person(sessions, 4)
     await add_checkin(
         sessions,
@@ -256,7 +256,7 @@ async def test_the_diary_view_merges_answers_and_lines_and_can_leave_notes_out(
         days = await diary_days(session, user.id, start=ago(7), end=TODAY)
         lean = await diary_days(session, user.id, start=ago(7), end=TODAY, notes=False)
     assert set(days) == set(lean) == {ago(1), ago(2)}
-    assert days[ago(1)].value("pain") == 4  # the check-in's answer, not the line's 7
+    assert days[ago(1)].value("pain") == 7  # the line at 21:00, after the check-in's 4 at 19:00
     assert days[ago(1)].symptoms == {"gas", "bloating"}
     assert days[ago(1)].foods == {"greasy"}
     assert [text for _, text in days[ago(1)].notes] == ["toast", "chips, back 7"]

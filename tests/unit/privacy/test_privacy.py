@@ -283,7 +283,12 @@ async def test_the_json_export_holds_every_record_and_is_identical_twice(
     [event] = data["safety_events"]
     assert (event["flag_id"], event["tier"], event["source"]) == ("black_stool", "urgent", "text")
     assert event["created_at"] == "2026-01-13T09:00:00+00:00"
-    every_row = [row for name, rows in data.items() if name != "profile" for row in rows]
+    # The days as the diary counts them (the latest of check-in and line) come with the records.
+    assert [day["date"] for day in data["diary_days"]] == sorted(
+        {row["local_date"] for row in data["answers"] + data["log_entries"]}
+    )
+    records = {name: rows for name, rows in data.items() if name not in ("profile", "diary_days")}
+    every_row = [row for rows in records.values() for row in rows]
     assert every_row and all(row["user_id"] == user_id for row in every_row)
     assert other_id != user_id
 
