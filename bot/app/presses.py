@@ -19,7 +19,7 @@ from bot.chat.buttons import CHECKIN_ACTION, Press, parse_press
 from bot.chat.outbox import Outbox
 from bot.diary import freetext, inbox
 from bot.experiments import conversation as experiment
-from bot.people import onboarding, recap_day
+from bot.people import onboarding, recap_day, settings
 from bot.privacy import export_and_delete as privacy
 from bot.safety import conversation
 from bot.store.states import OnboardingStep
@@ -83,6 +83,10 @@ async def _settings(r: Request) -> Outbox:
     return await onboarding.ask_again(r.session, r.user, r.sender, r.now)
 
 
+async def _quiet(r: Request) -> Outbox:
+    return await settings.quiet_pressed(r.user, r.text, r.message_id, r.now)
+
+
 async def _about(r: Request) -> Outbox:
     """``/about``'s More button: the message grows into the whole text."""
     if r.text != "more":
@@ -120,6 +124,7 @@ BUTTONS: dict[str, ButtonAction] = {
         ButtonAction("exp", Needs.CONSENT, _experiment),
         ButtonAction("breathe", Needs.TIMEZONE, _breathe),
         ButtonAction("settings", Needs.CONSENT, _settings),
+        ButtonAction(settings.QUIET_BUTTON, Needs.SET_UP, _quiet),
         ButtonAction("recapday", Needs.SET_UP, _recapday),
         ButtonAction("about", Needs.NOTHING, _about),
         ButtonAction(conversation.ASK_BUTTON, Needs.NOTHING, _ask),

@@ -33,6 +33,7 @@ from bot.delivery.postman import Posted, Postman
 from bot.diary.checkins import open_scheduled, reminder_message
 from bot.experiments.results import claim_due_verdicts, give_back_refused
 from bot.insights import weekly
+from bot.people.quiet import hold_back
 from bot.people.schedules import CHECKIN, RECAP, ensure_recap_schedules
 from bot.safety import events as safety_events
 from bot.store.db import Sessions
@@ -151,9 +152,20 @@ class Sweeper:
         """Claim the candidates' delivery keys; the check-ins of the ones won are opened."""
         if not candidates:
             return []
+        # Quiet hours and easing off after days of silence (bot/people/quiet.py).
+        plan = await hold_back(session, candidates, dues, now)
+        stats.paused_skipped += plan.quiet_skipped + plan.eased_skipped
+        stats.counts.update(
+            quiet_waiting=plan.quiet_waiting,
+            quiet_skipped=plan.quiet_skipped,
+            eased_skipped=plan.eased_skipped,
+        )
+        candidates = plan.send
+        if not candidates:
+            return []
         claimed = await insert_claims(session, CHECKIN, candidates, now, stats)
         won = [(s, u, d) for s, u, d in candidates if (u.id, s.slot) in claimed]
-        messages = await open_scheduled(session, won, now)
+        messages = await open_scheduled(session, won, now, eased_notice=plan.eased_notice)
         return [
             Prompt(
                 user.id,

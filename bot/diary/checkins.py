@@ -8,6 +8,7 @@ check-in records for that check-in's own day.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -688,7 +689,11 @@ def intro_for(local_time: time, day: date) -> str:
 
 
 async def open_scheduled(
-    session: AsyncSession, won: list[tuple[Schedule, User, date]], now: datetime
+    session: AsyncSession,
+    won: list[tuple[Schedule, User, date]],
+    now: datetime,
+    *,
+    eased_notice: Collection[int] = (),
 ) -> dict[tuple[int, int], Send]:
     """Open the check-ins of claimed schedule slots and render each one's first question.
 
@@ -696,7 +701,9 @@ async def open_scheduled(
     and breathing follow-up when due, and the experiment's question in the evening of a running
     experiment. Returns (user id, slot) -> the first question's message. A batch of people costs
     a fixed handful of queries: one multi-row ``INSERT ... RETURNING`` (row-by-row ORM inserts
-    cost half the sweep), one for running experiments, one for "same as yesterday".
+    cost half the sweep), one for running experiments, one for "same as yesterday". People in
+    ``eased_notice`` get, in the check-in's own message, the one-time note that check-ins are
+    easing off to one a day, with other times or a pause on offer.
     """
     if not won:
         return {}
@@ -743,7 +750,8 @@ async def open_scheduled(
             None,
             first=True,
             can_copy=(user.id, day - timedelta(days=1)) in copyable,
-            intro=intro_for(schedule.local_time, day),
+            intro=intro_for(schedule.local_time, day)
+            + (f"\n{t('checkin_eased_notice')}" if user.id in eased_notice else ""),
         )
         for schedule, user, day in won
     }

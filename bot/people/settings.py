@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,11 +69,72 @@ async def show_settings(session: AsyncSession, user: User, now: datetime) -> Out
         times=format_times(await checkin_times(session, user)) or "-",
         recap=await recap_day.current_setting(session, user),
         status=status,
+        quiet=quiet_hours_text(user),
     )
     buttons = (
         (Button(t("settings_change_timezone_button"), simple_data("settings", "tz")),),
         (Button(t("settings_change_times_button"), simple_data("settings", "times")),),
         (Button(t("settings_change_recap_button"), simple_data("settings", "recap")),),
+        (Button(t("settings_quiet_button"), simple_data(QUIET_BUTTON, "ask")),),
     )
     outbox.send(text, buttons)
+    return outbox
+
+
+# --- quiet hours ---------------------------------------------------------------------------------
+
+#: The namespace of the quiet-hours buttons (a row of bot.app.presses.BUTTONS).
+QUIET_BUTTON = "quiet"
+#: The choices offered, as (from, until) local times; each wraps past midnight.
+QUIET_CHOICES = ((time(22, 0), time(7, 0)), (time(23, 0), time(8, 0)), (time(21, 0), time(6, 0)))
+
+
+def quiet_hours_text(user: User) -> str:
+    if user.quiet_from is None or user.quiet_until is None:
+        return t("settings_quiet_off")
+    return t(
+        "settings_quiet_on",
+        start=user.quiet_from.strftime("%H:%M"),
+        end=user.quiet_until.strftime("%H:%M"),
+    )
+
+
+def _quiet_arg(start: time, end: time) -> str:
+    return f"{start.strftime('%H%M')}-{end.strftime('%H%M')}"
+
+
+async def quiet_pressed(user: User, arg: str, message_id: int | None, now: datetime) -> Outbox:
+    """The quiet-hours buttons: show the choices, set one, or turn them off.
+
+    Check-ins that fall in the quiet hours wait for their end, or skip a day when the quiet
+    hours only end the next morning (:mod:`bot.people.quiet`).
+    """
+    outbox = Outbox()
+    if arg == "ask":
+        choices = [
+            Button(
+                t("settings_quiet_choice", start=a.strftime("%H:%M"), end=b.strftime("%H:%M")),
+                simple_data(QUIET_BUTTON, _quiet_arg(a, b)),
+            )
+            for a, b in QUIET_CHOICES
+        ]
+        off = Button(t("settings_quiet_off_button"), simple_data(QUIET_BUTTON, "off"))
+        buttons = tuple((button,) for button in [*choices, off])
+        outbox.send(t("settings_quiet_ask", now=quiet_hours_text(user)), buttons, silent=True)
+        return outbox
+    chosen = {_quiet_arg(a, b): (a, b) for a, b in QUIET_CHOICES}
+    if arg == "off":
+        user.quiet_from = user.quiet_until = None
+    elif arg in chosen:
+        user.quiet_from, user.quiet_until = chosen[arg]
+    else:
+        outbox.toast = t("button_expired")
+        return outbox
+    user.updated_at = now
+    said = t("settings_quiet_set", quiet=quiet_hours_text(user))
+    if message_id is None:
+        outbox.send(said, silent=True)
+    else:
+        outbox.edit(message_id, said)
+    outbox.toast = t("button_saved")
     return outbox

@@ -96,6 +96,11 @@ class User(Base):
     )
     #: A breathing break was taken; the next check-in asks whether it helped.
     breathing_followup: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Optional quiet hours, local wall-clock times (may wrap past midnight): no check-in then.
+    quiet_from: Mapped[time | None] = mapped_column(Time)
+    quiet_until: Mapped[time | None] = mapped_column(Time)
+    #: When the "I'll check in once a day for now" note went out (once per silence).
+    eased_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
