@@ -47,6 +47,8 @@ class FakeTransport(BaseRequest):
         self.calls: Counter[str] = Counter()
         #: Per chat, the bot's latest message as the person sees it now (edits applied).
         self.latest: dict[int, dict[str, Any]] = {}
+        #: Every message sent, as (chat id, whether it was sent with ``disable_notification``).
+        self.sends: list[tuple[int, bool]] = []
 
     @property
     def read_timeout(self) -> float | None:
@@ -92,6 +94,8 @@ class FakeTransport(BaseRequest):
             return []
         if endpoint == "sendMessage":
             chat_id = int(params["chat_id"])
+            silent = params.get("disable_notification") in (True, "true", "True")
+            self.sends.append((chat_id, silent))
             message_id = self._next_id.get(chat_id, 0) + 1
             self._next_id[chat_id] = message_id
             message = self._message(chat_id, message_id, params)

@@ -12,7 +12,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +39,8 @@ MAX_TEXT = 4000  # what we read of one message; Telegram allows 4096
 UPDATE_MEMORY = timedelta(days=3)
 
 Action = Callable[[AsyncSession, User], Awaitable[Outbox]]
+#: How ``_run`` finds the person (a press also reads its check-in in the same query).
+LoadUser = Callable[[AsyncSession, Sender, datetime], Awaitable[User]]
 #: What to say instead when the database cannot be reached (built only when it happens).
 Fallback = Callable[[], Outbox]
 
@@ -208,6 +210,17 @@ class GutBack:
             return t("group_chat")
         pressed = parse(data)
         now = self.clock.now()
+        loaded: list[checkins.PressLoad] = []
+
+        async def load_user(session: AsyncSession, sender: Sender, now: datetime) -> User:
+            """A check-in press reads the person, the check-in and its answers in one query."""
+            if not isinstance(pressed, CheckinPress):
+                return await get_or_create_user(session, sender, now)
+            found = await checkins.load_for_press(session, sender.platform_id, pressed.checkin_id)
+            if found is None or not found.user.active:
+                return await get_or_create_user(session, sender, now)
+            loaded.append(found)
+            return found.user
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             if pressed is None:
@@ -215,7 +228,9 @@ class GutBack:
             if isinstance(pressed, CheckinPress):
                 if not onboarding.has_consented(user):
                     return Outbox(toast=t("button_not_yours"))
-                return await checkins.press(session, user, pressed, message_id, now)
+                return await checkins.press(
+                    session, user, pressed, message_id, now, loaded[0] if loaded else None
+                )
             button = BUTTONS[pressed.action]
             if unmet(button.needs, user) is not None:
                 return expired()
@@ -236,6 +251,7 @@ class GutBack:
             act,
             update_id=update_id,
             fallback=lambda: Outbox(toast=t("db_unavailable_toast")),
+            load_user=load_user,
         )
         return outbox.toast
 
@@ -249,13 +265,15 @@ class GutBack:
         *,
         update_id: int | None = None,
         fallback: Fallback | None = None,
+        load_user: LoadUser | None = None,
     ) -> Outbox:
+        """One update in one transaction; ``load_user`` may read more with the person."""
         try:
             async with self.sessions() as session, session.begin():
                 if update_id is not None and not await self._first_time_seen(session, update_id):
                     log.info("duplicate update dropped", extra={"update_id": update_id})
                     return Outbox()
-                user = await get_or_create_user(session, sender, self.clock.now())
+                user = await (load_user or get_or_create_user)(session, sender, self.clock.now())
                 outbox = await act(session, user)
                 user_id = user.id
         except Exception as error:
