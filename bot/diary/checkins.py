@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.base.times import local_date
+from bot.base.times import local_date, local_now
 from bot.base.wording import t
 from bot.chat.buttons import CheckinPress, simple_data
 from bot.chat.messenger import Button, Keyboard
@@ -138,6 +138,7 @@ def render_question(
     intro: str | None,
     prompt_values: dict[str, str] | None = None,
     so_far: str = "",
+    morning: bool = False,
 ) -> Send:
     """The check-in's one message as it stands: intro, the answers so far, the open question.
 
@@ -145,7 +146,7 @@ def render_question(
     message, so a check-in is one message however many questions it asks.
     """
     question = QUESTIONS[question_id]
-    text = question.prompt(**(prompt_values or {}))
+    text = question.prompt(morning=morning, **(prompt_values or {}))
     head = "\n".join(part for part in (intro, so_far) if part)
     if head:
         text = f"{head}\n\n{text}"
@@ -183,7 +184,16 @@ async def question_message(
             else None
         ),
         so_far=collapsed(checkin.questions, answers),
+        morning=await _asked_in_the_morning(session, checkin),
     )
+
+
+async def _asked_in_the_morning(session: AsyncSession, checkin: Checkin) -> bool:
+    """Whether the check-in began before noon, its person's time (the person is already loaded)."""
+    user = await session.get(User, checkin.user_id)
+    if user is None or user.timezone is None:
+        return False
+    return local_now(checkin.created_at, user.timezone).time() < MORNING_ENDS
 
 
 async def _answered_on(session: AsyncSession, checkin: Checkin, day: date) -> bool:
@@ -803,6 +813,7 @@ async def open_scheduled(
             can_copy=(user.id, day - timedelta(days=1)) in copyable,
             intro=intro_for(schedule.local_time, day)
             + (f"\n{t('checkin_eased_notice')}" if user.id in eased_notice else ""),
+            morning=schedule.local_time < MORNING_ENDS,
         )
         for schedule, user, day in won
     }

@@ -56,14 +56,17 @@ class Question:
     labels: tuple[tuple[str, str], ...] = ()
     single: bool = False
     prompt_values: tuple[tuple[str, str], ...] = ()
+    #: The question as asked before noon, when "today" has barely begun ("since yesterday").
+    morning_key: str = ""
 
     @property
     def multi(self) -> bool:
         return bool(self.choices) and not self.single
 
-    def prompt(self, **values: str) -> str:
+    def prompt(self, *, morning: bool = False, **values: str) -> str:
         """The question's text; ``values`` fill placeholders known only per person (a swap)."""
-        return t(self.prompt_key, **{**dict(self.prompt_values), **values})
+        key = self.morning_key if morning and self.morning_key else self.prompt_key
+        return t(key, **{**dict(self.prompt_values), **values})
 
     def accepts(self, value: int) -> bool:
         return self.low <= value <= self.high
@@ -72,11 +75,23 @@ class Question:
 QUESTIONS: dict[str, Question] = {
     PAIN: Question(PAIN, "q_pain", "label_pain", 0, 10),
     DIGESTION: Question(
-        DIGESTION, "q_digestion", "label_digestion", choices=SYMPTOMS, choice_key_prefix="symptom_"
+        DIGESTION,
+        "q_digestion",
+        "label_digestion",
+        choices=SYMPTOMS,
+        choice_key_prefix="symptom_",
+        morning_key="q_digestion_morning",
     ),
-    BRISTOL: Question(BRISTOL, "q_bristol", "label_bristol", 1, 7),
-    FOOD: Question(FOOD, "q_food", "label_food", choices=FOOD_GROUPS, choice_key_prefix="food_"),
-    STRESS: Question(STRESS, "q_stress", "label_stress", 1, 5),
+    BRISTOL: Question(BRISTOL, "q_bristol", "label_bristol", 1, 7, morning_key="q_bristol_morning"),
+    FOOD: Question(
+        FOOD,
+        "q_food",
+        "label_food",
+        choices=FOOD_GROUPS,
+        choice_key_prefix="food_",
+        morning_key="q_food_morning",
+    ),
+    STRESS: Question(STRESS, "q_stress", "label_stress", 1, 5, morning_key="q_stress_morning"),
     SLEEP: Question(SLEEP, "q_sleep", "label_sleep", 1, 5),
 }
 

@@ -267,7 +267,13 @@ def format_recap(recap: Recap) -> str:
                 template = words.change_lower if change < 0 else words.change_higher
                 pain += ", " + template.format(change=one_decimal(abs(change)))
         lines.append(pain + ".")
-        if recap.best_day and recap.worst_day and recap.pain_days >= 2:
+        # Easiest and toughest only when they differ: "Mon 30 (7) · Mon 30 (7)" says nothing.
+        if (
+            recap.best_day
+            and recap.worst_day
+            and recap.pain_days >= 2
+            and recap.best_day[1] != recap.worst_day[1]
+        ):
             lines.append(
                 words.best_worst.format(
                     best_day=_day(words, recap.best_day[0]),

@@ -46,6 +46,8 @@ async def test_typed_words_answer_the_open_question_and_the_checkin_moves_on(
     await harness.onboard(ALEX)
     pain = await harness.say(ALEX, "/checkin", "How is your back pain")
     shown = await harness.say(ALEX, "back is 4", "digestion")
+    # 07:00 in Berlin: the morning asks about the time since yesterday evening, not "today".
+    assert "How has your digestion been since yesterday evening?" in shown.text
     shown = await harness.say(ALEX, "bloated and gassy", "Bristol")
     assert shown.message_id == pain.message_id  # the same message moved on
     shown = await harness.tap(ALEX, shown, "3", "eat and drink")

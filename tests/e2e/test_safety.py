@@ -62,7 +62,7 @@ async def test_mid_checkin_a_warning_sign_comes_before_the_diary(harness: Harnes
     first_tier = (await events(harness))[0][1]
     assert first_tier in ("T2", "T3")
     # The check-in is still there to continue.
-    digestion = next(m for m in harness.fake.messages(ALEX) if "digestion today" in m.text)
+    digestion = next(m for m in harness.fake.messages(ALEX) if "your digestion" in m.text)
     await harness.tap(ALEX, digestion, "None of these", "Bristol")
 
 

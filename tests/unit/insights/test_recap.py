@@ -61,6 +61,12 @@ def test_week_averages_best_worst_and_change() -> None:
     assert "Gas 2d" in text and "Bloating 1d" in text
 
 
+def test_easiest_and_toughest_day_only_when_they_differ() -> None:
+    assert "Easiest day" in format_recap(compute_recap({ago(0): day(5), ago(1): day(3)}, (), TODAY))
+    same = format_recap(compute_recap({ago(0): day(7), ago(1): day(7)}, (), TODAY))
+    assert "Easiest day" not in same and "toughest" not in same
+
+
 def test_no_previous_week_means_no_change() -> None:
     recap = compute_recap({ago(0): day(5), ago(1): day(3)}, (), TODAY)
     assert recap.change is None
