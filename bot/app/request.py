@@ -42,6 +42,8 @@ class Request:
     message_id: int | None = None
     #: Starts the guided breathing break (it runs in the background of the front door).
     start_breathing: Callable[[Sender], Outbox] | None = None
+    #: A warning sign in ``text`` was answered before the transaction (bot.app.warning_first).
+    answered: bool = False
 
 
 Feature = Callable[[Request], Awaitable[Outbox]]

@@ -48,6 +48,8 @@ def make_engine(url: str, *, timeout: float | None = None, **kwargs: Any) -> Asy
     dropped, nothing refused) would otherwise hold an update for the quarter of an hour TCP takes
     to give up, and updates are handled one after another. Migrations and scripts pass none.
     """
+    # A failed statement's message would quote its parameters (a diary line) in the logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("postgresql"):
         kwargs.setdefault("pool_pre_ping", True)
         connect_args: dict[str, float] = {"timeout": timeout or CONNECT_TIMEOUT}
