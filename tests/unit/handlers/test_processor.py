@@ -28,9 +28,7 @@ async def test_one_chat_in_order_while_another_chat_is_not_held_up() -> None:
         done.append((chat_id, n))
 
     a = [
-        asyncio.create_task(
-            processor.process_update(update_in(1, n), handle(1, n, slow=(n == 0)))
-        )
+        asyncio.create_task(processor.process_update(update_in(1, n), handle(1, n, slow=(n == 0))))
         for n in range(5)
     ]
     await asyncio.sleep(0)
