@@ -41,12 +41,12 @@ sys.path.insert(0, str(ROOT))  # the fake Bot API, the proxy and the harness liv
 from telegram.ext import Application  # noqa: E402
 
 from bot.base.clock import FrozenClock  # noqa: E402
-from bot.store.db import make_engine, make_sessions  # noqa: E402
+from bot.store.db import make_engine  # noqa: E402
 from bot.store.models import Base  # noqa: E402
 from handlers.app import build_application, runtime_of  # noqa: E402
 from tests.e2e.conftest import START, Harness  # noqa: E402
 from tests.fake_bot_api import FakeBotApi  # noqa: E402
-from tests.support import add_person  # noqa: E402
+from tests.support import add_person, sessions_for  # noqa: E402
 from tests.tcp_proxy import TcpProxy  # noqa: E402
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -152,7 +152,7 @@ async def scenario(
 
             # 3. Many people at once, an ordinary diary line each.
             crowd = [CROWD + i for i in range(people)]
-            async with sessions_on(direct_url) as sessions:
+            async with sessions_for(direct_url) as sessions:
                 for person in crowd:
                     await add_person(sessions, person)
             started = time.monotonic()
@@ -164,17 +164,6 @@ async def scenario(
         finally:
             await harness.stop()
     return results
-
-
-class sessions_on:  # noqa: N801 - reads as a context manager
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-
-    async def __aenter__(self):  # type: ignore[no-untyped-def]
-        return make_sessions(self.engine)
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.engine.dispose()
 
 
 async def admin(server_url: str, sql: str) -> None:
