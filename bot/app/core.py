@@ -12,7 +12,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -132,7 +132,7 @@ class GutBack:
         wanted = command_named(clean_text(command))  # its row in bot/app/commands.py
         early = None
         if wanted.name == "log" and args.strip():
-            early = await self.warning_first.answer(sender, args, now, update_id=update_id)
+            early = await self._answer_first(sender, args, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             request = Request(
@@ -161,7 +161,7 @@ class GutBack:
         text = text[:MAX_TEXT]
         now = self.clock.now()
         # A definite warning sign is answered now, before any database work (warning_first).
-        early = await self.warning_first.answer(sender, text, now, update_id=update_id)
+        early = await self._answer_first(sender, text, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             # Warning signs come first, in every state: before consent, paused, mid-check-in
@@ -186,7 +186,7 @@ class GutBack:
             return
         caption = clean_text(caption)[:MAX_TEXT]
         now = self.clock.now()
-        early = await self.warning_first.answer(sender, caption, now, update_id=update_id)
+        early = await self._answer_first(sender, caption, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             return await inbox.on_caption(session, user, caption, now, answered=early is not None)
@@ -204,7 +204,7 @@ class GutBack:
             return  # an edit in a group was answered when it was first sent
         text = clean_text(text)[:MAX_TEXT]
         now = self.clock.now()
-        early = await self.warning_first.answer(sender, text, now, update_id=update_id)
+        early = await self._answer_first(sender, text, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             return await inbox.on_edit(session, user, text, now, answered=early is not None)
@@ -331,6 +331,14 @@ class GutBack:
 
     async def _deliver(self, chat_id: int, outbox: Outbox, *, user_id: int | None = None) -> None:
         await self.postman.deliver(chat_id, outbox, user_id=user_id)
+
+    async def _answer_first(
+        self, sender: Sender, text: str, now: datetime, *, update_id: int | None
+    ) -> Early | None:
+        """A definite warning sign's answer, before the transaction (bot/app/warning_first.py)."""
+        if not _fits(sender, update_id):
+            return None  # dropped by _run, before anything is said or stored
+        return await self.warning_first.answer(sender, text, now, update_id=update_id)
 
     async def _say_once(self, sender: Sender, outbox: Outbox, update_id: int | None) -> None:
         """Say a fixed reply once per update: no person is loaded and nothing else is stored.

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.chat.messenger import Sender
+from bot.chat.messenger import DeliveryError, Sender
 from bot.delivery.postman import Postman
 from bot.people.users import find_user
 from bot.safety import conversation
@@ -85,12 +85,18 @@ class WarningFirst:
             return None
         zone = await self._zone(sender.platform_id)
         outbox = conversation.immediate_reply(screening, zone)
+        try:
+            await self.postman.deliver(sender.chat_id, outbox)
+        except DeliveryError as error:
+            # Not said: the transaction's path says it (and the adapter's error reply, if that
+            # fails too). Never lost, at worst said by the normal path a moment later.
+            log.warning("early warning-sign answer not sent", extra={"error": type(error).__name__})
+            return None
         early = Early(final=conversation.immediate_is_final(screening))
         if update_id is not None:
             self._answered[update_id] = early
             while len(self._answered) > RECENT_UPDATES:
                 self._answered.popitem(last=False)
-        await self.postman.deliver(sender.chat_id, outbox)
         log.info("warning sign answered before storage", extra={"update_id": update_id})
         return early
 

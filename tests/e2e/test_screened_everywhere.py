@@ -97,3 +97,16 @@ async def test_a_warning_sign_delivered_twice_is_answered_once(harness: Harness)
     await harness.say(ALEX, "/help", "")
     answers = [m for m in harness.fake.messages(ALEX) if "112" in (m.text or "")]
     assert len(answers) == 1
+
+
+async def test_log_with_a_warning_sign_is_answered_once_and_recorded(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    await harness.say(ALEX, "/log " + CAUDA_EQUINA, "112")
+
+    async def recorded() -> bool:
+        return bool(await harness.count(SafetyEvent))
+
+    await harness.fake.wait_for(recorded)
+    await harness.say(ALEX, "/help", "")
+    assert len([m for m in harness.fake.messages(ALEX) if "112" in (m.text or "")]) == 1
