@@ -138,7 +138,7 @@ async def _log(r: Request) -> Outbox:
     outbox = await inbox.on_log(
         r.session, r.user, r.text, r.now, ready=missing is None, answered=r.answered
     )
-    if missing is not None and not outbox.messages:
+    if missing is not None and not outbox.messages and not r.answered:
         return not_yet(missing, r)
     return outbox
 
