@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.commands import command_named, not_yet, unsaved, unsaved_text
 from bot.app.presses import BUTTONS, expired, parse
 from bot.app.request import Request, unmet
-from bot.app.warning_first import Early, WarningFirst
+from bot.app.warning_first import WarningFirst
 from bot.base.clean import clean_text, fits_id
 from bot.base.clock import Clock
 from bot.base.wording import t
@@ -32,6 +32,7 @@ from bot.diary import checkins, inbox
 from bot.knowledge.breathing import breathing_steps
 from bot.people import onboarding
 from bot.people.users import get_or_create_user
+from bot.safety.conversation import FirstLook
 from bot.store.db import Sessions, insert_for, is_unavailable
 from bot.store.models import ProcessedUpdate, User
 
@@ -130,9 +131,9 @@ class GutBack:
         args = clean_text(args)[:MAX_TEXT]
         now = self.clock.now()
         wanted = command_named(clean_text(command))  # its row in bot/app/commands.py
-        early = None
+        first = None
         if wanted.name == "log" and args.strip():
-            early = await self._answer_first(sender, args, now, update_id=update_id)
+            first = await self._answer_first(sender, args, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             request = Request(
@@ -142,14 +143,16 @@ class GutBack:
                 now,
                 args,
                 start_breathing=self._start_breathing,
-                answered=early is not None,
+                first=first,
             )
             unmet_need = unmet(wanted.needs, user)
             if unmet_need is not None:
                 return not_yet(unmet_need, request)
             return await wanted.run(request)
 
-        fallback = _after(early) if early else functools.partial(wanted.fallback, args)
+        fallback = (
+            _after(first) if first and first.answered else functools.partial(wanted.fallback, args)
+        )
         await self._run(sender, act, update_id=update_id, fallback=fallback)
 
     async def on_text(self, sender: Sender, text: str, *, update_id: int | None = None) -> None:
@@ -161,12 +164,12 @@ class GutBack:
         text = text[:MAX_TEXT]
         now = self.clock.now()
         # A definite warning sign is answered now, before any database work (warning_first).
-        early = await self._answer_first(sender, text, now, update_id=update_id)
+        first = await self._answer_first(sender, text, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             # Warning signs come first, in every state: before consent, paused, mid-check-in
             # (bot/diary/inbox.py decides who speaks, bot/safety/conversation.py what is said).
-            return await inbox.on_text(session, user, text, now, answered=early is not None)
+            return await inbox.on_text(session, user, text, now, first=first)
 
         outbox_prefix = [Send(t("too_long", limit=MAX_TEXT))] if truncated else []
         await self._run(
@@ -174,7 +177,7 @@ class GutBack:
             act,
             prefix=outbox_prefix,
             update_id=update_id,
-            fallback=_after(early) if early else lambda: unsaved_text(text),
+            fallback=_after(first) if first and first.answered else lambda: unsaved_text(text),
         )
 
     async def on_caption(
@@ -186,16 +189,16 @@ class GutBack:
             return
         caption = clean_text(caption)[:MAX_TEXT]
         now = self.clock.now()
-        early = await self._answer_first(sender, caption, now, update_id=update_id)
+        first = await self._answer_first(sender, caption, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
-            return await inbox.on_caption(session, user, caption, now, answered=early is not None)
+            return await inbox.on_caption(session, user, caption, now, first=first)
 
         await self._run(
             sender,
             act,
             update_id=update_id,
-            fallback=_after(early) if early else lambda: unsaved_text(caption),
+            fallback=_after(first) if first and first.answered else lambda: unsaved_text(caption),
         )
 
     async def on_edit(self, sender: Sender, text: str, *, update_id: int | None = None) -> None:
@@ -204,16 +207,16 @@ class GutBack:
             return  # an edit in a group was answered when it was first sent
         text = clean_text(text)[:MAX_TEXT]
         now = self.clock.now()
-        early = await self._answer_first(sender, text, now, update_id=update_id)
+        first = await self._answer_first(sender, text, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
-            return await inbox.on_edit(session, user, text, now, answered=early is not None)
+            return await inbox.on_edit(session, user, text, now, first=first)
 
         await self._run(
             sender,
             act,
             update_id=update_id,
-            fallback=_after(early) if early else lambda: unsaved_text(text),
+            fallback=_after(first) if first and first.answered else lambda: unsaved_text(text),
         )
 
     async def on_location(
@@ -334,8 +337,8 @@ class GutBack:
 
     async def _answer_first(
         self, sender: Sender, text: str, now: datetime, *, update_id: int | None
-    ) -> Early | None:
-        """A definite warning sign's answer, before the transaction (bot/app/warning_first.py)."""
+    ) -> FirstLook | None:
+        """The message screened, and a definite sign answered, before the transaction."""
         if not _fits(sender, update_id):
             return None  # dropped by _run, before anything is said or stored
         return await self.warning_first.answer(sender, text, now, update_id=update_id)
@@ -377,10 +380,10 @@ def _fits(sender: Sender, update_id: int | None) -> bool:
     )
 
 
-def _after(early: Early) -> Fallback:
+def _after(first: FirstLook) -> Fallback:
     """What to say when storing fails after a sign was answered early (never the answer again).
 
     After an urgent answer or a language notice nothing more; otherwise that the diary line
     could not be saved.
     """
-    return Outbox if early.final else unsaved
+    return Outbox if first.final else unsaved

@@ -24,13 +24,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.chat.messenger import DeliveryError, Sender
 from bot.delivery.postman import Postman
 from bot.people.users import find_user
 from bot.safety import conversation
+from bot.safety.conversation import FirstLook
 from bot.safety.screen import screen
 from bot.store.db import Sessions
 
@@ -44,15 +44,6 @@ REMEMBERED = 20_000
 RECENT_UPDATES = 4096
 
 
-@dataclass(frozen=True, slots=True)
-class Early:
-    """A sign answered before storage."""
-
-    #: Nothing may follow the answer (T0/T1, a language notice): if storing then fails, the
-    #: person is not asked to "try again" after a crisis answer.
-    final: bool
-
-
 class WarningFirst:
     """Screens a message before any database work and answers a definite sign at once."""
 
@@ -60,7 +51,7 @@ class WarningFirst:
         self.sessions = sessions
         self.postman = postman
         self._zones: OrderedDict[int, str | None] = OrderedDict()
-        self._answered: OrderedDict[int, Early] = OrderedDict()
+        self._answered: OrderedDict[int, FirstLook] = OrderedDict()
         self._lookups: set[asyncio.Task[None]] = set()
 
     def remember(self, platform_id: int, timezone: str | None) -> None:
@@ -72,8 +63,8 @@ class WarningFirst:
 
     async def answer(
         self, sender: Sender, text: str, now: datetime, *, update_id: int | None
-    ) -> Early | None:
-        """Say a definite sign's answer now; ``None`` when the message has none to say now.
+    ) -> FirstLook:
+        """Screen the message, and say a definite sign's answer now (``answered``).
 
         A redelivered copy of an update answered here is answered as before: not at all (the
         transaction drops it by its id).
@@ -82,7 +73,7 @@ class WarningFirst:
             return self._answered[update_id]
         screening = screen(text)
         if not conversation.answers_at_once(text, screening, now):
-            return None
+            return FirstLook(screening)
         zone = await self._zone(sender.platform_id)
         outbox = conversation.immediate_reply(screening, zone)
         try:
@@ -91,8 +82,8 @@ class WarningFirst:
             # Not said: the transaction's path says it (and the adapter's error reply, if that
             # fails too). Never lost, at worst said by the normal path a moment later.
             log.warning("early warning-sign answer not sent", extra={"error": type(error).__name__})
-            return None
-        early = Early(final=conversation.immediate_is_final(screening))
+            return FirstLook(screening)
+        early = FirstLook(screening, True, conversation.immediate_is_final(screening))
         if update_id is not None:
             self._answered[update_id] = early
             while len(self._answered) > RECENT_UPDATES:

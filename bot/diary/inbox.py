@@ -28,22 +28,23 @@ from bot.chat.outbox import Outbox
 from bot.diary import checkins, freetext
 from bot.people import onboarding
 from bot.safety import conversation
+from bot.safety.conversation import FirstLook
 from bot.safety.screen import screen
 from bot.store.models import User
 from bot.store.states import OnboardingStep
 
 
 async def on_text(
-    session: AsyncSession, user: User, text: str, now: datetime, *, answered: bool = False
+    session: AsyncSession, user: User, text: str, now: datetime, *, first: FirstLook | None = None
 ) -> Outbox:
     """A plain message: see the module docstring for who speaks and in which order.
 
-    ``answered``: the warning sign's answer was already sent (bot.app.warning_first).
+    ``first``: the message as the front door screened it (and maybe answered) already.
     """
     if onboarding.names_a_timezone(user, text, now) and not _worrying(text):
         # "Москва" at the timezone step is a place, not a message in Russian: no language notice.
         return await _diary(session, user, text, now, quiet=False)
-    safety = await conversation.on_message(session, user, text, now, answered=answered)
+    safety = await conversation.on_message(session, user, text, now, first=first)
     if safety is None:
         return await _diary(session, user, text, now, quiet=False)
     return await _after_safety(session, user, text, now, safety)
@@ -56,14 +57,14 @@ async def on_log(
     now: datetime,
     *,
     ready: bool,
-    answered: bool = False,
+    first: FirstLook | None = None,
 ) -> Outbox:
     """``/log``: screened like any message, then stored whatever intent it seems to have.
 
     ``ready`` is False before set-up is done: safety still speaks, the diary does not (an
     empty outbox lets the caller show the set-up step).
     """
-    safety = await conversation.on_message(session, user, text, now, answered=answered)
+    safety = await conversation.on_message(session, user, text, now, first=first)
     if safety is None:
         return await freetext.log(session, user, text, now) if ready else Outbox()
     outbox = safety.outbox
@@ -74,14 +75,19 @@ async def on_log(
 
 
 async def on_caption(
-    session: AsyncSession, user: User, caption: str, now: datetime, *, answered: bool = False
+    session: AsyncSession,
+    user: User,
+    caption: str,
+    now: datetime,
+    *,
+    first: FirstLook | None = None,
 ) -> Outbox:
     """A photo's or a document's caption: screened like a message; the diary reads no pictures.
 
     A warning sign in it is answered (and recorded) as in a typed message; otherwise the person
     hears that pictures and files are not read, and that typing it works.
     """
-    safety = await conversation.on_message(session, user, caption, now, answered=answered)
+    safety = await conversation.on_message(session, user, caption, now, first=first)
     if safety is None:
         return Outbox.saying(t("unsupported_media"))
     outbox = safety.outbox
@@ -90,7 +96,7 @@ async def on_caption(
 
 
 async def on_edit(
-    session: AsyncSession, user: User, text: str, now: datetime, *, answered: bool = False
+    session: AsyncSession, user: User, text: str, now: datetime, *, first: FirstLook | None = None
 ) -> Outbox:
     """An edited message: its new text is screened; the diary keeps what was first sent.
 
@@ -98,7 +104,7 @@ async def on_edit(
     after its recap); the person is told so, with how to change it. A warning sign in the new
     text is answered as in any message, and nothing more is said after an urgent one.
     """
-    safety = await conversation.on_message(session, user, text, now, answered=answered)
+    safety = await conversation.on_message(session, user, text, now, first=first)
     if safety is not None and safety.final:
         return safety.outbox
     outbox = safety.outbox if safety is not None else Outbox()

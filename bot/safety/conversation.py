@@ -211,6 +211,21 @@ def sign_keyboard() -> Keyboard:
 
 
 # -------------------------------------------------------------------------------- messages
+@dataclass(frozen=True, slots=True)
+class FirstLook:
+    """A message screened before its transaction (bot.app.warning_first), handed on to it.
+
+    The transaction uses the same screening instead of screening the text again, and, when
+    ``answered``, does not say the answer again.
+    """
+
+    screening: Screening
+    #: The answer of :func:`immediate_reply` was said already.
+    answered: bool = False
+    #: Nothing may follow that answer (T0/T1, a language notice).
+    final: bool = False
+
+
 def answers_at_once(text: str, screening: Screening, now: datetime) -> bool:
     """Whether the message's answer can be said before any database work (a definite sign).
 
@@ -258,15 +273,16 @@ async def on_message(
     text: str,
     now: datetime,
     *,
-    answered: bool = False,
+    first: FirstLook | None = None,
 ) -> SafetyReply | None:
     """What safety says about one message, or ``None`` when it has nothing to say.
 
-    ``answered``: the front door already said this message's answer (:func:`immediate_reply`),
-    before the database was touched; everything else happens (the event is recorded), and the
-    answer is not said twice.
+    ``first``: the front door screened the message already and may have said its answer
+    (:func:`immediate_reply`) before the database was touched; everything else happens (the
+    event is recorded), and the answer is not said twice.
     """
-    screening = screen(text)
+    screening = first.screening if first is not None else screen(text)
+    answered = first is not None and first.answered
     reply = read_reply(text, not_english=screening.language is not None)
     maybe_answer = reply is not None or screening.ask is not None
     pending = await open_question(session, user, now) if maybe_answer else None

@@ -51,6 +51,7 @@ async def said_after(harness: Harness, user: int, message: BotMessage) -> list[s
 
 
 async def events(harness: Harness) -> list[tuple[str, str, str]]:
+    await harness.settled()  # the last message's transaction, which records its answer
     rows = await harness.query(select(SafetyEvent.flag_id, SafetyEvent.tier, SafetyEvent.source))
     return [tuple(row) for row in rows]
 
