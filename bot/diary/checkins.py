@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.clean import ascii_int
 from bot.base.times import local_date, local_now
 from bot.base.wording import t
 from bot.chat.buttons import CheckinPress, simple_data
@@ -413,10 +414,10 @@ async def press(
 
     if data.value == SKIP:
         value = None
-    elif data.value.isdigit() and (
-        question.accepts(int(data.value)) or _is_no_bm(question.id, data.value)
+    elif (pressed := ascii_int(data.value)) is not None and (
+        question.accepts(pressed) or _is_no_bm(question.id, data.value)
     ):
-        value = int(data.value)
+        value = pressed
     else:
         outbox.toast = t("button_expired")
         return outbox
@@ -472,8 +473,9 @@ async def typed(
     parsed = parse_log(text)
     if question.id == FOOD and not parsed.foods and (quiet or reads_like_symptom(text)):
         return None
-    if not question.multi and not question.single and stripped.isdigit():
-        value = int(stripped)
+    typed_number = ascii_int(stripped)
+    if not question.multi and not question.single and typed_number is not None:
+        value = typed_number
         if not question.accepts(value):
             outbox.send(
                 t(

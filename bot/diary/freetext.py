@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.clean import ascii_id
 from bot.base.content import article_sections
 from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS
@@ -123,13 +124,13 @@ async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Ou
 async def undo(session: AsyncSession, user: User, entry_id: str, message_id: int | None) -> Outbox:
     """Remove a logged line (all its parts, if it was split by day): only its owner, only once."""
     outbox = Outbox()
-    ids = entry_id.split("-")
-    if not all(part.isascii() and part.isdigit() for part in ids):
+    ids = [ascii_id(part) for part in entry_id.split("-")]
+    if not ids or any(row_id is None for row_id in ids):
         outbox.toast = t("button_expired")
         return outbox
     result = await session.execute(
         delete(LogEntry)
-        .where(LogEntry.id.in_([int(part) for part in ids]), LogEntry.user_id == user.id)
+        .where(LogEntry.id.in_(ids), LogEntry.user_id == user.id)
         .returning(LogEntry.id)
     )
     if not result.all():
