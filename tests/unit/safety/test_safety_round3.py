@@ -1,0 +1,197 @@
+"""Round 3 of the screen's concepts: each new kind of rule beside the near-miss that shares its words.
+
+Why pairs: a rule that hears "blades out" must not hear "got the razor out to shave", and a rule
+that hears "a whole flight of stairs" must not hear a fall years ago that the back has ached
+after ever since. Each test names the concept; the labelled set carries the figures.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety.screen import screen
+
+
+def _quiet(text: str) -> None:
+    result = screen(text)
+    assert result.tier is None and result.ask is None, (result.flag_ids, result.ask)
+
+
+def _heard(text: str, flag: str) -> None:
+    result = screen(text)
+    assert flag in result.flag_ids, (result.flag_ids, result.ask)
+
+
+@pytest.mark.parametrize(
+    ("sign", "flag", "near_miss"),
+    [
+        # A plan with a day and a decision; the same day with an appointment in it.
+        (
+            "friday is the day. decided. no more pain, no more anything",
+            "crisis_suicide",
+            "friday is the day i get my mri results, fingers crossed",
+        ),
+        # A last entry on its own; a diary line that corrects the last entry.
+        (
+            "last message. sorry everyone",
+            "crisis_suicide",
+            "last entry was wrong, back was a 5 not a 7",
+        ),
+        # A goodbye passed on through someone; a warm phone call.
+        (
+            "tell my son i love him, i cant do this anymore",
+            "crisis_suicide",
+            "rang my son to tell him i love him, lovely chat",
+        ),
+        # Beaten by the pain; beaten at chess.
+        (
+            "this sciatica has finally beaten me",
+            "crisis_pain_hopeless",
+            "my brother has beaten me at chess again",
+        ),
+        # Blades out; a razor out to shave.
+        (
+            "blades out again tonight",
+            "crisis_self_harm",
+            "got the razor out to shave my legs, back twinged bending over",
+        ),
+        # Violence heard in the house; someone doing well at work.
+        (
+            "hes smashing plates in the kitchen again and im upstairs",
+            "crisis_safeguarding",
+            "hes smashing it at work lately, got promoted",
+        ),
+    ],
+)
+def test_crisis_without_the_textbook_words(sign: str, flag: str, near_miss: str) -> None:
+    _heard(sign, flag)
+    _quiet(near_miss)
+
+
+def test_a_relapse_after_weeks_clean_asks_by_rule_and_a_sugar_relapse_does_not() -> None:
+    """The weak rule alone (the learned layer's asks switched off): "clean" makes it ask."""
+    rules_only = {"thresholds": {}}
+    assert screen("relapsed last night, 2 months clean gone", **rules_only).ask is not None
+    assert screen("relapsed on the chocolate, two weeks off sugar gone", **rules_only).ask is None
+
+
+@pytest.mark.parametrize(
+    ("sign", "flag", "near_miss"),
+    [
+        # Bowels letting go; bowels opened (the clinical word for an ordinary poo).
+        (
+            "bowels just let go on the walk home and my back is agony",
+            "ces_bowel",
+            "bowels opened twice today, all normal",
+        ),
+        # Soiled underwear ("undies", "boxers" are one word for the rules); a dog's poo bag.
+        (
+            "keep finding poo marks in my boxers and my lower back is bad",
+            "ces_bowel",
+            "found a poo bag in my coat pocket, the dogs not mine",
+        ),
+        # "pea" after a word that only goes with peeing; peas as food.
+        (
+            "cant pea since lunch and my back is agony",
+            "ces_bladder",
+            "cant eat peas, they bloat me, back 4",
+        ),
+        # A whole flight of stairs (more than three words between "fell down" and "stairs").
+        (
+            "tumbled down the whole flight of stairs at work, back and hips agony",
+            "trauma_serious",
+            "fell off a ladder years ago and my back has ached on and off ever since",
+        ),
+        # A wipe-out at speed into something; wiped out as in tired.
+        (
+            "snowboard wipeout at speed into a fence, back is throbbing",
+            "trauma_serious",
+            "wiped out after a long day, back a bit stiff",
+        ),
+        # Shivering too hard to hold something; shaking with nerves.
+        (
+            "shivering so hard i cant hold my cup, back aching",
+            "sepsis_signs",
+            "was shaking like a leaf before my interview, got the job though",
+        ),
+        # Nothing out either end with a swollen tummy; a flat tummy and no wind.
+        (
+            "no wind at all since yesterday and my tummy is swollen tight",
+            "gi_acute_abdomen",
+            "no wind today, tummy flat, good day",
+        ),
+        # Races like the gym: legs like jelly after a 5k; both legs like jelly for no reason.
+        (
+            "both legs like jelly since this morning for no reason",
+            "neuro_both_legs",
+            "legs like jelly after the 5k but got a pb",
+        ),
+    ],
+)
+def test_emergencies_in_everyday_words(sign: str, flag: str, near_miss: str) -> None:
+    _heard(sign, flag)
+    _quiet(near_miss)
+
+
+def test_not_even_spit_still_counts_the_saliva() -> None:
+    _heard("cant swallow anything, not even my own spit", "gi_cant_swallow")
+
+
+def test_blacking_out_in_everyday_words_counts_with_a_tearing_pain() -> None:
+    _heard("felt something tear in my back and then everything went black", "aaa_sudden")
+
+
+@pytest.mark.parametrize(
+    ("sign", "flag", "idiom"),
+    [
+        (
+            "chest feels tight and crushing, like a heart attack",
+            "chest_pain",
+            "that pie was a heart attack on a plate, worth it",
+        ),
+        (
+            "food is hard to swallow, it sticks halfway down for weeks now",
+            "gi_dysphagia",
+            "the news was hard to swallow, back 5",
+        ),
+    ],
+)
+def test_idioms_beside_the_signs_that_share_their_words(sign: str, flag: str, idiom: str) -> None:
+    _heard(sign, flag)
+    _quiet(idiom)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a bit of toast went down the wrong way, coughed it up, all good",
+        "had a kidney infection in march, antibiotics sorted it",
+        "pins and needles in both feet last month but it was the new shoes, fine now",
+        "numb bum after the long drive, feeling came back as soon as i got out",
+        "i once got food poisoning abroad and vomited for 3 days, never again",
+        "do people with a bad back ever lose control of their bladder? just curious",
+        "nearly pooped my pants metaphorically when the boss rang",
+        "stiff for ten minutes in the morning then fine",
+    ],
+)
+def test_resolved_past_general_and_figurative_mentions_stay_quiet(text: str) -> None:
+    _quiet(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("pins and needles in both feet, not going away", "neuro_both_legs"),
+        ("numb bum since the long drive and the feeling hasnt come back", "ces_saddle_numbness"),
+        ("been vomiting for 3 days now and cant keep water down", "gi_persistent_vomiting"),
+        ("do i need a&e? lost control of my bladder and my back is agony", "ces_bladder"),
+        ("fell off a ladder this morning, back agony and cant walk", "trauma_serious"),
+    ],
+)
+def test_the_same_signs_now_still_count(text: str, flag: str) -> None:
+    _heard(text, flag)
+
+
+def test_typo_repair_does_not_turn_a_word_into_its_plural() -> None:
+    """"plate" is a word, not a typo of "plates" (which a rule knows): the idiom must still fit."""
+    _quiet("that burger was a heart attack on a plate but so worth it")
