@@ -195,3 +195,112 @@ def test_the_same_signs_now_still_count(text: str, flag: str) -> None:
 def test_typo_repair_does_not_turn_a_word_into_its_plural() -> None:
     """"plate" is a word, not a typo of "plates" (which a rule knows): the idiom must still fit."""
     _quiet("that burger was a heart attack on a plate but so worth it")
+
+
+@pytest.mark.parametrize(
+    ("sign", "flag", "near_miss"),
+    [
+        # A dose counted in tens; a day's ordinary dose.
+        (
+            "took about 30 of my tramadol an hour ago",
+            "crisis_suicide",
+            "took 2 of my tramadol at lunch, back eased a bit",
+        ),
+        # Pills weighed against "enough"; enough pills for a trip.
+        (
+            "counted my pills again. thats enough isnt it",
+            "crisis_suicide",
+            "picked up my prescription, plenty of painkillers for the trip",
+        ),
+        # A life insurance worth more than them; an insurance renewal.
+        (
+            "the family would be better off with the life insurance",
+            "crisis_suicide",
+            "renewed the life insurance today, boring admin, back 4",
+        ),
+        # Control over meds and food; a partner who helps.
+        (
+            "he decides if i get my tablets and when i eat",
+            "crisis_safeguarding",
+            "he helps me with my tablets in the morning, bless him",
+        ),
+        # A threat if they tell; telling someone good news.
+        (
+            "said if i tell anyone hell make sure i regret it",
+            "crisis_safeguarding",
+            "if i tell anyone about the new job theyll be so pleased",
+        ),
+    ],
+)
+def test_crisis_round_3c(sign: str, flag: str, near_miss: str) -> None:
+    """The rules hear the sign and not the near-miss (whether the learned layer asks about a
+    near-miss is its own trade-off, measured by ``bench/safety.py --cv``)."""
+    _heard(sign, flag)
+    rules_only = screen(near_miss, thresholds={})
+    assert rules_only.tier is None and rules_only.ask is None, rules_only
+
+
+@pytest.mark.parametrize(
+    ("sign", "flag", "near_miss"),
+    [
+        # "chests been" is "chest's been" without the apostrophe.
+        ("chests been tight for an hour and im sweaty", "chest_pain", "chest of drawers arrived"),
+        # Walking suddenly hard; walking hard after a long hike.
+        (
+            "suddenly its really hard to walk and both legs feel like concrete",
+            "neuro_both_legs",
+            "walked 10 miles yesterday, calves sore today",
+        ),
+        # Big clots with bleeding from the bottom; a clot in a film plot.
+        (
+            "bleeding heaps from my bum with big clots",
+            "gi_heavy_bleeding",
+            "watched a film about a blood clot surgeon, back 3",
+        ),
+        # Green vomit in a colour word people use; a green smoothie.
+        (
+            "threw up greeny bile all morning",
+            "gi_green_vomit",
+            "had a greeny smoothie for breakfast, tummy fine",
+        ),
+    ],
+)
+def test_emergencies_round_3c(sign: str, flag: str, near_miss: str) -> None:
+    _heard(sign, flag)
+    _quiet(near_miss)
+
+
+@pytest.mark.parametrize(
+    ("sign", "flag"),
+    [
+        ("ich habe mich heute wieder geritzt", "crisis_self_harm"),
+        ("mąż mnie bije i boję się wrócić do domu", "crisis_safeguarding"),
+        ("wymiotuję na zielono od rana", "gi_green_vomit"),
+        ("sangro mucho por el ano y no para", "gi_heavy_bleeding"),
+    ],
+)
+def test_signs_in_other_languages(sign: str, flag: str) -> None:
+    result = screen(sign)
+    assert result.language is not None
+    assert flag in result.flag_ids, result.flag_ids
+
+
+@pytest.mark.parametrize(
+    ("word", "not_into"),
+    [
+        ("steak", "streak"),
+        ("bother", "brother"),
+        ("noting", "nothing"),
+        ("neither", "nether"),
+        ("fibre", "fever"),
+        ("cramping", "pooing"),
+        ("shoes", "shoves"),
+        ("weeding", "peeing"),
+    ],
+)
+def test_ordinary_words_are_not_repaired_into_trigger_words(word: str, not_into: str) -> None:
+    """Typo repair (one edit away from a rule's word) must leave ordinary words alone."""
+    from bot.safety.screen import _matcher
+
+    clause = _matcher().clauses(f"had a {word} day")[0]
+    assert f" {word} " in clause and f" {not_into} " not in clause, clause
