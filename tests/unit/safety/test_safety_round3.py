@@ -304,3 +304,15 @@ def test_ordinary_words_are_not_repaired_into_trigger_words(word: str, not_into:
 
     clause = _matcher().clauses(f"had a {word} day")[0]
     assert f" {word} " in clause and f" {not_into} " not in clause, clause
+
+
+def test_one_named_leg_is_one_leg_and_both_named_are_both() -> None:
+    """"left foot" once is one leg (same day), "left ... and now the right" is both (now)."""
+    one = screen("left foot has gone numb and its not going away, 5 days now")
+    assert one.tier == "T2" and "neuro_both_legs" not in one.flag_ids, one.flag_ids
+    both = screen("numb in my left leg and now the right one is numb too")
+    assert "neuro_both_legs" in both.flag_ids, both.flag_ids
+
+
+def test_numbness_gone_within_a_minute_is_resolved() -> None:
+    _quiet("numbness in my left foot from sitting cross legged, went after a minute")
