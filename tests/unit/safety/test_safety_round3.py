@@ -1,4 +1,4 @@
-"""Round 3 of the screen's concepts: each new kind of rule beside the near-miss that shares its words.
+"""Round 3 of the screen's concepts: each new kind of rule beside the near-miss sharing its words.
 
 Why pairs: a rule that hears "blades out" must not hear "got the razor out to shave", and a rule
 that hears "a whole flight of stairs" must not hear a fall years ago that the back has ached
@@ -193,7 +193,7 @@ def test_the_same_signs_now_still_count(text: str, flag: str) -> None:
 
 
 def test_typo_repair_does_not_turn_a_word_into_its_plural() -> None:
-    """"plate" is a word, not a typo of "plates" (which a rule knows): the idiom must still fit."""
+    """ "plate" is a word, not a typo of "plates" (which a rule knows): the idiom must still fit."""
     _quiet("that burger was a heart attack on a plate but so worth it")
 
 
@@ -307,7 +307,7 @@ def test_ordinary_words_are_not_repaired_into_trigger_words(word: str, not_into:
 
 
 def test_one_named_leg_is_one_leg_and_both_named_are_both() -> None:
-    """"left foot" once is one leg (same day), "left ... and now the right" is both (now)."""
+    """ "left foot" once is one leg (same day), "left ... and now the right" is both (now)."""
     one = screen("left foot has gone numb and its not going away, 5 days now")
     assert one.tier == "T2" and "neuro_both_legs" not in one.flag_ids, one.flag_ids
     both = screen("numb in my left leg and now the right one is numb too")
