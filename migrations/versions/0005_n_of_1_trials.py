@@ -1,0 +1,48 @@
+"""n-of-1 trials: swap experiments as randomised blocks (design 2), with their plan and effect
+
+Rows that exist already get design 1, so an experiment running at the upgrade finishes under the
+two-week before/after rules it started with.
+
+Revision ID: 0005_n_of_1_trials
+Revises: 0004
+Create Date: 2026-12-01 14:30:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0005_n_of_1_trials'
+down_revision: str | None = '0004'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Hand-checked against bot/store/models.py.
+    with op.batch_alter_table('experiments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('design', sa.SmallInteger(), server_default='1', nullable=False))
+        batch_op.add_column(sa.Column('seed', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('pairs', sa.SmallInteger(), nullable=True))
+        batch_op.add_column(sa.Column('extra_starts', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('next_block_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('effect', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('effect_low', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('effect_high', sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    # Hand-checked against bot/store/models.py.
+    with op.batch_alter_table('experiments', schema=None) as batch_op:
+        batch_op.drop_column('effect_high')
+        batch_op.drop_column('effect_low')
+        batch_op.drop_column('effect')
+        batch_op.drop_column('next_block_on')
+        batch_op.drop_column('extra_starts')
+        batch_op.drop_column('pairs')
+        batch_op.drop_column('seed')
+        batch_op.drop_column('design')
