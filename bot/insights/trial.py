@@ -5,9 +5,8 @@ diaries whose right answer is known and simulated by ``bench/experiments.py``.
 
 The plan (:mod:`bot.knowledge.trial_plan`). A baseline week (the person's usual days, so the bot
 learns their ordinary ups and downs), then pairs of one-week blocks, one "usual" and one "swap"
-in a random order within each pair (usual-swap or swap-usual). The order comes from a seed stored with the experiment, so a
-restart or another worker draws the same plan, and one more pair added later keeps the earlier
-ones. Randomising the order within pairs is what lets a trend (a flare easing by itself, a
+in a random order within each pair (usual-swap or swap-usual), from a seed stored with the
+experiment. Randomising the order within pairs is what lets a trend (a flare easing by itself, a
 better season) not pass for an effect: it falls on the swap first as often as on usual days first.
 
 The analysis. The first :data:`WASHOUT_DAYS` days of each block are left out (a swap may take a
