@@ -27,15 +27,19 @@ from bot.base.wording import t
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button
 from bot.chat.outbox import Outbox
+from bot.diary.adherence import experiment_plan
 from bot.diary.checkins import format_day
 from bot.diary.view import diary_days
 from bot.experiments.results import (
     active_experiment,
     adherence_answers,
     adherence_line,
+    can_extend,
     verdict_reply,
 )
-from bot.insights.verdict import EXPERIMENT_DAYS, MIN_PAIN_DAYS, count_adherence, summarise, windows
+from bot.experiments.weeks import todo
+from bot.insights import trial
+from bot.insights.verdict import count_adherence
 from bot.knowledge.swaps import swap_by_id
 from bot.knowledge.trials import (
     ExperimentSpec,
@@ -52,7 +56,7 @@ from bot.store.states import ExperimentStatus
 OFFERS = 4
 #: How far back the diary is read to put the fitting swaps first.
 FIT_DAYS = 14
-GO, STOP, STOP_YES, KEEP = "go", "stop", "yes", "keep"
+GO, STOP, STOP_YES, KEEP, MORE = "go", "stop", "yes", "keep", "more"
 
 
 def _data(verb: str, target: object, user: User) -> str:
@@ -126,8 +130,12 @@ def _section(spec: ExperimentSpec) -> str:
 # --- progress ---------------------------------------------------------------------------------
 
 
+def _total_days(experiment: Experiment) -> int:
+    return (experiment.ends_on - experiment.started_on).days + 1
+
+
 def _day_number(experiment: Experiment, today: date) -> int:
-    return min(max((today - experiment.started_on).days + 1, 1), EXPERIMENT_DAYS)
+    return min(max((today - experiment.started_on).days + 1, 1), _total_days(experiment))
 
 
 async def progress_text(session: AsyncSession, experiment: Experiment, today: date) -> str:
@@ -136,11 +144,21 @@ async def progress_text(session: AsyncSession, experiment: Experiment, today: da
         w.progress.format(
             title=title_of(experiment.swap_id),
             day=_day_number(experiment, today),
-            total=EXPERIMENT_DAYS,
+            total=_total_days(experiment),
             end=format_day(experiment.ends_on),
             results_on=format_day(experiment.ends_on + timedelta(days=1)),
         )
     ]
+    if experiment.design >= 2:
+        block = trial.block_on(experiment_plan(experiment), today)
+        if block is not None:
+            lines.append(
+                w.progress_week.format(
+                    start=format_day(block.start),
+                    end=format_day(block.end),
+                    todo=todo(experiment, block),
+                )
+            )
     answers = await adherence_answers(
         session, experiment.user_id, experiment.started_on, min(today, experiment.ends_on)
     )
@@ -185,6 +203,8 @@ async def press(
         return Outbox(toast=t("button_expired"))
     if verb == GO:
         return await _start(session, user, target, message_id, now)
+    if verb == MORE and target.isdigit():
+        return await _one_more_pair(session, user, int(target), now)
     if verb in (STOP, STOP_YES, KEEP) and target.isdigit():
         return await _stop_flow(session, user, verb, int(target), message_id, now)
     return Outbox(toast=t("button_expired"))
@@ -211,13 +231,19 @@ async def _start(
         outbox = await _progress(session, user, running, today, intro=w.already_running)
         outbox.toast = w.already_running_toast
         return outbox
+    seed = trial.new_seed()
+    blocks = trial.plan(today, seed, trial.FIRST_PAIRS)
     experiment = Experiment(
         user_id=user.id,
         swap_id=spec.swap,
         started_on=today,
-        ends_on=today + timedelta(days=EXPERIMENT_DAYS - 1),
+        ends_on=trial.last_day(blocks),
         status=ExperimentStatus.ACTIVE,
         created_at=now,
+        design=2,
+        seed=seed,
+        pairs=trial.FIRST_PAIRS,
+        next_block_on=blocks[1].start,
     )
     session.add(experiment)
     await session.flush()
@@ -234,24 +260,56 @@ async def _started_text(
     session: AsyncSession, user: User, spec: ExperimentSpec, experiment: Experiment
 ) -> str:
     w = experiment_wording()
+    baseline = experiment_plan(experiment)[0]
     parts = [
         w.started.format(
             title=spec.title,
             plan=spec.plan,
             section=article_sections().title(_section(spec)),
             start=format_day(experiment.started_on),
-            end=format_day(experiment.ends_on),
+            week_end=format_day(baseline.end),
             results_on=format_day(experiment.ends_on + timedelta(days=1)),
         )
     ]
     swap = swap_by_id(spec.swap)
     if swap is not None and swap.caution:
         parts.append(w.started_caution.format(caution=swap.caution))
-    (start, end), _ = windows(experiment.started_on)
-    before = summarise(await diary_days(session, user.id, start, end), start, end, spec.symptom)
-    if before.pain_days < MIN_PAIN_DAYS:
-        parts.append(w.started_thin.format(count=before.pain_days, needed=MIN_PAIN_DAYS))
     return "\n\n".join(parts)
+
+
+async def _one_more_pair(
+    session: AsyncSession, user: User, experiment_id: int, now: datetime
+) -> Outbox:
+    """ "One more pair of weeks" under a "can't tell yet": the same experiment, two weeks longer.
+
+    The new pair starts tomorrow (or the day after the last week, if that is later), so its
+    first week's message comes on its first morning; the days in between are in no week.
+    """
+    assert user.timezone is not None
+    w = experiment_wording()
+    await _lock_person(session, user)
+    experiment = await session.get(Experiment, experiment_id)
+    if experiment is None or experiment.user_id != user.id or not can_extend(experiment):
+        return Outbox(toast=w.ended_toast)
+    if await active_experiment(session, user.id) is not None:
+        return Outbox(toast=w.already_running_toast)
+    today = local_date(now, user.timezone)
+    start = max(today + timedelta(days=1), experiment.ends_on + timedelta(days=1))
+    experiment.extra_starts = [*(experiment.extra_starts or ()), start.isoformat()]
+    experiment.pairs = (experiment.pairs or trial.FIRST_PAIRS) + 1
+    blocks = experiment_plan(experiment)
+    experiment.ends_on = trial.last_day(blocks)
+    experiment.next_block_on = start
+    experiment.status = ExperimentStatus.ACTIVE
+    experiment.verdict = None
+    experiment.finished_at = None
+    experiment.effect = experiment.effect_low = experiment.effect_high = None
+    text = w.more_started.format(
+        start=format_day(start), results_on=format_day(experiment.ends_on + timedelta(days=1))
+    )
+    outbox = Outbox(toast=w.more_toast)
+    outbox.send(text)  # the result above keeps its numbers: a new message, not an edit
+    return outbox
 
 
 async def _stop_flow(
@@ -280,7 +338,7 @@ async def _stop_flow(
         outbox.edit(message_id, w.stop_ask, buttons)
     elif verb == KEEP:
         day = _day_number(experiment, today)
-        outbox.edit(message_id, w.kept_going.format(day=day, total=EXPERIMENT_DAYS))
+        outbox.edit(message_id, w.kept_going.format(day=day, total=_total_days(experiment)))
         outbox.toast = t("button_saved")
     else:
         # Compare-and-set: a result the sweep is giving right now is not overwritten.

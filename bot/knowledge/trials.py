@@ -89,6 +89,29 @@ class ExperimentWording(_Strict):
     reason_low_adherence: str
     caveat: str
     next: str
+    # Design 2, the randomised trial: the weeks, their messages, the result.
+    stick_baseline: str
+    stick_usual: str
+    stick_swap: str
+    week_baseline: str
+    week_usual: str
+    week_swap: str
+    week_message: str
+    progress_week: str
+    trial_title: str
+    trial_pain: str
+    trial_effect: str
+    trial_symptom: str
+    trial_better: str
+    trial_no_change: str
+    trial_worse: str
+    trial_unclear: str
+    trial_few_days: str
+    trial_more: str
+    trial_caveat: str
+    more_button: str = Field(max_length=32)
+    more_started: str
+    more_toast: str = Field(max_length=200)
 
 
 class ExperimentLibrary(_Strict):
