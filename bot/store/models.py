@@ -97,6 +97,8 @@ class User(Base):
     )
     #: A breathing break was taken; the next check-in asks whether it helped.
     breathing_followup: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The check-in's optional medicines and supplements question, switched on in /settings.
+    ask_medicines: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -417,8 +417,7 @@ async def test_the_evening_check_in_asks_whether_they_stuck_to_it(
         checkin.current = EXPERIMENT
         message = await checkins.question_message(session, checkin, None)
     assert message.text == (
-        "Your experiment: kombucha or sparkling water instead of soda. "
-        "Did you stick to it today?"
+        "Your experiment: kombucha or sparkling water instead of soda. Did you stick to it today?"
     )
     assert labels(message)[:3] == ["Yes", "Partly", "No"]
     assert "Skip" in labels(message)

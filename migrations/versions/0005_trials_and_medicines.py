@@ -1,9 +1,10 @@
-"""n-of-1 trials: swap experiments as randomised blocks (design 2), with their plan and effect
+"""trials and medicines: swap experiments as randomised N-of-1 trials; the medicines question
 
-Rows that exist already get design 1, so an experiment running at the upgrade finishes under the
-two-week before/after rules it started with.
+Experiments get their design (rows that exist already get design 1, so an experiment running at
+the upgrade finishes under the two-week before/after rules it started with), plan and effect.
+People get the switch for the check-in's optional medicines question (off).
 
-Revision ID: 0005_n_of_1_trials
+Revision ID: 0005_trials_and_medicines
 Revises: 0004
 Create Date: 2026-12-01 14:30:00.000000
 """
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0005_n_of_1_trials'
+revision: str = '0005_trials_and_medicines'
 down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -33,10 +34,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('effect', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('effect_low', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('effect_high', sa.Float(), nullable=True))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ask_medicines', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
     # Hand-checked against bot/store/models.py.
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('ask_medicines')
     with op.batch_alter_table('experiments', schema=None) as batch_op:
         batch_op.drop_column('effect_high')
         batch_op.drop_column('effect_low')
