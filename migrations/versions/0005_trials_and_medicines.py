@@ -34,13 +34,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('effect', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('effect_low', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('effect_high', sa.Float(), nullable=True))
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('ask_medicines', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Not in batch mode: on SQLite a batch with this server default copies the table into a new
+    # one and drops the old, and with foreign keys on that drop cascades to every row that
+    # points at a person (their experiments, check-ins, answers). SQLite adds a column with a
+    # constant default in place (tests/unit/experiments/test_trial_weeks.py keeps it so).
+    op.add_column('users', sa.Column('ask_medicines', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
     # Hand-checked against bot/store/models.py.
     with op.batch_alter_table('users', schema=None) as batch_op:
+        # On SQLite this copies the table, and with foreign keys on the copy's drop cascades:
+        # downgrade a SQLite database with data only from a backup (see upgrade()).
         batch_op.drop_column('ask_medicines')
     with op.batch_alter_table('experiments', schema=None) as batch_op:
         batch_op.drop_column('effect_high')

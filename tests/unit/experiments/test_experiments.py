@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.app.presses import parse
@@ -46,16 +45,6 @@ def utc(*args: int) -> datetime:
 def berlin(day: date, hour: int, minute: int = 0) -> datetime:
     """A Berlin wall-clock time in March 2026 as a UTC instant (UTC+1)."""
     return datetime.combine(day, time(hour, minute), tzinfo=UTC) - timedelta(hours=1)
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(berlin(START, 7))
-
-
-@pytest.fixture
-def messenger(clock: FrozenClock) -> RecordingMessenger:
-    return RecordingMessenger(clock)
 
 
 Action = Callable[[Any, User], Awaitable[Outbox]]
