@@ -25,7 +25,7 @@ from bot.base.content import article_sections
 from bot.base.times import local_date
 from bot.base.wording import t
 from bot.chat.buttons import simple_data
-from bot.chat.messenger import Button
+from bot.chat.messenger import Button, Keyboard
 from bot.chat.outbox import Outbox
 from bot.diary.adherence import experiment_plan
 from bot.diary.checkins import format_day
@@ -56,7 +56,7 @@ from bot.store.states import ExperimentStatus
 OFFERS = 4
 #: How far back the diary is read to put the fitting swaps first.
 FIT_DAYS = 14
-GO, STOP, STOP_YES, KEEP, MORE = "go", "stop", "yes", "keep", "more"
+GO, STOP, STOP_YES, KEEP, MORE, INFO = "go", "stop", "yes", "keep", "more", "info"
 
 
 def _data(verb: str, target: object, user: User) -> str:
@@ -99,12 +99,23 @@ async def food_days(session: AsyncSession, user_id: int, today: date) -> Counter
     return Counter(group for day in days.values() for group in day.foods)
 
 
-async def offer(session: AsyncSession, user: User, today: date) -> Outbox:
-    counts = await food_days(session, user.id, today)
-    specs = choose_offers(counts, allow_restriction=not user.no_restriction_tips)
+def _offer_text(specs: list[ExperimentSpec], counts: Mapping[str, int], *, full: bool) -> str:
+    """The offer in a few lines (one per swap), or ``full``: each swap's plan and section."""
     w = experiment_wording()
-    if not specs:
-        return Outbox.saying(w.offer_none)
+    if not full:
+        lines = [w.offer_short_intro]
+        for spec in specs:
+            if counts.get(spec.group):
+                group = t(f"group_{spec.group}")
+                lines.append(
+                    w.offer_short_fit.format(
+                        title=spec.title, group=group, count=counts[spec.group]
+                    )
+                )
+            else:
+                lines.append(w.offer_short_line.format(title=spec.title))
+        lines.append(w.offer_short_end)
+        return "\n".join(lines)
     sections = article_sections()
     parts = [w.offer_intro]
     for spec in specs:
@@ -115,9 +126,46 @@ async def offer(session: AsyncSession, user: User, today: date) -> Outbox:
             fit = w.offer_fit.format(group=t(f"group_{spec.group}"), count=counts[spec.group])
             line = f"{line}\n{fit}"
         parts.append(line)
+    return "\n\n".join(parts)
+
+
+async def offer(
+    session: AsyncSession, user: User, today: date, *, full: bool = False
+) -> tuple[str, Keyboard] | None:
+    """The swaps to offer, as text and buttons: a short list with a "more" button first."""
+    counts = await food_days(session, user.id, today)
+    specs = choose_offers(counts, allow_restriction=not user.no_restriction_tips)
+    if not specs:
+        return None
     buttons = tuple((Button(spec.button, _data(GO, spec.swap, user)),) for spec in specs)
+    if not full:
+        more = Button(experiment_wording().offer_more_button, _data(INFO, 0, user))
+        buttons = (*buttons, (more,))
+    return _offer_text(specs, counts, full=full), buttons
+
+
+async def _offer(session: AsyncSession, user: User, today: date) -> Outbox:
+    found = await offer(session, user, today)
+    if found is None:
+        return Outbox.saying(experiment_wording().offer_none)
     outbox = Outbox()
-    outbox.send("\n\n".join(parts), buttons)
+    outbox.send(*found)
+    return outbox
+
+
+async def _offer_in_full(
+    session: AsyncSession, user: User, message_id: int | None, now: datetime
+) -> Outbox:
+    """The offer's "more" button: the same message grows into every plan and its section."""
+    assert user.timezone is not None
+    found = await offer(session, user, local_date(now, user.timezone), full=True)
+    if found is None:
+        return Outbox.saying(experiment_wording().offer_none)
+    outbox = Outbox()
+    if message_id is None:
+        outbox.send(*found)
+    else:
+        outbox.edit(message_id, *found)
     return outbox
 
 
@@ -190,7 +238,7 @@ async def command(session: AsyncSession, user: User, now: datetime) -> Outbox:
         return await verdict_reply(session, experiment, now)
     if experiment is not None:
         return await _progress(session, user, experiment, today)
-    return await offer(session, user, today)
+    return await _offer(session, user, today)
 
 
 async def press(
@@ -203,6 +251,8 @@ async def press(
         return Outbox(toast=t("button_expired"))
     if verb == GO:
         return await _start(session, user, target, message_id, now)
+    if verb == INFO:
+        return await _offer_in_full(session, user, message_id, now)
     if verb == MORE and target.isdigit():
         return await _one_more_pair(session, user, int(target), now)
     if verb in (STOP, STOP_YES, KEEP) and target.isdigit():

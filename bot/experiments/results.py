@@ -222,11 +222,11 @@ def trial_text(
     if outcome.can_extend and (experiment.pairs or 0) < trial.MAX_PAIRS:
         reason = f"{reason} {w.trial_more}"
     lines.append(reason)
-    if outcome.verdict != "not_enough":
-        lines.append(w.trial_caveat)
+    # The limits and what next share the last line, so the message stays within eight lines.
+    closing = [w.trial_caveat] if outcome.verdict != "not_enough" else []
     if spec is not None and spec.after:
-        lines.append(spec.after)
-    lines.append(w.next)
+        closing.append(spec.after)
+    lines.append(" ".join([*closing, w.next]))
     return "\n".join(lines)
 
 

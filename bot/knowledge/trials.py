@@ -51,6 +51,11 @@ class ExperimentSpec(_Strict):
 
 
 class ExperimentWording(_Strict):
+    offer_short_intro: str
+    offer_short_line: str
+    offer_short_fit: str
+    offer_short_end: str
+    offer_more_button: str = Field(max_length=32)
     offer_intro: str
     offer_line: str
     offer_fit: str

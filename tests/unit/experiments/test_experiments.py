@@ -209,14 +209,19 @@ async def test_an_empty_diary_is_offered_the_first_four_swaps_with_their_section
     alex = await add_user(sessions, clock.now(), ALEX)
     offer = only_send(await command(sessions, alex, clock.now()))
     first_four = experiment_library().experiments[:4]
-    assert labels(offer) == [spec.button for spec in first_four]
+    assert labels(offer) == [*(spec.button for spec in first_four), "More about these"]
+    assert len(offer.text.splitlines()) <= 8  # the plans wait behind "More about these"
+    for spec in first_four:
+        assert f"• {spec.title}\n" in offer.text
+    assert "may help" in offer.text
+    assert "you noted" not in offer.text
+    more = only_edit(await press(sessions, alex, button(offer, "More about these"), clock.now()))
+    assert labels(more) == [spec.button for spec in first_four]  # the same swaps, in full
     for spec in first_four:
         swap = swap_by_id(spec.swap)
         assert swap is not None
-        assert spec.title in offer.text
-        assert f"From the article: {article_sections().title(swap.section)}" in offer.text
-    assert "may help" in offer.text
-    assert "You noted" not in offer.text
+        assert spec.plan in more.text
+        assert f"From the article: {article_sections().title(swap.section)}" in more.text
 
 
 async def test_swaps_that_fit_the_last_two_weeks_come_first(
@@ -233,9 +238,10 @@ async def test_swaps_that_fit_the_last_two_weeks_come_first(
         "Fried → baked or grilled",
         "Soda → kombucha",
         "Takeout → home cooking",
+        "More about these",
     ]
-    assert "You noted alcohol on 3 of the last 14 days." in offer.text
-    assert "You noted greasy or fried food on 1 of the last 14 days." in offer.text
+    assert "(you noted alcohol on 3 of the last 14 days)" in offer.text
+    assert "(you noted greasy or fried food on 1 of the last 14 days)" in offer.text
 
 
 async def test_after_eating_disorder_signals_going_without_gluten_is_never_offered_or_started(
@@ -254,7 +260,7 @@ async def test_after_eating_disorder_signals_going_without_gluten_is_never_offer
         user.no_restriction_tips = True
     offer = only_send(await command(sessions, alex, clock.now()))
     assert not any("gluten" in label for label in labels(offer))
-    assert len(labels(offer)) == 4
+    assert len(labels(offer)) == 4 + 1  # and "More about these"
     # The button from before still sits in the chat: it starts nothing.
     refused = await press(sessions, alex, gluten_data, clock.now())
     assert only_send(refused).text == t("swap_no_elimination")
