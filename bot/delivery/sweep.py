@@ -359,7 +359,7 @@ class Sweeper:
         stats.counts.update(f"experiment_week_{posted.status}" for _, posted in outcomes)
 
     async def send_experiment_verdicts(self, stats: SweepStats) -> None:
-        """Results of two-week swap experiments, each given once (bot/experiments/results.py).
+        """Results of swap experiments, each given once (bot/experiments/results.py).
 
         Claim, post, then record: a result Telegram refused (429) is handed back for a retry.
         """

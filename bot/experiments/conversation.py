@@ -1,11 +1,16 @@
-"""``/experiment``: offer a swap to try for two weeks, start it with one tap, show progress, stop.
+"""``/experiment``: offer a swap to test, start it with one tap, show progress, stop, extend.
 
-The whole feature: ``/experiment`` offers a few swaps (those that match what the diary shows
-first, from ``content/experiments.yaml``), one tap starts one for 14 local days, each evening
-check-in asks "did you stick to it today?" (:mod:`bot.knowledge.trials`), and the morning after the
-last day a result compares back pain and bloating with the two weeks before
-(:mod:`bot.experiments.results` gives it, :mod:`bot.insights.verdict` holds the rules).
-``/experiment`` during an experiment shows how it is going and offers to stop it.
+The whole feature: ``/experiment`` offers a few swaps in a few lines (those that match what the
+diary shows first, from ``content/experiments.yaml``; "More about these" shows their plans), one
+tap starts a randomised N-of-1 trial in local days (a baseline week, then two pairs of weeks with
+and without the swap in an order drawn from a stored seed: :mod:`bot.knowledge.trial_plan`),
+each week begins with a message saying what it is (:mod:`bot.experiments.weeks`), each evening
+check-in asks "did you stick to it today?" naming the week's task, and the morning after the
+last day a result says what back pain did (:mod:`bot.experiments.results` gives it,
+:mod:`bot.insights.trial` holds the rules). "Can't tell yet" offers one more pair of weeks.
+``/experiment`` during an experiment shows how it is going and offers to stop it. Experiments
+started before the randomised design (``design`` 1) run and end under the two-week rules of
+:mod:`bot.insights.verdict`.
 
 Buttons carry the owner's consent stamp (:func:`bot.people.onboarding.consent_stamp`), so a button
 from before a deletion, or forged from another chat, does nothing. One experiment at a time: the

@@ -1,4 +1,4 @@
-"""The library of swap experiments: which swaps can be tried for two weeks, and their words.
+"""The library of swap experiments: which swaps can be tested, and their words.
 
 The experiments that can be offered, with their plain-words plan and what is measured, live in
 ``content/experiments.yaml`` and are validated here against the swap library. Content only: the
@@ -25,7 +25,7 @@ class _Strict(BaseModel):
 
 
 class ExperimentSpec(_Strict):
-    """One swap that can be tried for two weeks."""
+    """One swap that can be tested as an experiment."""
 
     swap: str = Field(max_length=MAX_SWAP_ID)
     group: str
@@ -62,7 +62,6 @@ class ExperimentWording(_Strict):
     offer_none: str
     started: str
     started_caution: str
-    started_thin: str
     started_toast: str = Field(max_length=200)
     already_running: str
     already_running_toast: str = Field(max_length=200)
