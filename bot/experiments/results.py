@@ -3,12 +3,14 @@
 The numbers and the rules are :mod:`bot.insights.trial`'s (randomised experiments, ``design`` 2)
 or :mod:`bot.insights.verdict`'s (two-week experiments started before them, which finish under
 the rules they started with); this module reads the diary for them and words the result (at most
-eight lines, with "one more pair of weeks" under a "can't tell yet"); the sweep posts it. The result goes out once: claiming it inserts a
-delivery row (kind ``experiment``, the experiment's last day, slot 0) with ``ON CONFLICT DO
-NOTHING``, in the same transaction that marks the experiment finished with its verdict. Whoever
-inserts the row (the sweep, or the person's own ``/experiment`` after the last day) gives the
-result; nobody else does. The sweep gives it from :data:`VERDICT_AT` local time on the day after the
-last day.
+eight lines, with "one more pair of weeks" under a "can't tell yet"); the sweep posts it.
+
+The result goes out once: claiming it inserts a delivery row (kind ``experiment``, the
+experiment's last day, slot 0) with ``ON CONFLICT DO NOTHING``, in the same transaction that marks
+the experiment finished with its verdict. Whoever inserts the row (the sweep, or the person's own
+``/experiment`` after the last day) gives the result; nobody else does. The sweep gives it from
+:data:`VERDICT_AT` local time on the day after the last day. One more pair moves the last day, so
+its result is claimed afresh.
 """
 
 from __future__ import annotations
