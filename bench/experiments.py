@@ -1,6 +1,6 @@
 """How often the swap experiment's verdict is right, on simulated diaries with a known answer.
 
-Run: ``python bench/experiments.py [--trials 1000] [--seed 7]`` (about two minutes at 1000).
+Run: ``python bench/experiments.py [--trials 1000] [--seed 7]`` (about three minutes at 1000).
 
 The diaries come from this script's own generator, not from the bot's code: back pain with
 day-to-day correlation (AR(1), 0.5 to 0.85, a spread of about 1.5 points around the person's
