@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.clean import ascii_id
 from bot.base.content import article_sections
 from bot.base.times import local_date
 from bot.base.wording import t
@@ -258,10 +259,11 @@ async def press(
         return await _start(session, user, target, message_id, now)
     if verb == INFO:
         return await _offer_in_full(session, user, message_id, now)
-    if verb == MORE and target.isdigit():
-        return await _one_more_pair(session, user, int(target), now)
-    if verb in (STOP, STOP_YES, KEEP) and target.isdigit():
-        return await _stop_flow(session, user, verb, int(target), message_id, now)
+    experiment_id = ascii_id(target)
+    if verb == MORE and experiment_id is not None:
+        return await _one_more_pair(session, user, experiment_id, now)
+    if verb in (STOP, STOP_YES, KEEP) and experiment_id is not None:
+        return await _stop_flow(session, user, verb, experiment_id, message_id, now)
     return Outbox(toast=t("button_expired"))
 
 
