@@ -19,7 +19,7 @@ platform id, so that erasing a person also erases what of theirs is still waitin
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -27,6 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.db import insert_for
 from bot.store.models import InboxUpdate
+
+#: Telegram keeps an update 24 hours; one still here after that could not be handled at all
+#: (it failed before any handler ran) and is dropped instead of being replayed at every start.
+KEPT_AT_MOST = timedelta(hours=24)
 
 
 async def accept(
@@ -75,6 +79,7 @@ async def take_over(
 ) -> list[dict[str, Any]]:
     """Claim updates whose holder went quiet before ``stale_before`` (and, with ``own``, those
     this worker's previous run left); returns their bodies, oldest update first."""
+    await session.execute(delete(InboxUpdate).where(InboxUpdate.received_at < now - KEPT_AT_MOST))
     stale = InboxUpdate.claimed_at < stale_before
     condition = or_(stale, InboxUpdate.claimed_by == worker) if own else stale
     rows = (
