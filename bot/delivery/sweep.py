@@ -210,7 +210,8 @@ class Sweeper:
             async with in_flight:
                 ready = await self._mark_sending(chunk)
                 results = await asyncio.gather(*(self._send_one(prompt) for prompt in ready))
-                await self._record_results(list(zip(ready, results, strict=True)), stats)
+            # Outside the slot: the next chunk's sends need not wait for this bookkeeping.
+            await self._record_results(list(zip(ready, results, strict=True)), stats)
 
         await asyncio.gather(*(send_chunk(chunk) for chunk in chunks))
 
