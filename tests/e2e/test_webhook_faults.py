@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 import handlers.webhook
 from bot.base.clock import FrozenClock
@@ -30,6 +30,7 @@ from tests.e2e.test_faults import ROOT, kill_9
 from tests.e2e.test_webhook import PUBLIC_URL, SECRET, SECRET_HEADER, WebhookHarness
 from tests.fake_bot_api import FakeBotApi
 from tests.support import add_user, sessions_for
+from tests.tcp_proxy import TcpProxy
 
 ALEX = 4101
 SLOW_CLIENTS = 5
@@ -153,6 +154,40 @@ async def test_deeply_nested_json_is_dropped_never_a_500(
     assert await webhook.post(shallow) == 200
     await webhook.fake.wait_for_message(ALEX, "I agree")  # a normal update is still read
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+# --- the database away: memory only, a warning sign still answered at once -----------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_with_the_database_away_updates_are_handled_from_memory_and_signs_answered(
+    webhook: WebhookHarness, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = make_url(database_url)
+    async with TcpProxy(server.host or "127.0.0.1", server.port or 5432) as proxy:
+        webhook.overrides["database_url"] = server.set(port=proxy.port).render_as_string(
+            hide_password=False
+        )
+        await webhook.start()
+        await webhook.onboard(ALEX)
+
+        proxy.cut()
+        started = time.monotonic()
+        reply = await webhook.say(ALEX, "there was blood in my poo this morning", "couldn't save")
+        answered_in = time.monotonic() - started
+        sign = [m.text for m in webhook.fake.messages(ALEX) if "blood" in (m.text or "").lower()]
+        await webhook.say(ALEX, "/help", "")  # the next one goes straight to memory
+        kept_in_memory = [
+            r for r in caplog.records if r.getMessage().startswith("update kept in memory only")
+        ]
+        proxy.restore()
+    print(f"warning sign answered in {answered_in:.2f} s with the database away")
+    assert "try again" in reply.text
+    assert sign, "the warning sign is answered from the screen alone"
+    assert answered_in < 5
+    assert len(kept_in_memory) == 1  # one failed write, then no more tries for a while
+    assert {status for _, status in webhook.fake.webhook_posts} == {200}
 
 
 # --- kill -9 with accepted updates ----------------------------------------------------------------
