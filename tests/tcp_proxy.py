@@ -15,9 +15,10 @@ Usage::
         ...
         proxy.restore()
 
-``lose_next_commit_reply()`` plays the nastiest outage: the next ``COMMIT`` reaches PostgreSQL
-and is carried out, but its reply never comes back (the connection drops right then), so the
-client cannot know that its transaction was stored.
+``lose_commit_reply(after=b"INSERT INTO log_entries")`` plays the nastiest outage: the ``COMMIT``
+of the next transaction that sent those bytes reaches PostgreSQL and is carried out, but its
+reply never comes back (the connection drops right then), so the client cannot know that its
+transaction was stored.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class _Link:
     """One client connection and its upstream twin."""
 
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
+    #: The chosen statement went upstream: lose the reply to this link's next COMMIT.
+    armed: bool = False
     #: A COMMIT went upstream: drop its reply and the connection.
     lose_reply: bool = False
 
@@ -52,7 +55,7 @@ class TcpProxy:
         self._silent.set()
         self._open: set[asyncio.StreamWriter] = set()
         self._pipes: set[asyncio.Task[None]] = set()
-        self._lose_commit = False
+        self._lose_after: bytes | None = None
         self.commit_replies_lost = 0
 
     @property
@@ -85,9 +88,10 @@ class TcpProxy:
         """
         self._silent.clear()
 
-    def lose_next_commit_reply(self) -> None:
-        """Let the next COMMIT through to the server, then drop its reply and the connection."""
-        self._lose_commit = True
+    def lose_commit_reply(self, *, after: bytes) -> None:
+        """For the next transaction that sends ``after`` (part of a statement's SQL): let its
+        COMMIT through to the server, then drop the reply and the connection."""
+        self._lose_after = after
 
     def restore(self) -> None:
         self._cut = False
@@ -130,8 +134,11 @@ class TcpProxy:
         try:
             while data := await reader.read(CHUNK):
                 await self._silent.wait()
-                if upstream and self._lose_commit and COMMIT_QUERY.search(data):
-                    self._lose_commit = False
+                if upstream and self._lose_after is not None and self._lose_after in data:
+                    self._lose_after = None
+                    link.armed = True
+                if upstream and link.armed and COMMIT_QUERY.search(data):
+                    link.armed = False
                     link.lose_reply = True
                 elif not upstream and link.lose_reply:
                     # The server has answered the COMMIT, so it is done; the client never hears.

@@ -125,7 +125,11 @@ class Delivery(Base):
     """The claim on one prompt. Its unique key is what makes a prompt go out at most once."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("user_id", "kind", "local_date", "slot"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "local_date", "slot"),
+        # Every sweep looks for old claims whose send never began (a dead worker's).
+        Index("ix_deliveries_status_claimed", "status", "claimed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

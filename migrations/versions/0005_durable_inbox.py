@@ -35,11 +35,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_inbox_updates_platform_id'), ['platform_id'], unique=False)
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_deliveries_status_claimed', ['status', 'claimed_at'], unique=False)
 
 
 def downgrade() -> None:
     # Hand-checked against bot/store/models.py.
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_status_claimed')
         batch_op.drop_column('due_at')
     with op.batch_alter_table('inbox_updates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbox_updates_platform_id'))

@@ -29,7 +29,7 @@ PROMPT = "How is your back pain"
 CROWD = [60_000 + n for n in range(300)]
 KILL_AFTER = 40  # prompts received before the kill
 IN_FLIGHT_BOUND = Sweeper.__init__.__kwdefaults__["concurrency"]
-STARTUP = 30.0
+STARTUP = 90.0  # a loaded machine: seconds to import, connect and send the first prompts
 
 
 async def start_bot(harness: Harness) -> asyncio.subprocess.Process:
@@ -99,7 +99,7 @@ async def test_kill_9_mid_fan_out_loses_only_the_sends_in_flight_and_doubles_non
 
     second = await start_bot(harness)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             now_statuses = await statuses(harness)
             if now_statuses["claimed"] == 0 and sum(prompts_per_chat(harness).values()) >= (

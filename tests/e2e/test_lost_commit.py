@@ -36,15 +36,13 @@ async def proxy(database_url: str) -> AsyncIterator[TcpProxy]:
 async def test_a_retry_after_a_lost_commit_reply_is_already_noted_not_doubled(
     harness: Harness, proxy: TcpProxy, database_url: str
 ) -> None:
-    # No sweep during the test: the only COMMIT after the arming is the diary line's.
-    harness.sweep_seconds = 3600
     harness.overrides["database_url"] = (
         make_url(database_url).set(port=proxy.port).render_as_string(hide_password=False)
     )
     await harness.start()
     await harness.onboard(ALEX)
 
-    proxy.lose_next_commit_reply()
+    proxy.lose_commit_reply(after=b"INSERT INTO log_entries")
     reply = await harness.say(ALEX, LINE, "couldn't save")
     assert proxy.commit_replies_lost == 1
     assert await harness.query(select(LogEntry.text)) == [(LINE,)]  # stored after all
