@@ -44,17 +44,20 @@ LAGS = (0, 1)
 MIN_DAYS_EACH_SIDE = 5
 #: Below this many scored days nothing is tested at all.
 MIN_SCORED_DAYS = 14
-#: From this many compared days on, one term per weekday; below it a single weekend term.
-WEEKDAY_TERMS_FROM = 42
+#: From this many scored days (12 weeks) on, one term per weekday; below, a weekend term.
+WEEKDAY_TERMS_FROM = 84
 #: False discovery rate across all candidates and lags.
 FDR = 0.05
-#: The AR(1) coefficient's grid and the width of the window the p-value is averaged over.
+#: The AR(1) coefficient's grid and the width of the window the p-value is averaged over:
+#: bench/insights.py --curve prints the trade-off (0.1 shows links on 7-9 % of noise diaries).
 RHO_GRID = np.round(np.arange(0.0, 0.951, 0.05), 2)
-RHO_PRIOR_SD = 0.3
+RHO_PRIOR_SD = 0.2
 #: A stress answer of 4 or 5 (of 5) is a stressful day; a sleep answer of 1 or 2 a poor night.
 HIGH_STRESS, POOR_SLEEP = 4, 2
 #: Day factors that are context, never candidates: they follow pain and hide it.
 CONTEXT_ITEMS = frozenset({"medicine:painkillers", "medicine:anti_inflammatories"})
+_FOOD_KEYS = tuple((f"food:{g}", g) for g in FOOD_GROUPS)
+_SYMPTOM_KEYS = tuple((f"symptom:{s}", s) for s in SYMPTOMS)
 #: Context enters the model only with at least this many days with it and without it.
 MIN_CONTEXT_DAYS = 3
 
@@ -124,14 +127,18 @@ class Analysis:
 # --- the diary as records -----------------------------------------------------------------------
 
 
+#: Sets of ids on a diary day beyond symptoms and foods (medicines, when the view has them).
+_EXTRA_SETS = tuple(
+    spec.name
+    for spec in fields(DiaryDay)
+    if spec.default_factory in (set, frozenset) and spec.name not in ("symptoms", "foods")
+)
+
+
 def _extra_sets(day: DiaryDay) -> Iterable[tuple[str, set[str]]]:
-    """Any set-valued field beyond symptoms and foods (medicines...), as (kind, items)."""
-    for spec in fields(day):
-        if spec.name in ("symptoms", "foods"):
-            continue
-        value = getattr(day, spec.name)
-        if isinstance(value, set | frozenset) and all(isinstance(v, str) for v in value):
-            yield spec.name.removesuffix("s"), value
+    """Each extra set of ids on the day as (kind, ids): ``medicines`` -> ("medicine", ...)."""
+    for name in _EXTRA_SETS:
+        yield name.removesuffix("s"), getattr(day, name)
 
 
 def records_from_diary(days: Mapping[date, DiaryDay]) -> dict[date, DayRecord]:
@@ -148,18 +155,20 @@ def records_from_diary(days: Mapping[date, DiaryDay]) -> dict[date, DayRecord]:
             extra.setdefault(kind, set()).update(items)
     records: dict[date, DayRecord] = {}
     for when, day in days.items():
-        factors: dict[str, bool] = {f"food:{g}": g in day.foods for g in FOOD_GROUPS}
-        factors |= {f"symptom:{s}": s in day.symptoms for s in SYMPTOMS}
+        foods, symptoms = day.foods, day.symptoms
+        factors: dict[str, bool] = {key: g in foods for key, g in _FOOD_KEYS}
+        factors.update((key, s in symptoms) for key, s in _SYMPTOM_KEYS)
         stress = score(day.value(STRESS))
         if stress is not None:
             factors["stress:high"] = stress >= HIGH_STRESS
         sleep = score(day.value(SLEEP))
         if sleep is not None:
             factors["sleep:poor"] = sleep <= POOR_SLEEP
-        present = dict(_extra_sets(day))
-        for kind, ids in extra.items():
-            for item in ids:
-                factors[f"{kind}:{item}"] = item in present.get(kind, ())
+        if extra:
+            present = dict(_extra_sets(day))
+            for kind, ids in extra.items():
+                for item in ids:
+                    factors[f"{kind}:{item}"] = item in present.get(kind, ())
         records[when] = DayRecord(score(day.value(PAIN)), factors)
     return records
 
@@ -172,26 +181,32 @@ def diary_links(days: Mapping[date, DiaryDay]) -> Analysis:
 # --- Student's t without scipy --------------------------------------------------------------
 
 
-def t_two_sided(t: np.ndarray, df: np.ndarray) -> np.ndarray:
-    """P(|T| >= |t|) for Student's t with integer ``df`` (Abramowitz & Stegun 26.7.3-4)."""
+def t_two_sided(t: np.ndarray, df: int) -> np.ndarray:
+    """P(|T| >= |t|) for Student's t with integer ``df`` (Abramowitz & Stegun 26.7.3-4).
+
+    Exact for whole degrees of freedom, which a count of days minus terms always is; numpy only,
+    so the bot does not load scipy for it.
+    """
     t = np.abs(np.asarray(t, dtype=float))
-    df = np.broadcast_to(np.asarray(df, dtype=int), t.shape)
-    theta = np.arctan(t / np.sqrt(df))
+    theta = np.arctan(t / math.sqrt(df))
     s, c2 = np.sin(theta), np.cos(theta) ** 2
+    # The series in cos^2: odd df  (2/pi)(theta + sin cos (1 + 2/3 c2 + 2*4/(3*5) c2^2 ...)),
+    # even df sin (1 + 1/2 c2 + 1*3/(2*4) c2^2 ...), up to the power df - 2 of cos.
     odd = df % 2 == 1
-    # Odd df: (2/pi)(theta + sin cos (1 + 2/3 c^2 + 2*4/(3*5) c^4 ...)), even: sin(1 + 1/2 c^2 ...)
-    term = np.where(odd, np.sqrt(c2), 1.0)
-    total = term.copy()
-    top = int(df.max()) if df.size else 0
-    for j in range(1, top // 2 + 1):
-        k = 2 * j  # the power of cos in this term (plus one when df is odd)
-        factor = np.where(odd, k / (k + 1.0), (k - 1.0) / k)
-        term = term * factor * c2
-        live = np.where(odd, k + 3 <= df, k + 2 <= df)
-        total = total + np.where(live, term, 0.0)
-    odd_a = (2 / math.pi) * (theta + np.where(df > 1, s * total, 0.0))
-    even_a = s * total
-    return np.clip(1.0 - np.where(odd, odd_a, even_a), 0.0, 1.0)
+    terms = (df - 3) // 2 if odd else (df - 2) // 2
+    coefficients = [1.0]
+    for j in range(1, max(terms, 0) + 1):
+        k = 2 * j
+        coefficients.append(coefficients[-1] * (k / (k + 1.0) if odd else (k - 1.0) / k))
+    total = np.zeros_like(c2)
+    for coefficient in reversed(coefficients):
+        total = total * c2 + coefficient
+    if odd:
+        inside = theta + (s * np.sqrt(c2) * total if df > 1 else 0.0)
+        covered = (2 / math.pi) * inside
+    else:
+        covered = s * total
+    return np.clip(1.0 - covered, 0.0, 1.0)
 
 
 def t_quantile_975(df: float) -> float:
@@ -218,89 +233,123 @@ class _Fit:
     p_value: float
 
 
-def _whiten(gaps: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """AR(1)-whitened ``values`` (n, ...) for every rho of the grid: (R, n, ...).
+class _Whitening:
+    """Cross-products of AR(1)-whitened columns for every rho of the grid, never whitening.
 
-    Row ``i`` becomes ``(v_i - rho**g v_{i-1}) * sqrt((1 - rho^2) / (1 - rho^(2g)))`` for a gap of
-    ``g`` days to the previous compared day, the first row ``v_0 * sqrt(1 - rho^2)``: innovations
-    of equal variance, so ordinary least squares on them is GLS.
+    Whitening turns row ``i`` into ``(v_i - rho**g v_{i-1}) * sqrt((1 - rho^2) / (1 - rho^(2g)))``
+    for a gap of ``g`` days to the previous scored day, and row 0 into ``v_0 * sqrt(1 - rho^2)``:
+    innovations of equal variance, so least squares on them is GLS. A whitened cross-product is
+    a rho-weighted sum of three plain ones per distinct gap (rows with rows, rows with the rows
+    before them, the rows before with each other), so the grid of rhos costs little.
     """
-    rho = RHO_GRID[:, None]
-    phi = rho ** gaps[None, :]  # (R, n-1)
-    scale = np.sqrt((1 - rho**2) / (1 - phi**2))
-    extra = (1,) * (values.ndim - 1)
-    out = np.empty((len(RHO_GRID), *values.shape))
-    out[:, 0] = values[0] * np.sqrt(1 - rho**2).reshape(-1, *extra)
-    out[:, 1:] = (
-        values[None, 1:] - phi.reshape(*phi.shape, *extra) * values[None, :-1]
-    ) * scale.reshape(*scale.shape, *extra)
-    return out
 
+    def __init__(self, positions: np.ndarray) -> None:
+        gaps = np.diff(positions)
+        self.one = 1 - RHO_GRID**2
+        self.groups = []
+        self.log_det_v = -np.log(self.one)
+        for gap in np.unique(gaps):
+            rows = np.flatnonzero(gaps == gap) + 1
+            phi = RHO_GRID**gap
+            keep = (1 - phi**2) / self.one  # innovation variance relative to the stationary
+            self.groups.append((rows, phi, 1 / keep))
+            self.log_det_v = self.log_det_v + len(rows) * np.log(keep)
 
-def _log_det_v(gaps: np.ndarray) -> np.ndarray:
-    """log |V| of the AR(1) correlation (innovation units) for every rho of the grid: (R,)."""
-    rho = RHO_GRID[:, None]
-    one = 1 - RHO_GRID**2
-    return -np.log(one) + np.sum(np.log((1 - rho ** (2 * gaps[None, :])) / one[:, None]), axis=1)
+    def products(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Every column of ``left`` (n, a) with every column of ``right`` (n, b): (R, a, b)."""
+        out = self.one[:, None, None] * np.outer(left[0], right[0])[None]
+        for rows, phi, weight in self.groups:
+            now_l, now_r, then_l, then_r = left[rows], right[rows], left[rows - 1], right[rows - 1]
+            same = now_l.T @ now_r
+            crossed = now_l.T @ then_r + then_l.T @ now_r
+            before = then_l.T @ then_r
+            out = out + weight[:, None, None] * (
+                same[None]
+                - phi[:, None, None] * crossed[None]
+                + (phi**2)[:, None, None] * before[None]
+            )
+        return out
+
+    def pairs(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Column ``j`` of ``left`` with column ``j`` of ``right`` (both (n, k)): (R, k)."""
+        out = self.one[:, None] * (left[0] * right[0])[None]
+        for rows, phi, weight in self.groups:
+            now_l, now_r, then_l, then_r = left[rows], right[rows], left[rows - 1], right[rows - 1]
+            same = np.einsum("nk,nk->k", now_l, now_r)
+            crossed = np.einsum("nk,nk->k", now_l, then_r) + np.einsum("nk,nk->k", then_l, now_r)
+            before = np.einsum("nk,nk->k", then_l, then_r)
+            out = out + weight[:, None] * (
+                same[None] - phi[:, None] * crossed[None] + (phi**2)[:, None] * before[None]
+            )
+        return out
 
 
 def _fit_many(
-    positions: np.ndarray, pain: np.ndarray, covariates: np.ndarray, candidates: np.ndarray
+    positions: np.ndarray,
+    pain: np.ndarray,
+    covariates: np.ndarray,
+    candidates: np.ndarray,
+    unknown: np.ndarray,
 ) -> list[_Fit | None]:
-    """GLS with AR(1) errors of ``pain`` on covariates plus each candidate column in turn.
+    """GLS with AR(1) errors of ``pain`` on the covariates plus each candidate in turn.
 
-    ``positions`` are the compared days' places on the day grid (sorted), ``covariates`` (n, p)
-    and ``candidates`` (n, k). Partitioned regression (Frisch-Waugh) makes the k fits cost about
-    as much as one. ``None`` for a candidate the covariates explain entirely.
+    ``positions`` are the scored days' places on the day grid (sorted), ``covariates`` (n, p),
+    ``candidates`` (n, k) the factors (0 where not known) and ``unknown`` (n, k) where each was
+    not known. A candidate enters with its own not-known indicator, so its coefficient comes
+    from the days it was known while every scored day stays in the AR(1) chain (a gap in one
+    factor does not break the chain the others use). Partitioned regression (Frisch-Waugh) on
+    the whitened cross-products gives every candidate's fit at once. ``None`` for a candidate
+    the covariates explain entirely.
     """
     n, p = covariates.shape
     k = candidates.shape[1]
-    gaps = np.diff(positions).astype(float)
-    wz = _whiten(gaps, covariates)  # (R, n, p)
-    wx = _whiten(gaps, candidates)  # (R, n, k)
-    wy = _whiten(gaps, pain)  # (R, n)
-    zz = np.einsum("rni,rnj->rij", wz, wz)
-    zx = np.einsum("rni,rnk->rik", wz, wx)
-    zy = np.einsum("rni,rn->ri", wz, wy)
-    solved = np.linalg.solve(zz, np.concatenate([zx, zy[..., None]], axis=2))
-    a_x, a_y = solved[..., :k], solved[..., k]
-    xx = np.einsum("rnk,rnk->rk", wx, wx)
-    xmx = xx - np.einsum("rik,rik->rk", zx, a_x)
-    xmy = np.einsum("rnk,rn->rk", wx, wy) - np.einsum("rik,ri->rk", zx, a_y)
-    ymy = np.einsum("rn,rn->r", wy, wy) - np.einsum("ri,ri->r", zy, a_y)
-    df = n - p - 1
-    usable = np.all(xmx > 1e-8 * np.maximum(xx, 1e-12), axis=0)
-    xmx_safe = np.where(xmx > 0, xmx, 1.0)
-    effect = xmy / xmx_safe
-    rss = np.maximum(ymy[:, None] - xmy**2 / xmx_safe, 1e-12)
-    se = np.sqrt(rss / df / xmx_safe)
-    _, log_det_zz = np.linalg.slogdet(zz)
-    reml = -0.5 * (
-        _log_det_v(gaps)[:, None]
-        + log_det_zz[:, None]
-        + np.log(xmx_safe)
-        + df * np.log(rss)
+    white = _Whitening(positions)
+    y = np.repeat(pain[:, None], k, axis=1)
+    rest = np.column_stack([candidates, unknown, pain])
+    zz = white.products(covariates, covariates)  # (R, p, p)
+    zr = white.products(covariates, rest)  # (R, p, 2k + 1)
+    solved = np.linalg.solve(zz, zr)
+    zx, zu, zy = zr[..., :k], zr[..., k : 2 * k], zr[..., 2 * k]
+    sx, su, sy = solved[..., :k], solved[..., k : 2 * k], solved[..., 2 * k]
+
+    def residual(pair: np.ndarray, z_left: np.ndarray, s_right: np.ndarray) -> np.ndarray:
+        return pair - np.einsum("rik,rik->rk", z_left, s_right)
+
+    has_gaps = unknown.any(axis=0)  # (k,)
+    g00 = residual(white.pairs(candidates, candidates), zx, sx)
+    g01 = np.where(has_gaps, residual(white.pairs(candidates, unknown), zx, su), 0.0)
+    g11 = np.where(has_gaps, residual(white.pairs(unknown, unknown), zu, su), 1.0)
+    h0 = residual(white.pairs(candidates, y), zx, sy[..., None].repeat(k, axis=2))
+    h1 = np.where(
+        has_gaps, residual(white.pairs(unknown, y), zu, sy[..., None].repeat(k, axis=2)), 0.0
     )
+    yy = (white.pairs(pain[:, None], pain[:, None])[:, 0] - np.einsum("ri,ri->r", zy, sy))[:, None]
+    raw_xx = white.pairs(candidates, candidates)
+    det = g00 * g11 - g01**2
+    usable = np.all(det > 1e-8 * np.maximum(raw_xx * g11, 1e-12), axis=0)
+    det = np.where(det > 0, det, 1.0)
+    effect = (g11 * h0 - g01 * h1) / det
+    explained = (g11 * h0**2 - 2 * g01 * h0 * h1 + g00 * h1**2) / det
+    rss = np.maximum(yy - explained, 1e-12)
+    df = n - p - 1 - has_gaps.astype(int)  # (k,)
+    se = np.sqrt(np.maximum(rss / df * g11 / det, 1e-12))
+    _, log_det_zz = np.linalg.slogdet(zz)
+    reml = -0.5 * (white.log_det_v[:, None] + log_det_zz[:, None] + np.log(det) + df * np.log(rss))
     best = np.argmax(reml, axis=0)  # (k,)
-    p_grid = t_two_sided(effect / se, np.full(effect.shape, df))
+    p_grid = np.empty_like(effect)
+    for value in np.unique(df):
+        columns = df == value
+        p_grid[:, columns] = t_two_sided(effect[:, columns] / se[:, columns], int(value))
     weights = np.exp(-0.5 * ((RHO_GRID[:, None] - RHO_GRID[best][None, :]) / RHO_PRIOR_SD) ** 2)
     p_value = np.sum(weights * p_grid, axis=0) / np.sum(weights, axis=0)
-    fits: list[_Fit | None] = []
-    for j in range(k):
-        if not usable[j]:
-            fits.append(None)
-            continue
-        r = best[j]
-        fits.append(
-            _Fit(
-                float(effect[r, j]),
-                float(se[r, j]),
-                df,
-                float(RHO_GRID[r]),
-                float(p_value[j]),
-            )
+    return [
+        _Fit(
+            float(effect[r, j]), float(se[r, j]), int(df[j]), float(RHO_GRID[r]), float(p_value[j])
         )
-    return fits
+        if usable[j] and df[j] > 0
+        else None
+        for j, r in enumerate(best)
+    ]
 
 
 # --- candidates -------------------------------------------------------------------------------
@@ -322,18 +371,22 @@ class _Grid:
 def _grid(records: Mapping[date, DayRecord]) -> _Grid:
     start, end = min(records), max(records)
     length = (end - start).days + 1
+    ordered = list(records.items())
+    places = np.fromiter(((when - start).days for when, _ in ordered), int, len(ordered))
     pain = np.full(length, np.nan)
-    names = sorted({name for record in records.values() for name in record.factors})
-    values = {name: np.zeros(length, bool) for name in names}
-    known = {name: np.zeros(length, bool) for name in names}
-    for when, record in records.items():
-        i = (when - start).days
-        if record.pain is not None:
-            pain[i] = record.pain
-        for name, present in record.factors.items():
-            known[name][i] = True
-            values[name][i] = present
-    return _Grid(start, pain, {name: (values[name], known[name]) for name in names})
+    scores = np.fromiter(
+        (np.nan if r.pain is None else r.pain for _, r in ordered), float, len(ordered)
+    )
+    pain[places] = scores
+    names = sorted({name for _, record in ordered for name in record.factors})
+    factors = {}
+    for name in names:
+        said = [record.factors.get(name) for _, record in ordered]
+        value, known = np.zeros(length, bool), np.zeros(length, bool)
+        known[places] = np.fromiter((v is not None for v in said), bool, len(said))
+        value[places] = np.fromiter((v is True for v in said), bool, len(said))
+        factors[name] = (value, known)
+    return _Grid(start, pain, factors)
 
 
 def _shift(array: np.ndarray, lag: int, fill: bool = False) -> np.ndarray:
@@ -412,14 +465,20 @@ def _candidates(grid: _Grid) -> tuple[list[_Candidate], list[Waiting]]:
     return ready, still
 
 
-def _fit_group(grid: _Grid, group: list[_Candidate], extra: list[np.ndarray]) -> list[_Fit | None]:
-    mask = group[0].mask
-    positions = np.flatnonzero(mask)
-    design = _design(grid, mask)
-    if extra:
-        design = np.column_stack([design, *(column[positions] for column in extra)])
-    candidates = np.column_stack([c.x[positions].astype(float) for c in group])
-    return _fit_many(positions, grid.pain[positions], design, candidates)
+def _fit_group(grid: _Grid, group: list[_Candidate], given: list[_Candidate]) -> list[_Fit | None]:
+    """Fit each candidate of ``group`` on every scored day, ``given`` ones as covariates."""
+    scored = ~np.isnan(grid.pain)
+    positions = np.flatnonzero(scored)
+    columns = [_design(grid, scored)]
+    for other in given:
+        columns.append((other.x & other.mask)[positions, None].astype(float))
+        gaps = (~other.mask)[positions]
+        if gaps.any():
+            columns.append(gaps[:, None].astype(float))
+    design = np.column_stack(columns)
+    candidates = np.column_stack([(c.x & c.mask)[positions] for c in group]).astype(float)
+    unknown = np.column_stack([(~c.mask)[positions] for c in group]).astype(float)
+    return _fit_many(positions, grid.pain[positions], design, candidates, unknown)
 
 
 def _bh_cutoff(p_values: list[float]) -> float:
@@ -439,14 +498,11 @@ def analyse(records: Mapping[date, DayRecord]) -> Analysis:
         return Analysis((), scored_days, 0, MIN_SCORED_DAYS - scored_days, ())
     grid = _grid(records)
     ready, waiting = _candidates(grid)
-    groups: dict[bytes, list[_Candidate]] = {}
-    for candidate in ready:
-        groups.setdefault(np.packbits(candidate.mask).tobytes(), []).append(candidate)
-    results: list[tuple[_Candidate, _Fit]] = []
-    for group in groups.values():
-        for candidate, fit in zip(group, _fit_group(grid, group, []), strict=True):
-            if fit is not None:
-                results.append((candidate, fit))
+    results = [
+        (candidate, fit)
+        for candidate, fit in zip(ready, _fit_group(grid, ready, []) if ready else [], strict=True)
+        if fit is not None
+    ]
     cutoff = _bh_cutoff([fit.p_value for _, fit in results])
     survivors = sorted(
         ((c, f) for c, f in results if f.p_value <= cutoff),
@@ -456,12 +512,7 @@ def analyse(records: Mapping[date, DayRecord]) -> Analysis:
     for candidate, fit in survivors:
         if chosen:
             # Given what is already shown, does this one still tell something?
-            mask = candidate.mask.copy()
-            for other, _ in chosen:
-                mask &= other.mask
-            alone = _Candidate(candidate.factor, candidate.lag, candidate.x, mask, 0, 0)
-            extra = [other.x.astype(float) for other, _ in chosen]
-            refit = _fit_group(grid, [alone], extra)[0]
+            refit = _fit_group(grid, [candidate], [other for other, _ in chosen])[0]
             if refit is None or refit.p_value > cutoff:
                 continue
             fit = refit
