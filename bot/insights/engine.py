@@ -27,6 +27,7 @@ reads an exported CSV into the same records.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -127,17 +128,20 @@ class Analysis:
 # --- the diary as records -----------------------------------------------------------------------
 
 
-#: Sets of ids on a diary day beyond symptoms and foods (medicines, when the view has them).
-_EXTRA_SETS = tuple(
-    spec.name
-    for spec in fields(DiaryDay)
-    if spec.default_factory in (set, frozenset) and spec.name not in ("symptoms", "foods")
-)
+@functools.cache
+def _extra_set_names(kind: type) -> tuple[str, ...]:
+    """Sets of ids a diary day has beyond symptoms and foods (``medicines``, once the view has
+    them): every one becomes candidates, so a new day factor needs no change here."""
+    return tuple(
+        spec.name
+        for spec in fields(kind)
+        if spec.default_factory in (set, frozenset) and spec.name not in ("symptoms", "foods")
+    )
 
 
 def _extra_sets(day: DiaryDay) -> Iterable[tuple[str, set[str]]]:
     """Each extra set of ids on the day as (kind, ids): ``medicines`` -> ("medicine", ...)."""
-    for name in _EXTRA_SETS:
+    for name in _extra_set_names(type(day)):
         yield name.removesuffix("s"), getattr(day, name)
 
 

@@ -27,7 +27,8 @@ from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS, SYMPTOMS
 from bot.base.wording import t
 from bot.diary.questions import PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
-from bot.insights.links import Link, describe, item_name, links
+from bot.insights.engine import Analysis, Link, diary_links
+from bot.insights.links import TOP_LINKS, describe, item_name, status_lines
 from bot.insights.warning_signs import WarningSign, moments, recap_words, warning_signs
 from bot.insights.wording import RecapWording, recap_wording
 from bot.knowledge.swaps import swap_by_id, swaps
@@ -38,7 +39,6 @@ WEEK = 7
 CHART_WEEKS = 4
 #: The chart needs at least this many days with a pain score in the last four weeks.
 MIN_CHART_DAYS = 2
-TOP_LINKS = 3
 #: The picture is 1000 x 600 pixels: sharp on a phone, small to send.
 CHART_INCHES, CHART_DPI = (10.0, 6.0), 100
 
@@ -74,7 +74,8 @@ class Recap:
     stress_average: float | None
     sleep_average: float | None
     safety: tuple[WarningSign, ...]
-    links: tuple[Link, ...]
+    links: tuple[Link, ...]  # what the engine shows, strongest evidence first
+    analysis: Analysis  # also says when it is too early, or nothing stands out
     focus: Focus | None
     streak: int
     ever_logged: bool
@@ -134,12 +135,17 @@ def _counts(
     return tuple(sorted(((i, n) for i, n in counts if n), key=lambda pair: -pair[1]))
 
 
-def choose_focus(top: list[Link], symptom_days: tuple[tuple[str, int], ...]) -> Focus | None:
-    """The strongest offender-group link where pain was higher, else the most frequent symptom."""
+def choose_focus(
+    top: tuple[Link, ...], symptom_days: tuple[tuple[str, int], ...]
+) -> Focus | None:
+    """The engine's strongest offender-group link with higher pain, else the most frequent symptom.
+
+    Only a link the engine shows (one that survived its tests) can make a swap the focus.
+    """
     answers = swaps().group_answers
     for link in top:
         offender = link.kind == "food" and link.item in OFFENDER_GROUPS
-        if offender and link.difference > 0 and link.item in answers:
+        if offender and link.effect > 0 and link.item in answers:
             return Focus("swap", link.item, swap_id=answers[link.item])
     if not symptom_days:
         return None
@@ -165,7 +171,7 @@ def compute_recap(
     pains = sorted((when, p) for when, d in week.items() if (p := score(d.value(PAIN))) is not None)
     previous = [p for d in before.values() if (p := score(d.value(PAIN))) is not None]
     symptom_days = _counts(week, SYMPTOMS, symptoms=True)
-    all_links = links(days)
+    analysis = diary_links(days)
     return Recap(
         start=start,
         end=today,
@@ -182,8 +188,9 @@ def compute_recap(
         ),
         sleep_average=_mean([v for d in week.values() if (v := score(d.value(SLEEP))) is not None]),
         safety=safety,
-        links=tuple(all_links[:TOP_LINKS]),
-        focus=choose_focus(all_links, symptom_days),
+        links=analysis.links[:TOP_LINKS],
+        analysis=analysis,
+        focus=choose_focus(analysis.links, symptom_days),
         streak=streak(days, today),
         ever_logged=bool(days),
     )
@@ -296,6 +303,8 @@ def format_recap(recap: Recap) -> str:
     if recap.links:
         lines += ["", words.links_heading]
         lines += [f"• {describe(link)}" for link in recap.links]
+    else:
+        lines += ["", *status_lines(recap.analysis)]
     focus = _focus_text(words, recap.focus) if recap.focus else None
     if focus:
         lines += ["", focus]

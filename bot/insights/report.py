@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import textwrap
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -32,15 +33,18 @@ from bot.base.wording import fill
 from bot.chat.outbox import Outbox, SendFile
 from bot.diary.questions import PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
-from bot.insights.links import Link, item_name, links
+from bot.insights.engine import Analysis, Link, diary_links
+from bot.insights.links import TOP_LINKS, describe, item_name, status_lines
 from bot.insights.warning_signs import WarningSign, moments, report_words, warning_signs
 from bot.insights.wording import PdfWording, report_wording
 from bot.store.models import User
 
 PDF_NAME = "gutback-report.pdf"
 DEFAULT_WEEKS, MIN_WEEKS, MAX_WEEKS = 4, 1, 26
-TOP_PATTERNS = 3
 MAX_WARNING_LINES = 6
+#: Characters per line of a pattern's sentence in the PDF (8 pt on A4 with margins).
+PATTERN_WRAP = 120
+FOOTER_WRAP = 150
 A4_INCHES = (8.27, 11.69)
 
 
@@ -67,6 +71,7 @@ class Average:
 @dataclass(frozen=True, slots=True)
 class ReportData:
     timezone: str
+    made_on: date  # the person's local date when the report was made
     start: date
     end: date
     weeks: int
@@ -77,7 +82,8 @@ class ReportData:
     stress: Average
     sleep: Average
     warnings: tuple[WarningSign, ...]
-    patterns: tuple[Link, ...]  # same-day links only
+    patterns: tuple[Link, ...]  # the recap's links: same engine, both lags, all entries
+    analysis: Analysis
 
     @property
     def pain_average(self) -> Average:
@@ -99,14 +105,14 @@ def period(today: date, weeks: int) -> tuple[date, date]:
     return today - timedelta(days=7 * weeks - 1), today
 
 
-def find_patterns(days: dict[date, DiaryDay]) -> tuple[Link, ...]:
-    """The strongest same-day differences in pain between days with and without an item.
+def find_patterns(days: dict[date, DiaryDay]) -> tuple[Analysis, tuple[Link, ...]]:
+    """The recap's links (:func:`bot.insights.engine.diary_links`), so the two never disagree.
 
-    The same analysis as the recap's links (:func:`bot.insights.links.links`), kept to the same day
-    and to the :data:`TOP_PATTERNS` largest. A pattern to watch, never proof of a cause.
+    Both lags, the same tests and the same top :data:`~bot.insights.links.TOP_LINKS`; ``days``
+    is the whole diary up to the report's last day, as the recap reads it.
     """
-    same_day = [link for link in links(days) if link.lag == 0]
-    return tuple(same_day[:TOP_PATTERNS])
+    analysis = diary_links(days)
+    return analysis, analysis.links[:TOP_LINKS]
 
 
 def _items(day: DiaryDay, kind: str) -> set[str]:
@@ -121,10 +127,14 @@ async def gather(
     days = await diary_days(session, user_id, start, end)
     zone = ZoneInfo(timezone)
     warnings = await warning_signs(session, user_id, zone, start, end)
+    analysis, patterns = find_patterns(
+        await diary_days(session, user_id, end=end, notes=False)
+    )
     dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     pain = tuple((d, score(days[d].value(PAIN)) if d in days else None) for d in dates)
     return ReportData(
         timezone=timezone,
+        made_on=today,
         start=start,
         end=end,
         weeks=weeks,
@@ -135,7 +145,8 @@ async def gather(
         stress=_average([v for d in days.values() if (v := score(d.value(STRESS))) is not None]),
         sleep=_average([v for d in days.values() if (v := score(d.value(SLEEP))) is not None]),
         warnings=warnings,
-        patterns=find_patterns(days),
+        patterns=patterns,
+        analysis=analysis,
     )
 
 
@@ -164,7 +175,7 @@ def render_pdf(data: ReportData) -> bytes:
         va="top",
         bbox={"boxstyle": "square,pad=0.4", "facecolor": "white", "edgecolor": "black"},
     )
-    line(0.922, words.person.format(timezone=data.timezone))
+    line(0.922, words.person.format(timezone=data.timezone, made_on=data.made_on.isoformat()))
     days = (data.end - data.start).days + 1
     line(
         0.905,
@@ -235,23 +246,14 @@ def render_pdf(data: ReportData) -> bytes:
 
     y -= step * 1.6
     line(y, words.patterns_heading, size=11, weight="bold")
-    if not data.patterns:
-        y -= step
-        line(y, words.patterns_none)
-    for pattern in data.patterns:
-        y -= step
-        line(
-            y,
-            words.pattern_line.format(
-                what=item_name(pattern.kind, pattern.item),
-                with_value=one_decimal(pattern.with_average),
-                with_days=pattern.with_days,
-                without_value=one_decimal(pattern.without_average),
-                without_days=pattern.without_days,
-            ),
-        )
+    said = [describe(p) for p in data.patterns] or status_lines(data.analysis)
+    for sentence in said:
+        for number, part in enumerate(textwrap.wrap(sentence, PATTERN_WRAP)):
+            y -= step * (0.8 if number else 1.0)
+            line(y, ("• " if number == 0 and data.patterns else "  ") + part, size=8)
 
-    figure.text(left, 0.025, words.footer, fontsize=7.5, fontstyle="italic", va="bottom")
+    footer = "\n".join(textwrap.wrap(words.footer, FOOTER_WRAP))
+    figure.text(left, 0.02, footer, fontsize=7, fontstyle="italic", va="bottom")
     buffer = io.BytesIO()
     # No creation date: the same diary gives the same file.
     figure.savefig(buffer, format="pdf", metadata={"Title": words.title, "CreationDate": None})

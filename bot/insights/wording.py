@@ -49,8 +49,6 @@ class PdfWording(_Text):
     warnings_none: str = Field(min_length=1)
     warnings_more: str = Field(min_length=1)
     patterns_heading: str = Field(min_length=1)
-    pattern_line: str = Field(min_length=1)
-    patterns_none: str = Field(min_length=1)
     footer: str = Field(min_length=1)
 
 
@@ -92,6 +90,14 @@ class RecapWording(BaseModel):
     links_heading: str = Field(min_length=1)
     link_same_day: str = Field(min_length=1)
     link_next_day: str = Field(min_length=1)
+    link_higher: str = Field(min_length=1)
+    link_lower: str = Field(min_length=1)
+    links_none: str = Field(min_length=1)
+    links_too_early: str = Field(min_length=1)
+    links_waiting: str = Field(min_length=1)
+    factor_high_stress: str = Field(min_length=1)
+    factor_poor_sleep: str = Field(min_length=1)
+    factor_names: dict[str, str] = Field(default_factory=dict)
     focus_swap: str = Field(min_length=1)
     focus_symptom: str = Field(min_length=1)
     focus_symptom_plain: str = Field(min_length=1)
