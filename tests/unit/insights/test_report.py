@@ -191,7 +191,7 @@ def test_the_patterns_are_the_recaps_links() -> None:
 
     days = noisy_diary(3, 42, {"greasy": 3.0, "fermented": -2.0})
     today = max(days)
-    analysis, patterns = report.find_patterns(days)
+    _, patterns = report.find_patterns(days)
     recap = compute_recap(days, (), today)
     assert patterns == recap.links and patterns
     assert len(patterns) <= 3
