@@ -135,9 +135,7 @@ def _counts(
     return tuple(sorted(((i, n) for i, n in counts if n), key=lambda pair: -pair[1]))
 
 
-def choose_focus(
-    top: tuple[Link, ...], symptom_days: tuple[tuple[str, int], ...]
-) -> Focus | None:
+def choose_focus(top: tuple[Link, ...], symptom_days: tuple[tuple[str, int], ...]) -> Focus | None:
     """The engine's strongest offender-group link with higher pain, else the most frequent symptom.
 
     Only a link the engine shows (one that survived its tests) can make a swap the focus.

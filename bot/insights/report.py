@@ -127,9 +127,7 @@ async def gather(
     days = await diary_days(session, user_id, start, end)
     zone = ZoneInfo(timezone)
     warnings = await warning_signs(session, user_id, zone, start, end)
-    analysis, patterns = find_patterns(
-        await diary_days(session, user_id, end=end, notes=False)
-    )
+    analysis, patterns = find_patterns(await diary_days(session, user_id, end=end, notes=False))
     dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     pain = tuple((d, score(days[d].value(PAIN)) if d in days else None) for d in dates)
     return ReportData(
