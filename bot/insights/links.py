@@ -66,6 +66,14 @@ def describe(link: Link) -> str:
     )
 
 
+def links_section(analysis: Analysis) -> list[str]:
+    """The recap's lines about links: a heading and the top links, or why there are none."""
+    if not analysis.links:
+        return status_lines(analysis)
+    heading = recap_wording().links_heading
+    return [heading, *(f"• {describe(link)}" for link in analysis.links[:TOP_LINKS])]
+
+
 def status_lines(analysis: Analysis) -> list[str]:
     """What to say when no link is shown: too early (how many more days), or no clear pattern."""
     words = recap_wording()

@@ -28,7 +28,7 @@ from bot.base.wording import t
 from bot.diary.questions import PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
 from bot.insights.engine import Analysis, Link, diary_links
-from bot.insights.links import TOP_LINKS, describe, item_name, status_lines
+from bot.insights.links import TOP_LINKS, item_name, links_section
 from bot.insights.warning_signs import WarningSign, moments, recap_words, warning_signs
 from bot.insights.wording import RecapWording, recap_wording
 from bot.knowledge.swaps import swap_by_id, swaps
@@ -298,11 +298,7 @@ def format_recap(recap: Recap) -> str:
             for moment in moments(recap.safety)
         ]
         lines.append(words.safety_advice)
-    if recap.links:
-        lines += ["", words.links_heading]
-        lines += [f"• {describe(link)}" for link in recap.links]
-    else:
-        lines += ["", *status_lines(recap.analysis)]
+    lines += ["", *links_section(recap.analysis)]
     focus = _focus_text(words, recap.focus) if recap.focus else None
     if focus:
         lines += ["", focus]
