@@ -192,7 +192,7 @@ def _set_webhook(settings: Settings) -> int:
 
 
 def _analyse(args: argparse.Namespace) -> int:
-    """``gutback analyse``: read the file (core), run the engine (core), print. Exit 2 on a bad file.
+    """``gutback analyse``: read the file and run the engine (both core), print; 2 on a bad file.
 
     Options that add to the answer (an experiment plan) add their part to ``answer`` and
     ``lines`` here; the reading and the statistics stay in the core.

@@ -56,7 +56,9 @@ def read_diary_csv(text: str) -> dict[date, DayRecord]:
     try:
         header = next(reader)
     except StopIteration:
-        raise DiaryFileError("the file is empty (expected a header row with a 'date' column)")
+        raise DiaryFileError(
+            "the file is empty (expected a header row with a 'date' column)"
+        ) from None
     except csv.Error as error:
         raise DiaryFileError(f"line 1: not readable as CSV ({error})") from None
     names = [name.strip() for name in header]

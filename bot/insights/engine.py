@@ -243,49 +243,44 @@ class _Whitening:
     Whitening turns row ``i`` into ``(v_i - rho**g v_{i-1}) * sqrt((1 - rho^2) / (1 - rho^(2g)))``
     for a gap of ``g`` days to the previous scored day, and row 0 into ``v_0 * sqrt(1 - rho^2)``:
     innovations of equal variance, so least squares on them is GLS. A whitened cross-product is
-    a rho-weighted sum of three plain ones per distinct gap (rows with rows, rows with the rows
-    before them, the rows before with each other), so the grid of rhos costs little.
+    then a rho-weighted sum of plain row products (rows with rows, rows with the rows before
+    them, the rows before with each other): three matrix products for the whole grid of rhos.
     """
 
     def __init__(self, positions: np.ndarray) -> None:
-        gaps = np.diff(positions)
+        gaps = np.diff(positions).astype(float)
         self.one = 1 - RHO_GRID**2
-        self.groups = []
-        self.log_det_v = -np.log(self.one)
-        for gap in np.unique(gaps):
-            rows = np.flatnonzero(gaps == gap) + 1
-            phi = RHO_GRID**gap
-            keep = (1 - phi**2) / self.one  # innovation variance relative to the stationary
-            self.groups.append((rows, phi, 1 / keep))
-            self.log_det_v = self.log_det_v + len(rows) * np.log(keep)
+        phi = RHO_GRID[:, None] ** gaps[None, :]  # (R, n-1)
+        keep = (1 - phi**2) / self.one[:, None]  # innovation variance relative to stationary
+        self.weight = 1 / keep
+        self.weight_phi = self.weight * phi
+        self.weight_phi2 = self.weight_phi * phi
+        self.log_det_v = -np.log(self.one) + np.log(keep).sum(axis=1)
 
     def products(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Every column of ``left`` (n, a) with every column of ``right`` (n, b): (R, a, b)."""
-        out = self.one[:, None, None] * np.outer(left[0], right[0])[None]
-        for rows, phi, weight in self.groups:
-            now_l, now_r, then_l, then_r = left[rows], right[rows], left[rows - 1], right[rows - 1]
-            same = now_l.T @ now_r
-            crossed = now_l.T @ then_r + then_l.T @ now_r
-            before = then_l.T @ then_r
-            out = out + weight[:, None, None] * (
-                same[None]
-                - phi[:, None, None] * crossed[None]
-                + (phi**2)[:, None, None] * before[None]
-            )
-        return out
+        now_l, then_l, now_r, then_r = left[1:], left[:-1], right[1:], right[:-1]
+
+        def weighted(weights: np.ndarray, rows: np.ndarray, other: np.ndarray) -> np.ndarray:
+            return np.matmul((weights[:, :, None] * rows[None]).transpose(0, 2, 1), other)
+
+        return (
+            self.one[:, None, None] * np.outer(left[0], right[0])[None]
+            + weighted(self.weight, now_l, now_r)
+            - weighted(self.weight_phi, now_l, then_r)
+            - weighted(self.weight_phi, then_l, now_r)
+            + weighted(self.weight_phi2, then_l, then_r)
+        )
 
     def pairs(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Column ``j`` of ``left`` with column ``j`` of ``right`` (both (n, k)): (R, k)."""
-        out = self.one[:, None] * (left[0] * right[0])[None]
-        for rows, phi, weight in self.groups:
-            now_l, now_r, then_l, then_r = left[rows], right[rows], left[rows - 1], right[rows - 1]
-            same = np.einsum("nk,nk->k", now_l, now_r)
-            crossed = np.einsum("nk,nk->k", now_l, then_r) + np.einsum("nk,nk->k", then_l, now_r)
-            before = np.einsum("nk,nk->k", then_l, then_r)
-            out = out + weight[:, None] * (
-                same[None] - phi[:, None] * crossed[None] + (phi**2)[:, None] * before[None]
-            )
-        return out
+        now_l, then_l, now_r, then_r = left[1:], left[:-1], right[1:], right[:-1]
+        return (
+            self.one[:, None] * (left[0] * right[0])[None]
+            + self.weight @ (now_l * now_r)
+            - self.weight_phi @ (now_l * then_r + then_l * now_r)
+            + self.weight_phi2 @ (then_l * then_r)
+        )
 
 
 def _fit_many(
@@ -320,15 +315,19 @@ def _fit_many(
         return pair - np.einsum("rik,rik->rk", z_left, s_right)
 
     has_gaps = unknown.any(axis=0)  # (k,)
-    g00 = residual(white.pairs(candidates, candidates), zx, sx)
-    g01 = np.where(has_gaps, residual(white.pairs(candidates, unknown), zx, su), 0.0)
-    g11 = np.where(has_gaps, residual(white.pairs(unknown, unknown), zu, su), 1.0)
-    h0 = residual(white.pairs(candidates, y), zx, sy[..., None].repeat(k, axis=2))
-    h1 = np.where(
-        has_gaps, residual(white.pairs(unknown, y), zu, sy[..., None].repeat(k, axis=2)), 0.0
+    # All the plain whitened pairs in one go: xx, xu, uu, xy, uy, yy.
+    stacked = white.pairs(
+        np.column_stack([candidates, candidates, unknown, candidates, unknown, pain]),
+        np.column_stack([candidates, unknown, unknown, y, y, pain]),
     )
-    yy = (white.pairs(pain[:, None], pain[:, None])[:, 0] - np.einsum("ri,ri->r", zy, sy))[:, None]
-    raw_xx = white.pairs(candidates, candidates)
+    raw_xx, raw_xu, raw_uu, raw_xy, raw_uy = (stacked[:, i * k : (i + 1) * k] for i in range(5))
+    sy_k = sy[..., None].repeat(k, axis=2)
+    g00 = residual(raw_xx, zx, sx)
+    g01 = np.where(has_gaps, residual(raw_xu, zx, su), 0.0)
+    g11 = np.where(has_gaps, residual(raw_uu, zu, su), 1.0)
+    h0 = residual(raw_xy, zx, sy_k)
+    h1 = np.where(has_gaps, residual(raw_uy, zu, sy_k), 0.0)
+    yy = (stacked[:, 5 * k] - np.einsum("ri,ri->r", zy, sy))[:, None]
     det = g00 * g11 - g01**2
     usable = np.all(det > 1e-8 * np.maximum(raw_xx * g11, 1e-12), axis=0)
     det = np.where(det > 0, det, 1.0)
@@ -393,14 +392,6 @@ def _grid(records: Mapping[date, DayRecord]) -> _Grid:
     return _Grid(start, pain, factors)
 
 
-def _shift(array: np.ndarray, lag: int, fill: bool = False) -> np.ndarray:
-    if lag == 0:
-        return array
-    out = np.full_like(array, fill)
-    out[lag:] = array[:-lag]
-    return out
-
-
 def _design(grid: _Grid, mask: np.ndarray) -> np.ndarray:
     """Intercept, weekday terms and context (painkillers...) for the compared days."""
     positions = np.flatnonzero(mask)
@@ -435,22 +426,31 @@ def _candidates(grid: _Grid) -> tuple[list[_Candidate], list[Waiting]]:
     scored = ~np.isnan(grid.pain)
     ready: list[_Candidate] = []
     waiting: dict[str, Waiting] = {}
-    for name in sorted(grid.factors):
-        if name in CONTEXT_ITEMS:
-            continue
-        value, known = grid.factors[name]
-        if not (value & known).any():
-            continue  # never present: nothing to look at, and nothing to wait for
-        for lag in LAGS:
-            x = _shift(value, lag)
-            mask = scored & _shift(known, lag)
-            with_days = int((x & mask).sum())
-            without_days = int(mask.sum()) - with_days
+    names = [
+        name
+        for name in sorted(grid.factors)
+        if name not in CONTEXT_ITEMS and (grid.factors[name][0] & grid.factors[name][1]).any()
+    ]  # a factor never present has nothing to look at, and nothing to wait for
+    if not names:
+        return [], []
+    values = np.stack([grid.factors[name][0] for name in names])
+    knowns = np.stack([grid.factors[name][1] for name in names])
+    for lag in LAGS:
+        xs, masks = values, knowns & scored
+        if lag:
+            xs, masks = np.zeros_like(values), np.zeros_like(knowns)
+            xs[:, lag:] = values[:, :-lag]
+            masks[:, lag:] = knowns[:, :-lag]
+            masks &= scored
+        compared = masks.sum(axis=1)
+        withs = (xs & masks).sum(axis=1)
+        for row, name in enumerate(names):
+            with_days = int(withs[row])
+            without_days = int(compared[row]) - with_days
             if with_days >= MIN_DAYS_EACH_SIDE and without_days >= MIN_DAYS_EACH_SIDE:
-                ready.append(_Candidate(name, lag, x, mask, with_days, without_days))
+                ready.append(_Candidate(name, lag, xs[row], masks[row], with_days, without_days))
                 continue
-            compared = max(int(mask.sum()), 1)
-            share = with_days / compared
+            share = with_days / max(int(compared[row]), 1)
             needs = [
                 (MIN_DAYS_EACH_SIDE - days) / rate
                 for days, rate in ((with_days, share), (without_days, 1 - share))
