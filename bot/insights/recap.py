@@ -24,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.base.numbers import one_decimal, score
 from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS, SYMPTOMS
-from bot.base.wording import t
+from bot.base.wording import fill, t
 from bot.diary.questions import PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
+from bot.insights.breathing_outcomes import BreathingWeek, breathing_week
 from bot.insights.engine import Analysis, Link, diary_links
 from bot.insights.links import TOP_LINKS, item_name, links_section
 from bot.insights.warning_signs import WarningSign, moments, recap_words, warning_signs
@@ -79,6 +80,7 @@ class Recap:
     focus: Focus | None
     streak: int
     ever_logged: bool
+    breathing: BreathingWeek | None = None  # the week's breathing breaks, when any was answered
 
     @property
     def change(self) -> float | None:
@@ -160,7 +162,10 @@ def choose_focus(top: tuple[Link, ...], symptom_days: tuple[tuple[str, int], ...
 
 
 def compute_recap(
-    days: Mapping[date, DiaryDay], safety: tuple[WarningSign, ...], today: date
+    days: Mapping[date, DiaryDay],
+    safety: tuple[WarningSign, ...],
+    today: date,
+    breathing: BreathingWeek | None = None,
 ) -> Recap:
     """The recap from the whole diary (links use all of it); no database, no clock."""
     start = today - timedelta(days=WEEK - 1)
@@ -191,6 +196,7 @@ def compute_recap(
         focus=choose_focus(analysis.links, symptom_days),
         streak=streak(days, today),
         ever_logged=bool(days),
+        breathing=breathing,
     )
 
 
@@ -199,8 +205,10 @@ async def _read(
 ) -> tuple[dict[date, DiaryDay], Recap]:
     days = await diary_days(session, user.id, end=today, notes=False)
     zone = ZoneInfo(user.timezone or "UTC")
-    safety = await warning_signs(session, user.id, zone, today - timedelta(days=WEEK - 1), today)
-    return days, compute_recap(days, safety, today)
+    start = today - timedelta(days=WEEK - 1)
+    safety = await warning_signs(session, user.id, zone, start, today)
+    breathing = await breathing_week(session, user.id, start, today)
+    return days, compute_recap(days, safety, today, breathing)
 
 
 async def recap_numbers(session: AsyncSession, user: User, today: date) -> Recap:
@@ -247,6 +255,25 @@ def _focus_text(words: RecapWording, focus: Focus) -> str | None:
     return words.focus_symptom.format(what=what, tip=tip.text)
 
 
+def _breathing_text(words: RecapWording, week: BreathingWeek) -> str:
+    text = fill(
+        words.breathing,
+        count=week.answered,
+        helped=week.helped,
+        a_little=week.a_little,
+    )
+    if week.stress_before is not None and week.stress_after is not None:
+        text += " " + fill(
+            words.breathing_stress,
+            before=one_decimal(week.stress_before),
+            after=one_decimal(week.stress_after),
+            count=week.stress_pairs,
+        )
+    if week.dizzy:
+        text += " " + fill(words.breathing_dizzy, count=week.dizzy)
+    return text
+
+
 def format_recap(recap: Recap) -> str:
     """A short, friendly message for a phone screen; a kind how-to-start text with no data."""
     words = recap_wording()
@@ -291,6 +318,8 @@ def format_recap(recap: Recap) -> str:
         lines.append(words.stress.format(value=one_decimal(recap.stress_average)))
     if recap.sleep_average is not None:
         lines.append(words.sleep.format(value=one_decimal(recap.sleep_average)))
+    if recap.breathing:
+        lines.append(_breathing_text(words, recap.breathing))
     if recap.safety:
         lines += ["", words.safety_heading]
         lines += [
