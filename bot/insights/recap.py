@@ -354,41 +354,73 @@ def format_weekly(recap: Recap) -> str:
 # --- the chart (drawn in a worker thread) ------------------------------------------------------
 
 
+#: The chart marks at most this many symptoms and this many offender food groups, each by name.
+CHART_SYMPTOMS = CHART_FOODS = 2
+_SYMPTOM_MARKERS = (("v", "#c0392b"), ("^", "#7d3c98"))
+_FOOD_MARKERS = (("s", "#d68910"), ("D", "#117a65"))
+
+
 @dataclass(frozen=True, slots=True)
 class ChartData:
-    start: date
+    start: date  # the first day drawn: the window's start, or the first entry when later
     end: date
     pain: tuple[float, ...]  # one per date from start to end; NaN where there is none
-    symptom_dates: tuple[date, ...]
-    food_dates: tuple[date, ...]  # days with an offender food group
+    symptom_rows: tuple[tuple[str, tuple[date, ...]], ...]  # most frequent first
+    food_rows: tuple[tuple[str, tuple[date, ...]], ...]  # offender groups, most frequent first
 
     @property
     def pain_days(self) -> int:
         return sum(not math.isnan(p) for p in self.pain)
 
+    @property
+    def average(self) -> float | None:
+        """The person's own average over the days drawn: the line the days are read against."""
+        known = [p for p in self.pain if not math.isnan(p)]
+        return sum(known) / len(known) if known else None
+
+
+def _rows(
+    window: Mapping[date, DiaryDay], ids: tuple[str, ...] | frozenset[str], symptoms: bool, top: int
+) -> tuple[tuple[str, tuple[date, ...]], ...]:
+    found = []
+    for item in ids:
+        dates = tuple(
+            sorted(
+                d for d, day in window.items() if item in (day.symptoms if symptoms else day.foods)
+            )
+        )
+        if dates:
+            found.append((item, dates))
+    found.sort(key=lambda row: (-len(row[1]), row[0]))
+    return tuple(found[:top])
+
 
 def chart_data(days: Mapping[date, DiaryDay], today: date) -> ChartData:
+    """The last four weeks, starting at the first entry when the diary is younger than that."""
     start = today - timedelta(days=WEEK * CHART_WEEKS - 1)
-    dates = [start + timedelta(days=n) for n in range(WEEK * CHART_WEEKS)]
+    window = _week(days, start, today)
+    if window:
+        start = max(start, min(window))
+    dates = [start + timedelta(days=n) for n in range((today - start).days + 1)]
     pain = []
     for when in dates:
         value = score(days[when].value(PAIN)) if when in days else None
         pain.append(math.nan if value is None else value)
-    window = _week(days, start, today)
+    offenders = tuple(g for g in FOOD_GROUPS if g in OFFENDER_GROUPS)
     return ChartData(
         start=start,
         end=today,
         pain=tuple(pain),
-        symptom_dates=tuple(sorted(d for d, day in window.items() if day.symptoms)),
-        food_dates=tuple(sorted(d for d, day in window.items() if day.foods & OFFENDER_GROUPS)),
+        symptom_rows=_rows(window, SYMPTOMS, True, CHART_SYMPTOMS),
+        food_rows=_rows(window, offenders, False, CHART_FOODS),
     )
 
 
 def render_chart(data: ChartData) -> bytes:
-    """The PNG: pain as a line, symptom and offender-food days as markers; large type."""
+    """The PNG: pain as a line, the person's own average, named symptom and food markers."""
     words = recap_wording()
     figure = Figure(figsize=CHART_INCHES, dpi=CHART_DPI)
-    axes = figure.add_axes((0.08, 0.2, 0.9, 0.68))
+    axes = figure.add_axes((0.08, 0.24, 0.9, 0.64))
     dates = [data.start + timedelta(days=n) for n in range(len(data.pain))]
     axes.plot(
         dates,
@@ -399,39 +431,56 @@ def render_chart(data: ChartData) -> bytes:
         markersize=7,
         label=words.chart_pain,
     )
-    if data.symptom_dates:
+    if data.average is not None:
+        axes.axhline(
+            data.average,
+            color="#1f4e79",
+            linestyle="--",
+            linewidth=1.5,
+            label=words.chart_average.format(value=one_decimal(data.average)),
+        )
+    # Symptom rows above the scale, food rows below it, each marker named in the legend.
+    for (item, when), (marker, colour), height in zip(
+        data.symptom_rows, _SYMPTOM_MARKERS, (10.9, 11.7), strict=False
+    ):
         axes.scatter(
-            data.symptom_dates,
-            [10.9] * len(data.symptom_dates),
-            marker="v",
+            when,
+            [height] * len(when),
+            marker=marker,
             s=110,
-            color="#c0392b",
-            label=words.chart_symptom,
+            color=colour,
+            label=words.chart_symptom.format(what=item_name("symptom", item).lower()),
             clip_on=False,
         )
-    if data.food_dates:
+    for (item, when), (marker, colour), height in zip(
+        data.food_rows, _FOOD_MARKERS, (-0.9, -1.7), strict=False
+    ):
         axes.scatter(
-            data.food_dates,
-            [-0.9] * len(data.food_dates),
-            marker="s",
+            when,
+            [height] * len(when),
+            marker=marker,
             s=90,
-            color="#d68910",
-            label=words.chart_food,
+            color=colour,
+            label=words.chart_food.format(what=item_name("food", item).lower()),
             clip_on=False,
         )
-    axes.set_ylim(-1.3, 11.3)
+    axes.set_ylim(-2.1, 12.1)
     axes.set_yticks(range(0, 11, 2))
     # A date minus a fraction of a day is the same date, so pad with datetimes.
     margin = timedelta(hours=16)
     axes.set_xlim(
         datetime.combine(data.start, time()) - margin, datetime.combine(data.end, time()) + margin
     )
-    axes.xaxis.set_major_locator(DayLocator(interval=7))
+    span = (data.end - data.start).days + 1
+    axes.xaxis.set_major_locator(DayLocator(interval=1 if span <= 8 else 2 if span <= 15 else 7))
     axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
     axes.tick_params(labelsize=16)
     axes.grid(True, color="0.85", linewidth=1)
-    axes.set_title(words.chart_title, fontsize=22, pad=14)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=15, frameon=False)
+    title = words.chart_title.format(
+        start=data.start.strftime("%d %b").lstrip("0"), end=data.end.strftime("%d %b").lstrip("0")
+    )
+    axes.set_title(title, fontsize=22, pad=14)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=13, frameon=False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=CHART_DPI)
     return buffer.getvalue()

@@ -109,6 +109,7 @@ class RecapWording(BaseModel):
     chart_pain: str = Field(min_length=1)
     chart_symptom: str = Field(min_length=1)
     chart_food: str = Field(min_length=1)
+    chart_average: str = Field(min_length=1)
 
 
 @functools.cache

@@ -287,3 +287,22 @@ async def test_the_diary_view_merges_answers_and_lines_and_can_leave_notes_out(
         assert lean[when].notes == []
         assert (lean[when].answered, lean[when].logged) == (days[when].answered, days[when].logged)
         assert (lean[when].symptoms, lean[when].foods) == (days[when].symptoms, days[when].foods)
+
+
+def test_the_chart_starts_at_the_first_entry_and_names_its_markers() -> None:
+    days = {
+        ago(4): day(6, symptoms=["bloating"], foods=["greasy", "soda"]),
+        ago(3): day(4, symptoms=["bloating", "gas"], foods=["greasy"]),
+        ago(1): day(2, symptoms=["reflux"], foods=["fermented"]),
+        ago(0): day(4),
+    }
+    data = recap_module.chart_data(days, TODAY)
+    assert (data.start, data.end) == (ago(4), TODAY)  # five days drawn, not an empty month
+    assert len(data.pain) == 5 and data.pain_days == 4
+    assert data.average == 4.0
+    # The most frequent symptom and offender groups, each by name (fermented is not an offender).
+    assert data.symptom_rows[0] == ("bloating", (ago(4), ago(3)))
+    assert [item for item, _ in data.symptom_rows] == ["bloating", "gas"]
+    assert data.food_rows == (("greasy", (ago(4), ago(3))), ("soda", (ago(4),)))
+    png = recap_module.render_chart(data)
+    assert png.startswith(PNG_SIGNATURE)
