@@ -18,12 +18,13 @@ import asyncio
 import io
 import math
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.numbers import one_decimal, score
@@ -31,17 +32,27 @@ from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
 from bot.base.wording import fill
 from bot.chat.outbox import Outbox, SendFile
-from bot.diary.questions import PAIN, SLEEP, STRESS
+from bot.diary.questions import BRISTOL, NO_BOWEL_MOVEMENT, PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
 from bot.insights.engine import Analysis, Link, diary_links
 from bot.insights.links import TOP_LINKS, describe, item_name, status_lines
-from bot.insights.warning_signs import WarningSign, moments, report_words, warning_signs
+from bot.insights.warning_signs import (
+    WarningSign,
+    by_urgency,
+    moments,
+    report_words,
+    warning_signs,
+)
 from bot.insights.wording import PdfWording, report_wording
-from bot.store.models import User
+from bot.safety.rules import tier_rank
+from bot.store.models import Experiment, User
+from bot.store.states import ExperimentStatus
 
 PDF_NAME = "gutback-report.pdf"
 DEFAULT_WEEKS, MIN_WEEKS, MAX_WEEKS = 4, 1, 26
 MAX_WARNING_LINES = 6
+#: Tiers always listed in full, however many lines that takes (crisis, emergency).
+NEVER_FOLDED = frozenset({"T0", "T1"})
 #: Characters per line of a pattern's sentence in the PDF (8 pt on A4 with margins).
 PATTERN_WRAP = 120
 FOOTER_WRAP = 150
@@ -69,6 +80,14 @@ class Average:
 
 
 @dataclass(frozen=True, slots=True)
+class FinishedExperiment:
+    swap_id: str
+    started_on: date
+    ends_on: date
+    verdict: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportData:
     timezone: str
     made_on: date  # the person's local date when the report was made
@@ -84,6 +103,9 @@ class ReportData:
     warnings: tuple[WarningSign, ...]
     patterns: tuple[Link, ...]  # the recap's links: same engine, both lags, all entries
     analysis: Analysis
+    stool_types: dict[int, int] = field(default_factory=dict)  # Bristol type -> days
+    no_bowel_movement_days: int = 0
+    experiments: tuple[FinishedExperiment, ...] = ()
 
     @property
     def pain_average(self) -> Average:
@@ -130,6 +152,24 @@ async def gather(
     analysis, patterns = find_patterns(await diary_days(session, user_id, end=end, notes=False))
     dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     pain = tuple((d, score(days[d].value(PAIN)) if d in days else None) for d in dates)
+    stool: dict[int, int] = {}
+    none_days = 0
+    for day in days.values():
+        bristol = day.value(BRISTOL)
+        if bristol == NO_BOWEL_MOVEMENT and not isinstance(bristol, bool):
+            none_days += 1
+        elif isinstance(bristol, int) and not isinstance(bristol, bool) and 1 <= bristol <= 7:
+            stool[bristol] = stool.get(bristol, 0) + 1
+    finished = await session.execute(
+        select(Experiment.swap_id, Experiment.started_on, Experiment.ends_on, Experiment.verdict)
+        .where(
+            Experiment.user_id == user_id,
+            Experiment.status == ExperimentStatus.FINISHED,
+            Experiment.ends_on >= start,
+            Experiment.started_on <= end,
+        )
+        .order_by(Experiment.started_on, Experiment.id)
+    )
     return ReportData(
         timezone=timezone,
         made_on=today,
@@ -145,6 +185,9 @@ async def gather(
         warnings=warnings,
         patterns=patterns,
         analysis=analysis,
+        stool_types=dict(sorted(stool.items())),
+        no_bowel_movement_days=none_days,
+        experiments=tuple(FinishedExperiment(*row) for row in finished),
     )
 
 
@@ -228,10 +271,20 @@ def render_pdf(data: ReportData) -> bytes:
         else:
             line(y, template.format(value=one_decimal(value.value), count=value.count))
 
+    y -= step
+    line(y, _stool_line(data, words))
+    for experiment in data.experiments:
+        y -= step
+        line(y, _experiment_line(experiment, words))
+
     y -= step * 1.6
     line(y, words.warnings_heading, size=11, weight="bold")
-    answered = moments(data.warnings)
-    shown = answered[:MAX_WARNING_LINES]
+    answered = by_urgency(moments(tuple(w for w in data.warnings if not w.computed)))
+    shown = [m for m in answered if m.tier in NEVER_FOLDED]
+    shown += [m for m in answered if m.tier not in NEVER_FOLDED][
+        : max(MAX_WARNING_LINES - len(shown), 0)
+    ]
+    shown.sort(key=lambda m: (tier_rank(m.tier), m.on))
     if not shown:
         y -= step
         line(y, words.warnings_none)
@@ -241,6 +294,13 @@ def render_pdf(data: ReportData) -> bytes:
     if len(answered) > len(shown):
         y -= step
         line(y, words.warnings_more.format(count=len(answered) - len(shown)))
+    alerts = [w for w in data.warnings if w.computed]
+    if alerts:
+        y -= step * 1.3
+        line(y, words.alerts_heading, size=9, weight="bold")
+        for alert in alerts[:3]:
+            y -= step
+            line(y, words.alert_line.format(day=alert.on.isoformat()))
 
     y -= step * 1.6
     line(y, words.patterns_heading, size=11, weight="bold")
@@ -256,6 +316,37 @@ def render_pdf(data: ReportData) -> bytes:
     # No creation date: the same diary gives the same file.
     figure.savefig(buffer, format="pdf", metadata={"Title": words.title, "CreationDate": None})
     return buffer.getvalue()
+
+
+def _stool_line(data: ReportData, words: PdfWording) -> str:
+    if not data.stool_types and not data.no_bowel_movement_days:
+        return words.not_recorded.format(what=words.stool_name)
+    parts = [
+        words.stool_type.format(type=kind, count=count) for kind, count in data.stool_types.items()
+    ]
+    if data.no_bowel_movement_days:
+        parts.append(words.stool_none.format(count=data.no_bowel_movement_days))
+    return words.stool_line.format(items=" · ".join(parts))
+
+
+def _experiment_line(experiment: FinishedExperiment, words: PdfWording) -> str:
+    from bot.knowledge.swaps import swap_by_id
+
+    swap = swap_by_id(experiment.swap_id)
+    name = f"{swap.from_.name} to {swap.to[0].name}" if swap else experiment.swap_id
+    verdict = words.verdicts.get(experiment.verdict or "", words.verdicts["unknown"])
+    return words.experiment_line.format(
+        what=name,
+        start=experiment.started_on.isoformat(),
+        end=experiment.ends_on.isoformat(),
+        verdict=verdict,
+    )
+
+
+def first_drawn(pain: tuple[tuple[date, float | None], ...], start: date) -> date:
+    """The chart's first day: the period's start, or the first day with a pain score if later."""
+    known = [day for day, value in pain if value is not None]
+    return max(start, min(known)) if known else start
 
 
 def _pain_chart(figure: Figure, data: ReportData, words: PdfWording) -> None:
@@ -281,7 +372,9 @@ def _pain_chart(figure: Figure, data: ReportData, words: PdfWording) -> None:
     axes.set_ylim(-0.5, 10.5)
     axes.set_yticks(range(0, 11, 2))
     # Half a day of margin each side; a date minus half a day is the same date, so use datetimes.
-    first = datetime.combine(data.start, time())
+    # From the first day with data when that is later: 26 weeks with three weeks of diary draw
+    # the three weeks, not half a year of empty axis.
+    first = datetime.combine(first_drawn(data.pain, data.start), time())
     last = datetime.combine(data.end, time())
     axes.set_xlim(first - timedelta(hours=12), last + timedelta(hours=12))
     axes.set_ylabel(words.pain_axis, fontsize=8)

@@ -48,6 +48,14 @@ class PdfWording(_Text):
     warnings_heading: str = Field(min_length=1)
     warnings_none: str = Field(min_length=1)
     warnings_more: str = Field(min_length=1)
+    alerts_heading: str = Field(min_length=1)
+    alert_line: str = Field(min_length=1)
+    stool_name: str = Field(min_length=1)
+    stool_line: str = Field(min_length=1)
+    stool_type: str = Field(min_length=1)
+    stool_none: str = Field(min_length=1)
+    experiment_line: str = Field(min_length=1)
+    verdicts: dict[str, str]
     patterns_heading: str = Field(min_length=1)
     footer: str = Field(min_length=1)
 

@@ -256,3 +256,110 @@ def test_warning_signs_read_as_plain_words_one_line_per_answer() -> None:
     )
     for words in (report_words(first), report_words(second)):
         assert "_" not in words and "T1" not in words and "T0" not in words
+
+
+async def test_the_pdf_orders_signs_by_urgency_labels_alerts_and_shows_stool_and_experiments(
+    sessions: Sessions,
+) -> None:
+    from bot.knowledge.swaps import swaps as all_swaps
+    from bot.store.models import Experiment
+
+    user_id = (await add_person(sessions, 1)).id
+    await seed_diary(sessions, user_id)
+    swap = all_swaps().swaps[0]
+    async with sessions() as session, session.begin():
+        # Eight same-day signs first, then a crisis: the crisis must not hide in "... and N more".
+        session.add_all(
+            SafetyEvent(
+                user_id=user_id,
+                flag_id="gi_black_stool",
+                tier="T2",
+                source="text",
+                created_at=at(date(2026, 1, 13) + timedelta(days=n), 10),
+            )
+            for n in range(8)
+        )
+        session.add(
+            SafetyEvent(
+                user_id=user_id,
+                flag_id="crisis_suicide",
+                tier="T0",
+                source="text",
+                created_at=at(date(2026, 1, 24), 22),
+            )
+        )
+        session.add(
+            SafetyEvent(
+                user_id=user_id,
+                flag_id="pain_alert",
+                tier="T3",
+                source="pain",
+                created_at=at(date(2026, 1, 20), 9),
+            )
+        )
+        session.add(
+            Experiment(
+                user_id=user_id,
+                swap_id=swap.id,
+                started_on=date(2026, 1, 12),
+                ends_on=date(2026, 1, 25),
+                status="finished",
+                verdict="no_change",
+                created_at=at(date(2026, 1, 12), 9),
+                finished_at=at(date(2026, 1, 25), 20),
+            )
+        )
+        for n, bristol in enumerate((4, 4, 6, 0)):
+            checkin = Checkin(
+                user_id=user_id,
+                local_date=date(2026, 1, 20 + n),
+                slot=1,
+                questions=["bristol"],
+                current=None,
+                status="done",
+                created_at=at(date(2026, 1, 20 + n), 19),
+                updated_at=at(date(2026, 1, 20 + n), 19),
+            )
+            session.add(checkin)
+            await session.flush()
+            session.add(
+                Answer(
+                    checkin_id=checkin.id,
+                    user_id=user_id,
+                    local_date=date(2026, 1, 20 + n),
+                    question="bristol",
+                    value=bristol,
+                    answered_at=at(date(2026, 1, 20 + n), 19),
+                )
+            )
+    async with sessions() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        outbox = await report.report(session, user, "2", NOW)
+    _, document = outbox.messages
+    assert isinstance(document, SendFile)
+    text = " ".join(PdfReader(io.BytesIO(document.data)).pages[0].extract_text().split())
+    crisis = text.index("2026-01-24 Thoughts of ending their life")
+    first_same_day = text.index("Black or tarry poo")
+    assert crisis < first_same_day  # most urgent first
+    assert "... and 4 more (less urgent)" in text  # 9 same-day moments, 5 shown beside the crisis
+    assert "Alerts the bot computed from the pain scores (not reported by the person)" in text
+    assert "2026-01-20 pain stayed high" in text
+    assert "type 4: 2 · type 6: 1 · no bowel movement: 1" in text
+    assert f"Experiment 2026-01-12 to 2026-01-25, {swap.from_.name}" in text
+    assert "no clear change" in text
+
+
+def test_a_long_report_with_a_short_diary_draws_from_the_first_day() -> None:
+    days = {date(2026, 1, 5) + timedelta(days=n): day(3 + n % 4) for n in range(21)}
+    end = date(2026, 1, 25)
+    start = end - timedelta(days=7 * 26 - 1)
+    pain = tuple(
+        (
+            start + timedelta(days=n),
+            score.answered["pain"] if (score := days.get(start + timedelta(days=n))) else None,
+        )
+        for n in range((end - start).days + 1)
+    )
+    assert report.first_drawn(pain, start) == date(2026, 1, 5)
+    assert report.first_drawn(((start, None),), start) == start
