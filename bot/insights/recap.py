@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from matplotlib.dates import DateFormatter, DayLocator
-from matplotlib.figure import Figure
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.numbers import one_decimal, score
@@ -418,6 +416,11 @@ def chart_data(days: Mapping[date, DiaryDay], today: date) -> ChartData:
 
 def render_chart(data: ChartData) -> bytes:
     """The PNG: pain as a line, the person's own average, named symptom and food markers."""
+    # matplotlib is imported here, not at the top: it costs about 30 MB, and a process that never
+    # draws a chart (most of the time, a sweep or a webhook worker) should not carry it.
+    from matplotlib.dates import DateFormatter, DayLocator
+    from matplotlib.figure import Figure
+
     words = recap_wording()
     figure = Figure(figsize=CHART_INCHES, dpi=CHART_DPI)
     axes = figure.add_axes((0.08, 0.24, 0.9, 0.64))

@@ -20,10 +20,9 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from matplotlib.dates import AutoDateLocator, DateFormatter
-from matplotlib.figure import Figure
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +46,9 @@ from bot.insights.wording import PdfWording, report_wording
 from bot.safety.rules import tier_rank
 from bot.store.models import Experiment, User
 from bot.store.states import ExperimentStatus
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PDF_NAME = "gutback-report.pdf"
 DEFAULT_WEEKS, MIN_WEEKS, MAX_WEEKS = 4, 1, 26
@@ -199,6 +201,10 @@ async def gather(
 
 def render_pdf(data: ReportData) -> bytes:
     """The one-page A4 PDF; pure CPU work with no database or event loop."""
+    # Imported here, not at the top: matplotlib costs about 30 MB that a process which never
+    # draws (a sweep, a webhook worker) should not carry.
+    from matplotlib.figure import Figure
+
     words = report_wording().pdf
     figure = Figure(figsize=A4_INCHES)
     left = 0.07
@@ -350,6 +356,8 @@ def first_drawn(pain: tuple[tuple[date, float | None], ...], start: date) -> dat
 
 
 def _pain_chart(figure: Figure, data: ReportData, words: PdfWording) -> None:
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
     axes = figure.add_axes((0.09, 0.71, 0.86, 0.155))
     dates = [day for day, _ in data.pain]
     values = [math.nan if pain is None else pain for _, pain in data.pain]
