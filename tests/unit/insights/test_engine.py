@@ -195,3 +195,11 @@ def test_any_extra_set_on_the_diary_day_becomes_a_candidate() -> None:
 def test_an_empty_diary_is_too_early() -> None:
     found = analyse({})
     assert found.too_early and found.more_days == engine.MIN_SCORED_DAYS
+
+
+def test_experiment_order_puts_foods_with_higher_pain_first() -> None:
+    assert engine.experiment_order(analyse(planted(7))) == ["greasy"]
+    # A food that goes with lower pain is no swap to try.
+    lower = planted(7, effect=-3.0)
+    assert [k.effect < 0 for k in analyse(lower).links] == [True]
+    assert engine.experiment_order(analyse(lower)) == []
