@@ -14,11 +14,13 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.app.core import GutBack
 from bot.base.clock import Clock, SystemClock
 from bot.base.config import Settings
+from bot.base.logs import install_log_redaction
 from bot.delivery.sweep import Sweeper
 from bot.privacy.retention import remove_expired
 from bot.safety.screen import screen
 from bot.store.db import is_unavailable, make_engine, make_sessions, migrate_in_child
 from handlers.messenger import TelegramMessenger
+from handlers.processor import PerChatProcessor
 from handlers.rate_limit import ChatRateLimiter
 from handlers.telegram import menu_commands, register
 from handlers.updates import TolerantUpdatesRequest
@@ -68,12 +70,19 @@ def build_application(
     *,
     clock: Clock | None = None,
     migrate_on_start: bool | None = None,
+    per_chat: bool = True,
 ) -> Application:
+    """The running bot. ``per_chat=False`` handles updates one at a time, as PTB does by
+    default (only ``bench/latency.py`` asks for it, to print the baseline beside the figures)."""
     token = settings.require_token()
     clock = clock or SystemClock()
+    # No log record may carry a database error's message (it can quote stored values).
+    install_log_redaction()
     application = (
         ApplicationBuilder()
         .token(token)
+        # Chats side by side, each chat's updates in order (handlers/processor.py).
+        .concurrent_updates(PerChatProcessor() if per_chat else False)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
         # One update PTB cannot parse must not stop polling for everyone (see handlers/updates.py).

@@ -26,7 +26,7 @@ MENU = tuple(command.name for command in COMMANDS)
 
 
 #: The update kinds the handlers below use; Telegram is asked for these only (polling and webhook).
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 def menu_commands() -> list[BotCommand]:
@@ -63,7 +63,7 @@ def register(application: Application, core: GutBack) -> None:
         sender, message = sender_of(update), update.effective_message
         if sender is None or message is None or not message.text:
             return
-        name = message.text.split()[0].lstrip("/").split("@")[0]
+        name = (message.text.split() or [""])[0].lstrip("/").split("@")[0]
         args = message.text.partition(" ")[2] if " " in message.text else ""
         await core.on_command(sender, name, args, update_id=update.update_id)
 
@@ -91,19 +91,38 @@ def register(application: Application, core: GutBack) -> None:
             await answer_button(query, t("button_expired"))
             return
         message_id = query.message.message_id if query.message is not None else None
-        notice = await core.on_button(sender, message_id, query.data, update_id=update.update_id)
+        # Untrusted: a string of up to 64 bytes from an honest client, anything from a forged one
+        # (bot.app.presses.parse reads it strictly and never raises).
+        data = query.data if isinstance(query.data, str) else None
+        notice = await core.on_button(sender, message_id, data, update_id=update.update_id)
         await answer_button(query, notice)
+
+    async def captioned(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = sender_of(update), update.effective_message
+        if sender is not None and message is not None and message.caption:
+            await core.on_caption(sender, message.caption, update_id=update.update_id)
+
+    async def edited(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = sender_of(update), update.effective_message
+        if sender is None or message is None:
+            return
+        new_text = message.text or message.caption
+        if new_text:
+            await core.on_edit(sender, new_text, update_id=update.update_id)
 
     async def anything_else(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         sender = sender_of(update)
         if sender is not None and update.effective_message is not None:
-            await core.on_unsupported(sender)
+            await core.on_unsupported(sender, update_id=update.update_id)
 
-    # Edited messages are ignored: the original was already handled.
     new = filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(new & filters.COMMAND, command))
     application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, text))
     application.add_handler(MessageHandler(new & filters.LOCATION, location))
+    # A photo or a file is not read, but what the person wrote under it is screened.
+    application.add_handler(MessageHandler(new & filters.CAPTION, captioned))
+    # An edit's new text is screened; the diary keeps the first version (and says so).
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(new, anything_else))
     application.add_error_handler(_error_handler(core))

@@ -320,6 +320,20 @@ class FakeBotApi:
             {"message": self._user_message(user_id, user_id, sticker=sticker)}
         )
 
+    def user_sends_photo(self, user_id: int, caption: str | None = None) -> dict[str, Any]:
+        """The user sends a photo, with a caption under it if given."""
+        sizes = [{"file_id": f"photo-{uuid.uuid4().hex[:12]}", "file_unique_id": "p1",
+                  "width": 640, "height": 480}]  # fmt: skip
+        content: dict[str, Any] = {"photo": sizes}
+        if caption is not None:
+            content["caption"] = caption
+        return self._queue_update({"message": self._user_message(user_id, user_id, **content)})
+
+    def user_edits(self, user_id: int, sent: dict[str, Any], new_text: str) -> dict[str, Any]:
+        """The user edits a message they sent (``sent`` is the update that carried it)."""
+        message = {**sent["message"], "text": new_text, "edit_date": int(time.time())}
+        return self._queue_update({"edited_message": message})
+
     def user_sends_voice(self, user_id: int) -> dict[str, Any]:
         voice = {"file_id": f"voice-{uuid.uuid4().hex[:12]}", "file_unique_id": "v1", "duration": 3}
         return self._queue_update({"message": self._user_message(user_id, user_id, voice=voice)})

@@ -135,8 +135,11 @@ async def _checkin(r: Request) -> Outbox:
 async def _log(r: Request) -> Outbox:
     """``/log``: screened like any message (also before set-up is done), then stored."""
     missing = unmet(Needs.SET_UP, r.user)
-    outbox = await inbox.on_log(r.session, r.user, r.text, r.now, ready=missing is None)
-    if missing is not None and not outbox.messages:
+    outbox = await inbox.on_log(
+        r.session, r.user, r.text, r.now, ready=missing is None, first=r.first
+    )
+    answered = r.first is not None and r.first.answered
+    if missing is not None and not outbox.messages and not answered:
         return not_yet(missing, r)
     return outbox
 

@@ -12,7 +12,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.commands import command_named, not_yet, unsaved, unsaved_text
 from bot.app.presses import BUTTONS, expired, parse
 from bot.app.request import Request, unmet
+from bot.app.warning_first import WarningFirst
+from bot.base.clean import clean_text, fits_id
 from bot.base.clock import Clock
 from bot.base.wording import t
 from bot.chat.buttons import CheckinPress
@@ -30,6 +32,7 @@ from bot.diary import checkins, inbox
 from bot.knowledge.breathing import breathing_steps
 from bot.people import onboarding
 from bot.people.users import get_or_create_user
+from bot.safety.conversation import FirstLook
 from bot.store.db import Sessions, insert_for, is_unavailable
 from bot.store.models import ProcessedUpdate, User
 
@@ -54,6 +57,8 @@ class GutBack:
         self.clock = clock
         #: Every reply leaves through the postman (it also marks a person who blocked the bot).
         self.postman = Postman(sessions, messenger, clock)
+        #: Screens typed text before the transaction and answers a definite sign at once.
+        self.warning_first = WarningFirst(sessions, self.postman)
         #: Multiplies the pauses of the breathing break (tests set 0 to run it instantly).
         self.breath_pace = breath_pace
         self._breathing: dict[int, asyncio.Task[None]] = {}
@@ -121,36 +126,50 @@ class GutBack:
         self, sender: Sender, command: str, args: str = "", *, update_id: int | None = None
     ) -> None:
         if not sender.private:
-            await self._say_in_group(sender)
+            await self._say_in_group(sender, update_id)
             return
-        args = args[:MAX_TEXT]
+        args = clean_text(args)[:MAX_TEXT]
         now = self.clock.now()
-        wanted = command_named(command)  # its row in bot/app/commands.py
+        wanted = command_named(clean_text(command))  # its row in bot/app/commands.py
+        first = None
+        if wanted.name == "log" and args.strip():
+            first = await self._answer_first(sender, args, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             request = Request(
-                session, user, sender, now, args, start_breathing=self._start_breathing
+                session,
+                user,
+                sender,
+                now,
+                args,
+                start_breathing=self._start_breathing,
+                first=first,
             )
             unmet_need = unmet(wanted.needs, user)
             if unmet_need is not None:
                 return not_yet(unmet_need, request)
             return await wanted.run(request)
 
-        fallback = functools.partial(wanted.fallback, args)
+        fallback = (
+            _after(first) if first and first.answered else functools.partial(wanted.fallback, args)
+        )
         await self._run(sender, act, update_id=update_id, fallback=fallback)
 
     async def on_text(self, sender: Sender, text: str, *, update_id: int | None = None) -> None:
         if not sender.private:
-            await self._say_in_group(sender)
+            await self._say_in_group(sender, update_id)
             return
+        text = clean_text(text)
         truncated = len(text) > MAX_TEXT
         text = text[:MAX_TEXT]
         now = self.clock.now()
+        # A definite warning sign is answered now, before any database work (warning_first).
+        first = await self._answer_first(sender, text, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
             # Warning signs come first, in every state: before consent, paused, mid-check-in
             # (bot/diary/inbox.py decides who speaks, bot/safety/conversation.py what is said).
-            return await inbox.on_text(session, user, text, now)
+            return await inbox.on_text(session, user, text, now, first=first)
 
         outbox_prefix = [Send(t("too_long", limit=MAX_TEXT))] if truncated else []
         await self._run(
@@ -158,7 +177,46 @@ class GutBack:
             act,
             prefix=outbox_prefix,
             update_id=update_id,
-            fallback=lambda: unsaved_text(text),
+            fallback=_after(first) if first and first.answered else lambda: unsaved_text(text),
+        )
+
+    async def on_caption(
+        self, sender: Sender, caption: str, *, update_id: int | None = None
+    ) -> None:
+        """A photo or a document with a caption: the caption is screened like a message."""
+        if not sender.private:
+            await self._say_in_group(sender, update_id)
+            return
+        caption = clean_text(caption)[:MAX_TEXT]
+        now = self.clock.now()
+        first = await self._answer_first(sender, caption, now, update_id=update_id)
+
+        async def act(session: AsyncSession, user: User) -> Outbox:
+            return await inbox.on_caption(session, user, caption, now, first=first)
+
+        await self._run(
+            sender,
+            act,
+            update_id=update_id,
+            fallback=_after(first) if first and first.answered else lambda: unsaved_text(caption),
+        )
+
+    async def on_edit(self, sender: Sender, text: str, *, update_id: int | None = None) -> None:
+        """A message was edited: the new text is screened; the diary keeps the first version."""
+        if not sender.private:
+            return  # an edit in a group was answered when it was first sent
+        text = clean_text(text)[:MAX_TEXT]
+        now = self.clock.now()
+        first = await self._answer_first(sender, text, now, update_id=update_id)
+
+        async def act(session: AsyncSession, user: User) -> Outbox:
+            return await inbox.on_edit(session, user, text, now, first=first)
+
+        await self._run(
+            sender,
+            act,
+            update_id=update_id,
+            fallback=_after(first) if first and first.answered else lambda: unsaved_text(text),
         )
 
     async def on_location(
@@ -170,7 +228,7 @@ class GutBack:
         update_id: int | None = None,
     ) -> None:
         if not sender.private:
-            await self._say_in_group(sender)
+            await self._say_in_group(sender, update_id)
             return
         now = self.clock.now()
 
@@ -181,12 +239,12 @@ class GutBack:
 
         await self._run(sender, act, update_id=update_id)
 
-    async def on_unsupported(self, sender: Sender) -> None:
-        """Stickers, voice notes, photos: a friendly word instead of silence."""
+    async def on_unsupported(self, sender: Sender, *, update_id: int | None = None) -> None:
+        """Stickers, voice notes, photos: a friendly word instead of silence (once per update)."""
         if not sender.private:
-            await self._say_in_group(sender)
+            await self._say_in_group(sender, update_id)
             return
-        await self._deliver(sender.chat_id, Outbox.saying(t("unsupported_media")))
+        await self._say_once(sender, Outbox.saying(t("unsupported_media")), update_id)
 
     async def on_button(
         self,
@@ -199,6 +257,8 @@ class GutBack:
         """A button was pressed; returns the short notice to show on the button (or ``None``)."""
         if not sender.private:
             return t("group_chat")
+        if message_id is not None and not fits_id(message_id):
+            message_id = None
         pressed = parse(data)
         now = self.clock.now()
 
@@ -243,12 +303,16 @@ class GutBack:
         update_id: int | None = None,
         fallback: Fallback | None = None,
     ) -> Outbox:
+        if not _fits(sender, update_id):
+            log.warning("update dropped: an id out of range", extra={"update_id": None})
+            return Outbox()
         try:
             async with self.sessions() as session, session.begin():
                 if update_id is not None and not await self._first_time_seen(session, update_id):
                     log.info("duplicate update dropped", extra={"update_id": update_id})
                     return Outbox()
                 user = await get_or_create_user(session, sender, self.clock.now())
+                self.warning_first.remember(sender.platform_id, user.timezone)
                 outbox = await act(session, user)
                 user_id = user.id
         except Exception as error:
@@ -271,5 +335,55 @@ class GutBack:
     async def _deliver(self, chat_id: int, outbox: Outbox, *, user_id: int | None = None) -> None:
         await self.postman.deliver(chat_id, outbox, user_id=user_id)
 
-    async def _say_in_group(self, sender: Sender) -> None:
-        await self._deliver(sender.chat_id, Outbox.saying(t("group_chat")))
+    async def _answer_first(
+        self, sender: Sender, text: str, now: datetime, *, update_id: int | None
+    ) -> FirstLook | None:
+        """The message screened, and a definite sign answered, before the transaction."""
+        if not _fits(sender, update_id):
+            return None  # dropped by _run, before anything is said or stored
+        return await self.warning_first.answer(sender, text, now, update_id=update_id)
+
+    async def _say_once(self, sender: Sender, outbox: Outbox, update_id: int | None) -> None:
+        """Say a fixed reply once per update: no person is loaded and nothing else is stored.
+
+        A redelivered copy is dropped by its id, like any other update; with the database away
+        the reply is said anyway (it stores nothing, so there is nothing to try again).
+        """
+        if not _fits(sender, update_id):
+            log.warning("update dropped: an id out of range", extra={"update_id": None})
+            return
+        if update_id is not None:
+            try:
+                async with self.sessions() as session, session.begin():
+                    if not await self._first_time_seen(session, update_id):
+                        log.info("duplicate update dropped", extra={"update_id": update_id})
+                        return
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                log.warning(
+                    "database unavailable; replied without the redelivery check",
+                    extra={"update_id": update_id, "error": type(error).__name__},
+                )
+        await self._deliver(sender.chat_id, outbox)
+
+    async def _say_in_group(self, sender: Sender, update_id: int | None = None) -> None:
+        await self._say_once(sender, Outbox.saying(t("group_chat")), update_id)
+
+
+def _fits(sender: Sender, update_id: int | None) -> bool:
+    """The platform ids fit the 64-bit columns they are stored in (a forged update's may not)."""
+    return (
+        fits_id(sender.platform_id)
+        and fits_id(abs(sender.chat_id))
+        and (update_id is None or fits_id(update_id))
+    )
+
+
+def _after(first: FirstLook) -> Fallback:
+    """What to say when storing fails after a sign was answered early (never the answer again).
+
+    After an urgent answer or a language notice nothing more; otherwise that the diary line
+    could not be saved.
+    """
+    return Outbox if first.final else unsaved

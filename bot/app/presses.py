@@ -129,6 +129,6 @@ BUTTONS: dict[str, ButtonAction] = {
 assert CHECKIN_ACTION not in BUTTONS, "the check-in's namespace is taken"
 
 
-def parse(data: str | None) -> Press | None:
+def parse(data: object) -> Press | None:
     """The press a button stands for, or ``None`` for data this version does not understand."""
     return parse_press(data, BUTTONS)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat.messenger import Sender
 from bot.chat.outbox import Outbox
 from bot.people import onboarding
+from bot.safety.conversation import FirstLook
 from bot.store.models import User
 
 
@@ -42,6 +43,8 @@ class Request:
     message_id: int | None = None
     #: Starts the guided breathing break (it runs in the background of the front door).
     start_breathing: Callable[[Sender], Outbox] | None = None
+    #: ``text`` as screened (and maybe answered) before the transaction (bot.app.warning_first).
+    first: FirstLook | None = None
 
 
 Feature = Callable[[Request], Awaitable[Outbox]]

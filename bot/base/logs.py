@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from types import TracebackType
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -22,7 +23,86 @@ class KeyValueFormatter(logging.Formatter):
         return base + " " + " ".join(f"{key}={value}" for key, value in sorted(fields.items()))
 
 
+#: Modules whose exceptions may quote what was stored: a failed statement's parameters, or
+#: PostgreSQL's DETAIL ("Key (platform_id)=(42) already exists", "Failing row contains (...)").
+_DATABASE_MODULES = ("sqlalchemy", "asyncpg", "sqlite3", "aiosqlite")
+
+
+class HiddenDatabaseError(Exception):
+    """Stands in a log record for a database error whose message was withheld."""
+
+
+def _from_database(error: BaseException) -> BaseException | None:
+    """The first database error in ``error``'s chain (causes and contexts), if any."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen or len(seen) > 20:
+            continue
+        seen.add(id(current))
+        if type(current).__module__.split(".")[0] in _DATABASE_MODULES:
+            return current
+        pending.extend((current.__cause__, current.__context__))
+    return None
+
+
+def _described(error: BaseException) -> str:
+    """What may be said of a database error: its kind and SQLSTATE code, never its text."""
+    orig = getattr(error, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(error, "code", None)
+    kinds = " from ".join(
+        f"{type(e).__module__}.{type(e).__qualname__}" for e in (error, orig) if e is not None
+    )
+    return f"{kinds} (sqlstate={code}; message withheld: it may quote stored values)"
+
+
+def redacted(
+    exc_info: tuple[type[BaseException], BaseException, TracebackType | None],
+) -> tuple[type[BaseException], BaseException, TracebackType | None]:
+    """``exc_info`` for a log record: a database error is replaced by one that only names it.
+
+    The traceback (where it happened) is kept; the messages of the whole chain are dropped,
+    since SQLAlchemy and the drivers quote parameters and rows in them.
+    """
+    _, error, trace = exc_info
+    found = _from_database(error)
+    if found is None:
+        return exc_info
+    hidden = HiddenDatabaseError(_described(found))
+    hidden.__traceback__ = trace
+    hidden.__suppress_context__ = True
+    return (HiddenDatabaseError, hidden, trace)
+
+
+_installed = False
+
+
+def install_log_redaction() -> None:
+    """Every log record, by any logger at any level, carries database errors redacted.
+
+    A record factory, not a formatter: records reach handlers gutback does not format (a test's
+    capture, an operator's extra handler), and the exception travels with the record.
+    """
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        info = record.exc_info
+        if info and isinstance(info, tuple) and info[1] is not None:
+            record.exc_info = redacted(info)  # type: ignore[arg-type]
+            record.exc_text = None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
+
+
 def setup_logging(level: str = "INFO") -> None:
+    install_log_redaction()
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "gutback", False)]:
         root.removeHandler(old)

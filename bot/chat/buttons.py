@@ -10,6 +10,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from bot.base.clean import ascii_id, clean_text
+
 MAX_BYTES = 64
 
 
@@ -49,28 +51,29 @@ def simple_data(action: str, arg: str) -> str:
     return _checked(f"{action}:{arg}")
 
 
-def parse_press(data: str | None, actions: Collection[str]) -> Press | None:
+def parse_press(data: object, actions: Collection[str]) -> Press | None:
     """The press a button stands for, or ``None`` for data this version does not understand.
 
     ``actions`` are the namespaces the caller knows. Strict, and it never raises: the data
-    comes from the client.
+    comes from the client, and a forged update can hold anything (not a string, a lone
+    surrogate, U+0000, an id of 40 digits). Ids are ASCII digits that fit a 64-bit column.
     """
-    if not data or len(data.encode()) > MAX_BYTES:
+    if not isinstance(data, str) or not data or clean_text(data) != data:
+        return None
+    if len(data.encode()) > MAX_BYTES:
         return None
     head, _, rest = data.partition(":")
     if head == CHECKIN_ACTION:
         parts = rest.split(":", 2)
-        if len(parts) != 3 or not _is_id(parts[0]) or not parts[1] or not parts[2]:
+        if len(parts) != 3 or not parts[1] or not parts[2]:
             return None
-        return CheckinPress(int(parts[0]), parts[1], parts[2])
+        checkin_id = ascii_id(parts[0])
+        if checkin_id is None:
+            return None
+        return CheckinPress(checkin_id, parts[1], parts[2])
     if head in actions and rest:
         return SimplePress(head, rest)
     return None
-
-
-def _is_id(text: str) -> bool:
-    """ASCII digits only: ``str.isdigit()`` also accepts "²", which ``int()`` refuses."""
-    return text.isascii() and text.isdigit()
 
 
 def _checked(data: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.clean import ascii_int
 from bot.base.times import local_date
 from bot.base.wording import t
 from bot.chat.buttons import CheckinPress, simple_data
@@ -301,10 +302,10 @@ async def press(
 
     if data.value == SKIP:
         value = None
-    elif data.value.isdigit() and (
-        question.accepts(int(data.value)) or _is_no_bm(question.id, data.value)
+    elif (pressed := ascii_int(data.value)) is not None and (
+        question.accepts(pressed) or _is_no_bm(question.id, data.value)
     ):
-        value = int(data.value)
+        value = pressed
     else:
         outbox.toast = t("button_expired")
         return outbox
@@ -341,8 +342,9 @@ async def typed(
         names_food = bool(parse_log(text).foods)
         if not names_food and (quiet or reads_like_symptom(text)):
             return None
-    if not question.multi and not question.single and stripped.isdigit():
-        value = int(stripped)
+    typed_number = ascii_int(stripped)
+    if not question.multi and not question.single and typed_number is not None:
+        value = typed_number
         if not question.accepts(value):
             outbox.send(
                 t(

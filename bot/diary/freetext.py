@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.clean import ascii_id
 from bot.base.content import article_sections
 from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS
@@ -112,12 +113,13 @@ async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Ou
 async def undo(session: AsyncSession, user: User, entry_id: str, message_id: int | None) -> Outbox:
     """Remove a logged line: only its owner's button can, and only once."""
     outbox = Outbox()
-    if not entry_id.isdigit():
+    row_id = ascii_id(entry_id)
+    if row_id is None:
         outbox.toast = t("button_expired")
         return outbox
     result = await session.execute(
         delete(LogEntry)
-        .where(LogEntry.id == int(entry_id), LogEntry.user_id == user.id)
+        .where(LogEntry.id == row_id, LogEntry.user_id == user.id)
         .returning(LogEntry.id)
     )
     if result.first() is None:

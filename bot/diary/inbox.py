@@ -28,37 +28,90 @@ from bot.chat.outbox import Outbox
 from bot.diary import checkins, freetext
 from bot.people import onboarding
 from bot.safety import conversation
+from bot.safety.conversation import FirstLook
 from bot.safety.screen import screen
 from bot.store.models import User
 from bot.store.states import OnboardingStep
 
 
-async def on_text(session: AsyncSession, user: User, text: str, now: datetime) -> Outbox:
-    """A plain message: see the module docstring for who speaks and in which order."""
+async def on_text(
+    session: AsyncSession, user: User, text: str, now: datetime, *, first: FirstLook | None = None
+) -> Outbox:
+    """A plain message: see the module docstring for who speaks and in which order.
+
+    ``first``: the message as the front door screened it (and maybe answered) already.
+    """
     if onboarding.names_a_timezone(user, text, now) and not _worrying(text):
         # "Москва" at the timezone step is a place, not a message in Russian: no language notice.
         return await _diary(session, user, text, now, quiet=False)
-    safety = await conversation.on_message(session, user, text, now)
+    safety = await conversation.on_message(session, user, text, now, first=first)
     if safety is None:
         return await _diary(session, user, text, now, quiet=False)
     return await _after_safety(session, user, text, now, safety)
 
 
 async def on_log(
-    session: AsyncSession, user: User, text: str, now: datetime, *, ready: bool
+    session: AsyncSession,
+    user: User,
+    text: str,
+    now: datetime,
+    *,
+    ready: bool,
+    first: FirstLook | None = None,
 ) -> Outbox:
     """``/log``: screened like any message, then stored whatever intent it seems to have.
 
     ``ready`` is False before set-up is done: safety still speaks, the diary does not (an
     empty outbox lets the caller show the set-up step).
     """
-    safety = await conversation.on_message(session, user, text, now)
+    safety = await conversation.on_message(session, user, text, now, first=first)
     if safety is None:
         return await freetext.log(session, user, text, now) if ready else Outbox()
     outbox = safety.outbox
     if ready and not safety.final and freetext.placeable(text):
         outbox.messages.extend((await freetext.log(session, user, text, now)).messages)
     outbox.messages.extend(safety.last)
+    return outbox
+
+
+async def on_caption(
+    session: AsyncSession,
+    user: User,
+    caption: str,
+    now: datetime,
+    *,
+    first: FirstLook | None = None,
+) -> Outbox:
+    """A photo's or a document's caption: screened like a message; the diary reads no pictures.
+
+    A warning sign in it is answered (and recorded) as in a typed message; otherwise the person
+    hears that pictures and files are not read, and that typing it works.
+    """
+    safety = await conversation.on_message(session, user, caption, now, first=first)
+    if safety is None:
+        return Outbox.saying(t("unsupported_media"))
+    outbox = safety.outbox
+    outbox.messages.extend(safety.last)
+    return outbox
+
+
+async def on_edit(
+    session: AsyncSession, user: User, text: str, now: datetime, *, first: FirstLook | None = None
+) -> Outbox:
+    """An edited message: its new text is screened; the diary keeps what was first sent.
+
+    The diary line the original made is not changed (an edit could otherwise rewrite a day
+    after its recap); the person is told so, with how to change it. A warning sign in the new
+    text is answered as in any message, and nothing more is said after an urgent one.
+    """
+    safety = await conversation.on_message(session, user, text, now, first=first)
+    if safety is not None and safety.final:
+        return safety.outbox
+    outbox = safety.outbox if safety is not None else Outbox()
+    if onboarding.has_consented(user):
+        outbox.send(t("edit_not_followed"))
+    if safety is not None:
+        outbox.messages.extend(safety.last)
     return outbox
 
 

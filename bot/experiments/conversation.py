@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.clean import ascii_id
 from bot.base.content import article_sections
 from bot.base.times import local_date
 from bot.base.wording import t
@@ -185,8 +186,9 @@ async def press(
         return Outbox(toast=t("button_expired"))
     if verb == GO:
         return await _start(session, user, target, message_id, now)
-    if verb in (STOP, STOP_YES, KEEP) and target.isdigit():
-        return await _stop_flow(session, user, verb, int(target), message_id, now)
+    experiment_id = ascii_id(target)
+    if verb in (STOP, STOP_YES, KEEP) and experiment_id is not None:
+        return await _stop_flow(session, user, verb, experiment_id, message_id, now)
     return Outbox(toast=t("button_expired"))
 
 

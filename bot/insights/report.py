@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.clean import ascii_int
 from bot.base.numbers import one_decimal, score
 from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
@@ -422,9 +423,9 @@ def parse_weeks(args: str) -> int | None:
     text = args.strip()
     if not text:
         return DEFAULT_WEEKS
-    if not text.isdigit():
+    weeks = ascii_int(text)
+    if weeks is None:
         return None
-    weeks = int(text)
     return weeks if MIN_WEEKS <= weeks <= MAX_WEEKS else None
 
 

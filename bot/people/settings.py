@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.clean import ascii_int
 from bot.base.dates import long_day, short_day
 from bot.base.times import local_now
 from bot.base.timezones import describe_zone
@@ -30,10 +31,10 @@ async def pause(session: AsyncSession, user: User, args: str, now: datetime) -> 
         user.paused, user.paused_until = True, None
         outbox.send(t("paused_open"))
         return outbox
-    if len(words) != 1 or not words[0].isdigit() or not 1 <= int(words[0]) <= MAX_PAUSE_DAYS:
+    days = ascii_int(words[0]) if len(words) == 1 else None
+    if days is None or not 1 <= days <= MAX_PAUSE_DAYS:
         outbox.send(t("pause_bad_days"))
         return outbox
-    days = int(words[0])
     user.paused, user.paused_until = True, pause_end(now, user.timezone, days)
     user.updated_at = now
     outbox.send(t("paused_days", days=days, back_on=long_day(back_on(user))))

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.base.times import local_date, start_of_day
 from bot.chat.messenger import Sender
 from bot.people.schedules import reschedule, stop_schedules
+from bot.store.db import insert_for
 from bot.store.models import User
 
 
@@ -18,20 +19,29 @@ async def find_user(session: AsyncSession, platform_id: int) -> User | None:
 
 
 async def get_or_create_user(session: AsyncSession, sender: Sender, now: datetime) -> User:
-    """The person behind a message; creating the row stores no health data (that needs consent)."""
+    """The person behind a message; creating the row stores no health data (that needs consent).
+
+    Creating is an upsert (``INSERT ... ON CONFLICT DO NOTHING``, then read): a new person's
+    ``/start`` and first message handled by two workers at once both find the one row, where a
+    plain INSERT failed the second on the unique ``platform_id`` and lost that message.
+    """
     user = await find_user(session, sender.platform_id)
     if user is None:
-        user = User(
-            platform_id=sender.platform_id,
-            chat_id=sender.chat_id,
-            onboarding_step="consent",
-            active=True,
-            paused=False,
-            created_at=now,
-            updated_at=now,
+        await session.execute(
+            insert_for(session, User)
+            .values(
+                platform_id=sender.platform_id,
+                chat_id=sender.chat_id,
+                onboarding_step="consent",
+                active=True,
+                paused=False,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["platform_id"])
         )
-        session.add(user)
-        await session.flush()
+        user = await find_user(session, sender.platform_id)
+        assert user is not None, "the person's row exists after the upsert"
     elif not user.active:
         # They wrote to us, so they no longer block the bot: start their schedule again.
         user.active = True

@@ -48,6 +48,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.base.clean import ascii_id
+from bot.base.timezones import read_timezone
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button, Keyboard
 from bot.chat.outbox import Outbox, Send
@@ -209,11 +211,78 @@ def sign_keyboard() -> Keyboard:
 
 
 # -------------------------------------------------------------------------------- messages
+@dataclass(frozen=True, slots=True)
+class FirstLook:
+    """A message screened before its transaction (bot.app.warning_first), handed on to it.
+
+    The transaction uses the same screening instead of screening the text again, and, when
+    ``answered``, does not say the answer again.
+    """
+
+    screening: Screening
+    #: The answer of :func:`immediate_reply` was said already.
+    answered: bool = False
+    #: Nothing may follow that answer (T0/T1, a language notice).
+    final: bool = False
+
+
+def answers_at_once(text: str, screening: Screening, now: datetime) -> bool:
+    """Whether the message's answer can be said before any database work (a definite sign).
+
+    True for a warning sign or a message in another language that needs nothing stored to be
+    answered: no open question it could be replying to ("yes", "no, but..."), no question of
+    the screen's own to ask (its buttons name a stored row), no gentle question first. What is
+    said is then exactly what :func:`on_message` would say, and :func:`on_message` is told
+    (``answered``) not to say it again. A city in its own script ("Москва") may be the answer
+    to the timezone step, which only the stored person can tell: left to the transaction.
+    """
+    if screening.ask is not None:
+        return False
+    if read_reply(text, not_english=screening.language is not None) is not None:
+        return False
+    if screening.tier is not None:
+        return not answer_for(screening, None).ask_first
+    return screening.language is not None and not _may_name_a_place(text, now)
+
+
+def immediate_reply(screening: Screening, timezone_name: str | None) -> Outbox:
+    """The answer of :func:`answers_at_once`, as :func:`_screened` words it."""
+    outbox = Outbox()
+    if screening.tier is not None:
+        outbox.send(answer_for(screening, timezone_name).text)
+    if screening.language is not None:
+        outbox.send(fill(safety_wording().language_notice, timezone_name), sign_keyboard())
+    return outbox
+
+
+def immediate_is_final(screening: Screening) -> bool:
+    """Whether nothing may follow the immediate answer (T0/T1, or a language notice)."""
+    if screening.language is not None:
+        return True
+    return screening.tier is not None and answer_for(screening, None).stand_alone
+
+
+def _may_name_a_place(text: str, now: datetime) -> bool:
+    reading = read_timezone(text, now)
+    return reading.zone is not None or bool(reading.choices)
+
+
 async def on_message(
-    session: AsyncSession, user: User, text: str, now: datetime
+    session: AsyncSession,
+    user: User,
+    text: str,
+    now: datetime,
+    *,
+    first: FirstLook | None = None,
 ) -> SafetyReply | None:
-    """What safety says about one message, or ``None`` when it has nothing to say."""
-    screening = screen(text)
+    """What safety says about one message, or ``None`` when it has nothing to say.
+
+    ``first``: the front door screened the message already and may have said its answer
+    (:func:`immediate_reply`) before the database was touched; everything else happens (the
+    event is recorded), and the answer is not said twice.
+    """
+    screening = first.screening if first is not None else screen(text)
+    answered = first is not None and first.answered
     reply = read_reply(text, not_english=screening.language is not None)
     maybe_answer = reply is not None or screening.ask is not None
     pending = await open_question(session, user, now) if maybe_answer else None
@@ -227,11 +296,17 @@ async def on_message(
         earlier = await _unanswered(session, user, now)
         if earlier is not None:
             return _ask_again(earlier, now)
-    return await _screened(session, user, text, screening, now)
+    return await _screened(session, user, text, screening, now, answered=answered)
 
 
 async def _screened(
-    session: AsyncSession, user: User, text: str, screening: Screening, now: datetime
+    session: AsyncSession,
+    user: User,
+    text: str,
+    screening: Screening,
+    now: datetime,
+    *,
+    answered: bool = False,
 ) -> SafetyReply | None:
     ask = screening.ask
     if ask is not None and (
@@ -252,7 +327,7 @@ async def _screened(
                 session, user, Ask(gentle.id, "crisis_pain_hopeless", gentle.tier), now, diary_line
             )
             result.outbox.send(answer.text, ask_keyboard(row.id))
-        else:
+        elif not answered:
             result.outbox.send(answer.text)
     if ask is not None:
         urgent = tier_rank(ask.tier) <= tier_rank("T1")
@@ -265,7 +340,10 @@ async def _screened(
             result.last.append(question)
     if screening.language is not None:
         result.final = True
-        result.outbox.send(fill(safety_wording().language_notice, user.timezone), sign_keyboard())
+        if not answered:
+            result.outbox.send(
+                fill(safety_wording().language_notice, user.timezone), sign_keyboard()
+            )
         log.debug("message not in English", extra={"language": screening.language})
     return result
 
@@ -345,11 +423,8 @@ async def on_press(session: AsyncSession, user: User, arg: str, now: datetime) -
     wording = safety_wording()
     ask_id, _, code = arg.partition(":")
     answer = _PRESSED.get(code)
-    row = (
-        await session.get(SafetyAsk, int(ask_id))
-        if ask_id.isascii() and ask_id.isdigit() and len(ask_id) < 12
-        else None
-    )
+    row_id = ascii_id(ask_id)
+    row = await session.get(SafetyAsk, row_id) if row_id is not None else None
     if answer is None or row is None or row.user_id != user.id:
         return SafetyReply(Outbox(toast=wording.ask_closed))
     if row.answer is not None and (row.answer != AskAnswer.NO or answer is AskAnswer.NO):

@@ -46,8 +46,11 @@ def make_engine(url: str, *, timeout: float | None = None, **kwargs: Any) -> Asy
     fresh connection instead of an error. ``timeout`` bounds connecting and, when given, every
     statement: the running bot passes one, because a database that stopped answering (packets
     dropped, nothing refused) would otherwise hold an update for the quarter of an hour TCP takes
-    to give up, and updates are handled one after another. Migrations and scripts pass none.
+    to give up, and a chat's updates are handled one after another. Migrations and scripts pass
+    none. ``hide_parameters`` is always on: a failed statement's message would otherwise quote
+    its parameters (a diary line) wherever the error is logged.
     """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("postgresql"):
         kwargs.setdefault("pool_pre_ping", True)
         connect_args: dict[str, float] = {"timeout": timeout or CONNECT_TIMEOUT}

@@ -15,6 +15,7 @@ from telegram.ext import Application
 from bot.base.clock import FrozenClock
 from bot.base.config import Settings
 from bot.store.db import make_engine, make_sessions
+from bot.store.models import ProcessedUpdate
 from handlers.app import build_application, runtime_of
 from tests.fake_bot_api import BotMessage, FakeBotApi
 
@@ -89,6 +90,19 @@ class Harness:
                 return (await session.execute(statement)).all()
         finally:
             await engine.dispose()
+
+    async def settled(self) -> None:
+        """Wait until the last update queued was handled and committed.
+
+        A warning sign is answered before its transaction (bot/app/warning_first.py), so its
+        record may land a moment after the answer did.
+        """
+        last = self.fake._next_update_id - 1
+
+        async def committed() -> bool:
+            return bool(await self.count(ProcessedUpdate, ProcessedUpdate.update_id == last))
+
+        await self.fake.wait_for(committed)
 
     async def count(self, model: Any, *where: Any) -> int:
         rows = await self.query(select(func.count()).select_from(model).where(*where))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.base.wording import t
 from bot.store.models import Answer, Checkin, Delivery, LogEntry
 from tests.e2e.conftest import START, Harness
 from tests.e2e.test_checkin import answers_of
@@ -248,7 +249,15 @@ async def test_huge_and_malformed_updates_get_a_clear_reply_or_a_quiet_drop(
         if "Here's what I can do" in c.params["text"]
     ]
     assert len(help_replies) == 1  # the message with an unknown field, answered like any other
-    assert len(fake.calls_to("sendMessage")) == calls_before + 2  # that, and /settings
+    # That, the edit's note (its new text was screened; the diary keeps the first version), and
+    # /settings.
+    assert len(fake.calls_to("sendMessage")) == calls_before + 3
+    edit_notes = [
+        c
+        for c in fake.calls_to("sendMessage")[calls_before:]
+        if c.params["text"] == t("edit_not_followed")
+    ]
+    assert len(edit_notes) == 1
     answered = {c.params.get("callback_query_id") for c in fake.calls_to("answerCallbackQuery")}
     assert {"q-inline", "q-nobody"} <= answered  # no spinner left turning
     assert await harness.count(LogEntry) == 1  # the edit and the channel post stored nothing

@@ -15,6 +15,7 @@ CAUDA_EQUINA = "I can't feel anything when I wipe and my back is killing me"
 
 
 async def events(harness: Harness) -> list[tuple[str, str, str]]:
+    await harness.settled()  # the last message's transaction, which records its answer
     rows = await harness.query(select(SafetyEvent.flag_id, SafetyEvent.tier, SafetyEvent.source))
     return [tuple(row) for row in rows]
 

@@ -51,6 +51,7 @@ async def said_after(harness: Harness, user: int, message: BotMessage) -> list[s
 
 
 async def events(harness: Harness) -> list[tuple[str, str, str]]:
+    await harness.settled()  # the last message's transaction, which records its answer
     rows = await harness.query(select(SafetyEvent.flag_id, SafetyEvent.tier, SafetyEvent.source))
     return [tuple(row) for row in rows]
 
@@ -234,7 +235,12 @@ async def test_one_follow_up_per_answer_naming_the_right_day_across_midnight(
     await harness.fake.wait_for_message(ALEX, "How is your back pain")  # the 20:00 check-in
     several = "I can't feel anything when I wipe, I can't pee and my chest is tight"
     reply = await harness.say(ALEX, several, "112")
-    assert len({flag for flag, _, _ in await events(harness)}) >= 2
+
+    async def two_flags_recorded() -> bool:
+        return len({flag for flag, _, _ in await events(harness)}) >= 2
+
+    # The answer goes out before it is stored (bot/app/warning_first.py); then it is stored.
+    await harness.fake.wait_for(two_flags_recorded)
     harness.clock.advance(timedelta(minutes=10))
     await harness.say(ALEX, "my legs are giving way, both of them", "112")  # a second answer
 

@@ -130,7 +130,7 @@ async def test_worker_registers_its_webhook_and_a_whole_onboarding_arrives_over_
     [registration] = webhook.fake.calls_to("setWebhook")
     assert registration.params["url"] == f"{PUBLIC_URL}/telegram"
     assert registration.params["secret_token"] == SECRET
-    assert registration.params["allowed_updates"] == ["message", "callback_query"]
+    assert registration.params["allowed_updates"] == ["message", "edited_message", "callback_query"]
     assert not webhook.fake.calls_to("getUpdates"), "webhook mode must not poll"
 
     await webhook.onboard(ALEX)  # texts and button presses, each one a webhook POST

@@ -76,3 +76,22 @@ def test_every_row_parses_and_an_unknown_namespace_does_not() -> None:
 def test_each_command_appears_once_in_the_table() -> None:
     names = [command.name for command in COMMANDS]
     assert len(names) == len(set(names)) == 20
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        12,
+        b"c:1:pain:3",
+        {"c": 1},
+        ["c:1:pain:3"],
+        "c:" + "1" * 40 + ":pain:3",
+        "c:9223372036854775808:pain:3",
+        "c:1:pain:\ud800",
+        "tz:\x00Europe/Berlin",
+        "\udcff" * 70,
+    ],
+    ids=["int", "bytes", "dict", "list", "40-digit-id", "over-bigint", "surrogate", "nul", "long"],
+)
+def test_broken_or_forged_data_never_raises(data: object) -> None:
+    assert parse(data) is None
