@@ -24,6 +24,10 @@ points to pain the same day, or the next day. Printed: links shown on noise diar
 days; the planted link found in the top three and other links shown beside it; both for the
 engine and for the rule on main before it (plain differences of means, no test), in the same
 run; and the engine's median time on a one-year diary. Asserts nothing.
+
+``--experiments`` then runs ``bench/experiments.py`` (the swap-experiment verdict on its own
+simulated trials: noise "better", power for 1, 1.5 and 2 points, the old verdict beside it), so
+one command prints every figure issue 13 asks for.
 """
 
 from __future__ import annotations
@@ -285,6 +289,11 @@ def main() -> None:
     parser.add_argument(
         "--curve", action="store_true", help="also print the trade-off curve (slow)"
     )
+    parser.add_argument(
+        "--experiments",
+        action="store_true",
+        help="then run bench/experiments.py with its defaults (about three minutes)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     if args.only in (None, "noise"):
@@ -297,6 +306,13 @@ def main() -> None:
         run_year(rng)
     if args.curve:
         run_curve(rng, max(args.diaries // 3, 100))
+    if args.experiments:
+        import runpy
+        import sys
+        from pathlib import Path
+
+        sys.argv = [str(Path(__file__).with_name("experiments.py"))]
+        runpy.run_path(sys.argv[0], run_name="__main__")
 
 
 if __name__ == "__main__":

@@ -63,11 +63,17 @@ def main(argv: list[str] | None = None) -> int:
         "analyse",
         help="the insight engine on a diary CSV (the /export format): what the recap would show",
         description="Run the recap's insight engine on a diary file in the /export CSV format "
-        "(columns by name: date, pain, stress, sleep, symptom_*, food_*, medicine_*; others are "
+        "(columns by name: date, pain, stress, sleep, symptom_*, food_*, med_*; others are "
         "ignored, missing ones read as not recorded) and print the links the recap would show.",
     )
     analyse.add_argument("diary", metavar="DIARY.csv", help="the diary file")
     analyse.add_argument("--json", action="store_true", help="print JSON instead of sentences")
+    analyse.add_argument(
+        "--experiment",
+        metavar="PLAN.json",
+        help='judge an experiment plan: {"outcome": "pain", "days": {"YYYY-MM-DD": '
+        '"usual" | "swap", ...}}; adds verdict, effect and interval',
+    )
     args = parser.parse_args(argv)
     if args.command == "analyse":  # needs no settings, database or token
         return _analyse(args)
@@ -220,6 +226,22 @@ def _analyse(args: argparse.Namespace) -> int:
     analysis = analyse(records)
     answer = analysis_json(analysis)
     lines = links_section(analysis)
+    if args.experiment:
+        from bot.experiments.plan_file import PlanError, analyse_files, plan_lines
+
+        plan = Path(args.experiment)
+        try:
+            answer.update(analyse_files(text, plan.read_text(encoding="utf-8")))
+        except OSError as error:
+            print(f"gutback: cannot read {plan}: {error.strerror or error}", file=sys.stderr)
+            return 2
+        except UnicodeDecodeError:
+            print(f"gutback: {plan} is not a UTF-8 text file", file=sys.stderr)
+            return 2
+        except PlanError as error:
+            print(f"gutback: {plan}: {error}", file=sys.stderr)
+            return 2
+        lines = [*lines, "", *plan_lines(answer)]
     if args.json:
         print(json.dumps(answer, indent=2))
     else:

@@ -3,9 +3,10 @@
 So anyone can check an analysis (``gutback analyse`` on their export says what their recap
 says), and a person can analyse a diary kept elsewhere in the same columns. Columns are read by
 name: ``date`` is required; ``pain``, ``stress``, ``sleep``, ``symptom_<id>``, ``food_<id>`` and
-``medicine_<id>`` are read when present; any other column is ignored. A missing column or an
-empty cell is "not recorded", never "absent". Anything else that is not what the column holds is
-a :class:`DiaryFileError` naming the line, so a wrong file is never half-read in silence.
+``med_<id>`` (the optional medicines question, as /export writes it) are read when present; any
+other column is ignored. A missing column or an empty cell is "not recorded", never "absent".
+Anything else that is not what the column holds is a :class:`DiaryFileError` naming the line, so
+a wrong file is never half-read in silence.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.insights.engine import HIGH_STRESS, POOR_SLEEP, Analysis, DayRecord
 from bot.insights.links import TOP_LINKS
 
 #: Column prefixes that hold a yes/no day factor (0 or 1), and the factor kind they make.
-FACTOR_PREFIXES = {"symptom_": "symptom", "food_": "food", "medicine_": "medicine"}
+FACTOR_PREFIXES = {"symptom_": "symptom", "food_": "food", "med_": "medicine"}
 SCALES = {"pain": (0, 10), "stress": (1, 5), "sleep": (1, 5)}
 
 

@@ -140,9 +140,14 @@ def _extra_set_names(kind: type) -> tuple[str, ...]:
 
 
 def _extra_sets(day: DiaryDay) -> Iterable[tuple[str, set[str]]]:
-    """Each extra set of ids on the day as (kind, ids): ``medicines`` -> ("medicine", ...)."""
+    """Each extra set of ids on the day as (kind, ids): ``medicines`` -> ("medicine", ...).
+
+    A set with a ``<name>_reported`` flag (``medicines_reported``: the question is optional and
+    off by default) is left out on days it is false: there, none is not known to mean none.
+    """
     for name in _extra_set_names(type(day)):
-        yield name.removesuffix("s"), getattr(day, name)
+        if getattr(day, f"{name}_reported", True):
+            yield name.removesuffix("s"), getattr(day, name)
 
 
 def records_from_diary(days: Mapping[date, DiaryDay]) -> dict[date, DayRecord]:
@@ -151,7 +156,7 @@ def records_from_diary(days: Mapping[date, DiaryDay]) -> dict[date, DayRecord]:
     Food groups and symptoms are known on every day with an entry (as the export writes them,
     so ``gutback analyse`` on the export says what the recap says); stress and sleep only when
     answered; any other set of ids on the day (medicines) becomes ``kind:id`` factors, known on
-    every day with an entry, for the ids that occur in the diary at all.
+    the days it was reported, for the ids that occur in the diary at all.
     """
     extra: dict[str, set[str]] = {}
     for day in days.values():
@@ -171,8 +176,9 @@ def records_from_diary(days: Mapping[date, DiaryDay]) -> dict[date, DayRecord]:
         if extra:
             present = dict(_extra_sets(day))
             for kind, ids in extra.items():
-                for item in ids:
-                    factors[f"{kind}:{item}"] = item in present.get(kind, ())
+                if kind in present:
+                    for item in ids:
+                        factors[f"{kind}:{item}"] = item in present[kind]
         records[when] = DayRecord(score(day.value(PAIN)), factors)
     return records
 

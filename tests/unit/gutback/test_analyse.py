@@ -128,3 +128,51 @@ def test_a_missing_file_gets_one_clear_line_and_status_2(tmp_path: Path) -> None
     done = analyse(str(tmp_path / "nowhere.csv"))
     assert done.returncode == 2 and "cannot read" in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+def _trial_files(tmp_path: Path) -> tuple[Path, Path]:
+    """An exported-style diary where swap weeks are 3 points lower, and its plan file."""
+    start = date(2026, 3, 2)
+    arms = "USSUUSSU"  # U usual, S swap; one week each
+    days = {
+        (start + timedelta(days=7 * w + d)).isoformat(): "swap" if arm == "S" else "usual"
+        for w, arm in enumerate(arms)
+        for d in range(7)
+    }
+    weekday = [1, 0, -1, 0, 0, -1, 1]
+    rows = ["date,pain"] + [
+        f"{day},{6 + weekday[i % 7] - (3 if arm == 'swap' else 0)}"
+        for i, (day, arm) in enumerate(sorted(days.items()))
+    ]
+    diary = tmp_path / "diary.csv"
+    diary.write_text("\n".join(rows) + "\n")
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"outcome": "pain", "days": days}))
+    return diary, plan
+
+
+def test_an_experiment_plan_adds_the_verdict_and_the_effect_with_its_interval(
+    tmp_path: Path,
+) -> None:
+    diary, plan = _trial_files(tmp_path)
+    done = analyse(str(diary), "--experiment", str(plan), "--json")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert "links" in answer
+    assert answer["verdict"] == "better"
+    low, high = answer["interval"]
+    assert low < answer["effect"] < high < -1
+    said = analyse(str(diary), "--experiment", str(plan))
+    assert said.returncode == 0, said.stderr
+    assert "better on the swap" in said.stdout and "likely between" in said.stdout
+
+
+def test_a_malformed_plan_gets_one_clear_line_and_status_2(tmp_path: Path) -> None:
+    diary, plan = _trial_files(tmp_path)
+    plan.write_text('{"outcome": "pain", "days": {"2026-03-02": "maybe"}}')
+    done = analyse(str(diary), "--experiment", str(plan))
+    assert done.returncode == 2 and done.stdout == ""
+    assert str(plan) in done.stderr and done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr
+    missing = analyse(str(diary), "--experiment", str(tmp_path / "none.json"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr

@@ -12,7 +12,7 @@ from bot.insights.engine import analyse
 
 def test_columns_are_read_by_name_and_blank_is_not_recorded() -> None:
     text = (
-        "notes,date,pain,food_greasy,symptom_bloating,stress,sleep,medicine_probiotics,mood\n"
+        "notes,date,pain,food_greasy,symptom_bloating,stress,sleep,med_probiotics,mood\n"
         "'=hi,2026-03-01,4,1,0,5,2,1,happy\n"
         ",2026-03-02,,0,,1,,,\n"
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -168,17 +167,13 @@ def test_painkillers_are_context_not_a_cause() -> None:
     assert all(k.item != "painkillers" for k in honest.links)  # context, never a candidate
 
 
-@dataclass
-class DayWithMedicines(DiaryDay):
-    medicines: set[str] = field(default_factory=set)
-
-
-def test_any_extra_set_on_the_diary_day_becomes_a_candidate() -> None:
+def test_medicines_become_candidates_on_the_days_the_question_was_answered() -> None:
     days = {
-        START + timedelta(days=n): DayWithMedicines(
+        START + timedelta(days=n): DiaryDay(
             answered={"pain": 4, "stress": 5 if n % 3 == 0 else 2},
             foods={"greasy"} if n % 2 else set(),
             medicines={"probiotics"} if n % 4 == 0 else set(),
+            medicines_reported=n < 16,  # switched off for the last four days
         )
         for n in range(20)
     }
@@ -189,6 +184,8 @@ def test_any_extra_set_on_the_diary_day_becomes_a_candidate() -> None:
     assert first.factors["stress:high"] is True
     assert "sleep:poor" not in first.factors  # not answered: not known
     assert records[START + timedelta(days=1)].factors["medicine:probiotics"] is False
+    # Not asked is not "none": on the days without the question the medicine is unknown.
+    assert "medicine:probiotics" not in records[START + timedelta(days=17)].factors
     assert diary_links(days).links == ()  # pain is flat: nothing to show
 
 
