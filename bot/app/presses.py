@@ -19,7 +19,7 @@ from bot.chat.buttons import CHECKIN_ACTION, Press, parse_press
 from bot.chat.outbox import Outbox
 from bot.diary import freetext, inbox
 from bot.experiments import conversation as experiment
-from bot.people import onboarding, recap_day
+from bot.people import onboarding, recap_day, settings
 from bot.privacy import export_and_delete as privacy
 from bot.safety import conversation
 from bot.store.states import OnboardingStep
@@ -71,11 +71,16 @@ async def _breathe(r: Request) -> Outbox:
 
 
 async def _settings(r: Request) -> Outbox:
-    """The /settings buttons: change the weekly recap's day, the timezone or the times."""
+    """The /settings buttons: the weekly recap's day, the timezone, the times, the medicines
+    question."""
     if r.text == "recap":
         if not onboarding.is_set_up(r.user):
             return expired()
         return await recap_day.choose(r.session, r.user)
+    if r.text == "meds":
+        if not onboarding.is_set_up(r.user):
+            return expired()
+        return await settings.toggle_medicines(r.session, r.user, r.message_id, r.now)
     if r.text not in ("tz", "times"):
         return expired()
     step = OnboardingStep.EDIT_TIMEZONE if r.text == "tz" else OnboardingStep.EDIT_TIMES

@@ -40,6 +40,7 @@ from bot.delivery.claims import (
 )
 from bot.delivery.postman import Posted, Postman
 from bot.diary.checkins import open_scheduled, reminder_message
+from bot.experiments import weeks
 from bot.experiments.results import claim_due_verdicts, give_back_refused
 from bot.insights import weekly
 from bot.people.schedules import CHECKIN, RECAP, ensure_recap_schedules
@@ -118,6 +119,7 @@ class Sweeper:
         for step in (
             self.send_reminders,
             self.send_follow_ups,
+            self.send_experiment_weeks,
             self.send_experiment_verdicts,
             self.send_recaps,
         ):
@@ -379,8 +381,30 @@ class Sweeper:
             async with self.sessions() as session, session.begin():
                 await self.postman.record(session, posts, now)
 
+    async def send_experiment_weeks(self, stats: SweepStats) -> None:
+        """What to do this week, on the first morning of each week of a randomised experiment.
+
+        Claimed, posted and recorded like the results (:mod:`bot.experiments.weeks`).
+        """
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            due = await weeks.claim_due_weeks(session, now, self.batch)
+        if not due:
+            return
+        outcomes = [
+            (week, await self.postman.post(week.chat_id, Send(week.text), user_id=week.user_id))
+            for week in due
+        ]
+        async with self.sessions() as session, session.begin():
+            await self.postman.record(
+                session, [(w.delivery_id, w.user_id, posted) for w, posted in outcomes], now
+            )
+            for week, posted in outcomes:
+                await weeks.give_back_refused(session, week, posted.status)
+        stats.counts.update(f"experiment_week_{posted.status}" for _, posted in outcomes)
+
     async def send_experiment_verdicts(self, stats: SweepStats) -> None:
-        """Results of two-week swap experiments, each given once (bot/experiments/results.py).
+        """Results of swap experiments, each given once (bot/experiments/results.py).
 
         Claim, post, then record: a result Telegram refused (429) is handed back for a retry.
         """
@@ -390,7 +414,9 @@ class Sweeper:
         outcomes = [
             (
                 result,
-                await self.postman.post(result.chat_id, Send(result.text), user_id=result.user_id),
+                await self.postman.post(
+                    result.chat_id, Send(result.text, result.buttons), user_id=result.user_id
+                ),
             )
             for result in due
         ]

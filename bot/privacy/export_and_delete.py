@@ -22,7 +22,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.content import load_model
-from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.base.vocabulary import FOOD_GROUPS, MEDICINES, SYMPTOMS
 from bot.chat import inbox
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button, Keyboard
@@ -181,6 +181,7 @@ def csv_header() -> list[str]:
         *(f"food_{g}" for g in FOOD_GROUPS),
         "stress",
         "sleep",
+        *(f"med_{m}" for m in MEDICINES),
         "notes",
     ]
 
@@ -190,8 +191,10 @@ async def diary_csv(session: AsyncSession, user_id: int) -> bytes:
 
     Pain, Bristol type, stress and sleep are the day's latest check-in answer or, when no check-in
     answered it, the latest diary line that mentioned it. A symptom or food group is 1 when any
-    check-in or diary line named it that day. "No bowel movement" is a column of its own (1, or 0
-    beside a Bristol type; empty when unknown), never a Bristol type. Notes are food notes and
+    check-in or diary line named it that day. A ``med_`` column is 1 or 0 on a day the optional
+    medicines question was answered, empty otherwise (not asked is not "none"). "No bowel
+    movement" is a column of its own (1, or 0 beside a Bristol type; empty when unknown), never a
+    Bristol type. Notes are food notes and
     diary lines, oldest first.
     """
     days = await diary_days(session, user_id)
@@ -212,6 +215,7 @@ async def diary_csv(session: AsyncSession, user_id: int) -> bytes:
                 *(int(g in day.foods) for g in FOOD_GROUPS),
                 _cell(day.value(STRESS)),
                 _cell(day.value(SLEEP)),
+                *(int(m in day.medicines) if day.medicines_reported else "" for m in MEDICINES),
                 _as_text(" | ".join(text for _, text in sorted(day.notes, key=_when))),
             ]
         )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -96,6 +97,8 @@ class User(Base):
     )
     #: A breathing break was taken; the next check-in asks whether it helped.
     breathing_followup: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The check-in's optional medicines and supplements question, switched on in /settings.
+    ask_medicines: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -297,7 +300,21 @@ class Experiment(Base):
     ends_on: Mapped[date] = mapped_column(Date)
     #: active, finished (verdict given) or stopped (ended early by the person).
     status: Mapped[str] = mapped_column(String(16), default=ExperimentStatus.ACTIVE)
-    #: better, no_change or not_enough, once finished.
+    #: better, no_change or not_enough (design 1); better, no_change, worse or not_enough (2).
     verdict: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The rules it runs and ends under: 1, two weeks compared with the two before
+    #: (:mod:`bot.insights.verdict`); 2, the randomised N-of-1 trial (:mod:`bot.insights.trial`).
+    #: Rows from before design 2 keep 1, so an experiment finishes under the rules it started with.
+    design: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
+    #: Design 2: the seed of the order of the weeks, pairs of weeks planned, the start of each
+    #: pair added after the first two (ISO dates), and the day the next week's message is due.
+    seed: Mapped[int | None] = mapped_column(Integer)
+    pairs: Mapped[int | None] = mapped_column(SmallInteger)
+    extra_starts: Mapped[list[str] | None] = mapped_column(JSON)
+    next_block_on: Mapped[date | None] = mapped_column(Date)
+    #: Design 2, once finished: the effect on pain (swap minus usual) and its interval.
+    effect: Mapped[float | None] = mapped_column(Float)
+    effect_low: Mapped[float | None] = mapped_column(Float)
+    effect_high: Mapped[float | None] = mapped_column(Float)

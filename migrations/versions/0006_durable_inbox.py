@@ -1,7 +1,7 @@
 """durable inbox: webhook updates kept until handled, the due instant of each claim
 
-Revision ID: 0005_durable_inbox
-Revises: 0004
+Revision ID: 0006_durable_inbox
+Revises: 0005_trials_and_medicines
 Create Date: 2026-12-01 13:40:00.000000
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0005_durable_inbox'
-down_revision: str | None = '0004'
+revision: str = '0006_durable_inbox'
+down_revision: str | None = '0005_trials_and_medicines'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
