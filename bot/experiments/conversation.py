@@ -20,7 +20,7 @@ person's row is locked before the check (see :func:`_lock_person`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
@@ -45,6 +45,7 @@ from bot.experiments.results import (
 )
 from bot.experiments.weeks import todo
 from bot.insights import trial
+from bot.insights.engine import diary_links, experiment_order
 from bot.insights.verdict import count_adherence
 from bot.knowledge.swaps import swap_by_id
 from bot.knowledge.trials import (
@@ -83,9 +84,15 @@ async def _lock_person(session: AsyncSession, user: User) -> None:
 
 
 def choose_offers(
-    food_days: Mapping[str, int], *, allow_restriction: bool, limit: int = OFFERS
+    food_days: Mapping[str, int],
+    *,
+    allow_restriction: bool,
+    linked: Sequence[str] = (),
+    limit: int = OFFERS,
 ) -> list[ExperimentSpec]:
-    """The experiments to offer: those whose food group shows up most in the diary first.
+    """The experiments to offer: swaps away from the food groups the insight engine links to
+    higher pain first (``linked``, strongest evidence first: the experiment the diary suggests),
+    then those whose food group shows up most in the diary.
 
     Ties and the rest keep the content file's order, which is also the default offer.
     """
@@ -95,8 +102,21 @@ def choose_offers(
         if allow_restriction or not spec.restriction
     ]
     order = {spec.swap: index for index, spec in enumerate(specs)}
-    specs.sort(key=lambda spec: (-food_days.get(spec.group, 0), order[spec.swap]))
+    rank = {group: index for index, group in enumerate(linked)}
+    specs.sort(
+        key=lambda spec: (
+            rank.get(spec.group, len(rank)),
+            -food_days.get(spec.group, 0),
+            order[spec.swap],
+        )
+    )
     return specs[:limit]
+
+
+async def linked_foods(session: AsyncSession, user_id: int) -> list[str]:
+    """Food groups the insight engine links to higher pain over the whole diary, strongest
+    first: the same analysis the recap and the PDF show."""
+    return experiment_order(diary_links(await diary_days(session, user_id, notes=False)))
 
 
 async def food_days(session: AsyncSession, user_id: int, today: date) -> Counter[str]:
@@ -140,7 +160,11 @@ async def offer(
 ) -> tuple[str, Keyboard] | None:
     """The swaps to offer, as text and buttons: a short list with a "more" button first."""
     counts = await food_days(session, user.id, today)
-    specs = choose_offers(counts, allow_restriction=not user.no_restriction_tips)
+    specs = choose_offers(
+        counts,
+        allow_restriction=not user.no_restriction_tips,
+        linked=await linked_foods(session, user.id),
+    )
     if not specs:
         return None
     buttons = tuple((Button(spec.button, _data(GO, spec.swap, user)),) for spec in specs)

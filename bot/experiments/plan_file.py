@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.base.wording import t
 from bot.insights import trial
 
 ARMS: tuple[trial.Arm, ...] = ("usual", "swap")
@@ -112,3 +113,34 @@ def analyse(plan: Plan, pain: dict[date, float]) -> dict[str, Any]:
 def analyse_files(diary_csv: str, plan_json: str) -> dict[str, Any]:
     """Both files' text in, the ``experiment`` answer out (:class:`PlanError` on bad input)."""
     return analyse(read_plan(plan_json), read_pain(diary_csv))
+
+
+def plan_lines(answer: dict[str, Any]) -> list[str]:
+    """The ``experiment`` answer as sentences, for ``gutback analyse`` without ``--json``."""
+    lines = [
+        t(
+            "analyse_plan_verdict",
+            outcome=answer["outcome"],
+            verdict=t(f"analyse_verdict_{answer['verdict']}"),
+        )
+    ]
+    if answer["effect"] is not None:
+        low, high = answer["interval"]
+        lines.append(
+            t(
+                "analyse_plan_effect",
+                effect=f"{answer['effect']:+.1f}",
+                low=f"{low:+.1f}",
+                high=f"{high:+.1f}",
+                chance=f"{answer['probability_drop_of_1']:.0%}",
+            )
+        )
+    lines.append(
+        t(
+            "analyse_plan_days",
+            swap_days=answer["swap_days"],
+            usual_days=answer["usual_days"],
+            washout=answer["washout_days"],
+        )
+    )
+    return lines

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.content import load_model
 from bot.base.vocabulary import FOOD_GROUPS, MEDICINES, SYMPTOMS
+from bot.chat import inbox
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button, Keyboard
 from bot.chat.outbox import Outbox, SendFile
@@ -96,6 +97,9 @@ def person_tables() -> list[tuple[Table, str]]:
 
 async def erase_everything(session: AsyncSession, user_id: int) -> None:
     """Delete every row that references the person, then the person."""
+    platform_id = await session.scalar(select(User.platform_id).where(User.id == user_id))
+    if platform_id is not None:
+        await inbox.erase(session, platform_id)  # updates of theirs still waiting (webhook)
     for table, column in person_tables():
         await session.execute(delete(table).where(table.c[column] == user_id))
     # ORM-enabled, so the loaded ``User`` leaves the session too and is never flushed again.
@@ -104,6 +108,7 @@ async def erase_everything(session: AsyncSession, user_id: int) -> None:
 
 async def erase_diary(session: AsyncSession, user: User, now: datetime) -> None:
     """Delete the diary but keep the person, their consent, timezone and check-in times."""
+    await inbox.erase(session, user.platform_id)  # updates of theirs still waiting (webhook)
     for table, column in person_tables():
         if table.name not in SETTINGS_TABLES:
             await session.execute(delete(table).where(table.c[column] == user.id))

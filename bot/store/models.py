@@ -128,7 +128,11 @@ class Delivery(Base):
     """The claim on one prompt. Its unique key is what makes a prompt go out at most once."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("user_id", "kind", "local_date", "slot"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "local_date", "slot"),
+        # Every sweep looks for old claims whose send never began (a dead worker's).
+        Index("ix_deliveries_status_claimed", "status", "claimed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -137,6 +141,8 @@ class Delivery(Base):
     slot: Mapped[int] = mapped_column(SmallInteger)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.CLAIMED)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: When the prompt fell due: a claim whose claimer died is given back to this instant.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -185,6 +191,26 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class InboxUpdate(Base):
+    """A webhook update answered 200 but not yet handled: kept so a killed worker loses none.
+
+    Written before the 200, deleted once handled; a row left behind by a dead worker is handled
+    by the next one to start (or by any worker after ``GUTBACK_TAKEOVER_SECONDS``). It holds the
+    raw update, message text included, for those seconds only; ``platform_id`` lets /delete
+    erase a person's rows still waiting.
+    """
+
+    __tablename__ = "inbox_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    platform_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The worker handling it, and when that worker last said it was alive.
+    claimed_by: Mapped[str] = mapped_column(String(128))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class LogEntry(Base):

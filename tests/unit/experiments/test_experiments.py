@@ -648,3 +648,12 @@ async def _deliveries(sessions: Sessions, user_id: int) -> list[Delivery]:
                 select(Delivery).where(Delivery.user_id == user_id, Delivery.kind == "experiment")
             )
         )
+
+
+def test_the_swap_the_insight_engine_suggests_is_offered_first() -> None:
+    counts = {"soda": 12, "processed": 9, "greasy": 2}
+    by_count = experiments.choose_offers(counts, allow_restriction=True)
+    assert by_count[0].group == "soda"
+    # The engine links greasy food to higher pain: that swap comes first, then by how often.
+    linked = experiments.choose_offers(counts, allow_restriction=True, linked=["greasy"])
+    assert [spec.group for spec in linked[:3]] == ["greasy", "soda", "processed"]
