@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS  # noqa: E402
-from bot.diary.view import diary_days  # noqa: E402
+from bot.diary.view import DiaryDay, diary_days  # noqa: E402
+from bot.insights.engine import diary_links  # noqa: E402
 from bot.insights.recap import chart_data, recap_numbers, render_chart  # noqa: E402
 from bot.store.db import make_engine, make_sessions  # noqa: E402
 from bot.store.models import Answer, Base, Checkin, LogEntry, User  # noqa: E402
@@ -35,6 +36,7 @@ SAMPLES = 300
 CHART_SAMPLES = 30
 NUMBERS_TARGET_MS = 5.0
 CHART_TARGET_MS = 150.0
+MEASURED: dict[str, list[float]] = {}
 
 
 def build(path: Path, users: int) -> None:
@@ -140,11 +142,31 @@ def flush(
         rows.clear()
 
 
+def main_links(days: dict[date, DiaryDay]) -> None:
+    """The links rule on main before the insight engine (for the baseline): plain differences
+    of means for every symptom and food group at lags 0 and 1."""
+    scored = [(w, float(d.value("pain"))) for w, d in days.items() if d.value("pain") is not None]
+    for lag in (0, 1):
+        pairs = [
+            (pain, source)
+            for when, pain in scored
+            if (source := days.get(when - timedelta(days=lag))) is not None
+        ]
+        for items, symptoms in ((SYMPTOMS, True), (FOOD_GROUPS, False)):
+            for item in items:
+                with_ = [p for p, s in pairs if item in (s.symptoms if symptoms else s.foods)]
+                without = len(pairs) - len(with_)
+                if len(with_) >= 3 and without >= 3:
+                    sum(with_) / len(with_)
+
+
 async def measure(path: Path, users: int) -> tuple[list[float], list[float]]:
     engine = make_engine(f"sqlite+aiosqlite:///{path}")
     sessions = make_sessions(engine)
     rng = random.Random(11)
     numbers: list[float] = []
+    links: list[float] = []
+    baseline: list[float] = []
     for _ in range(SAMPLES):
         user_id = rng.randint(1, users)
         async with sessions() as session:
@@ -153,6 +175,14 @@ async def measure(path: Path, users: int) -> tuple[list[float], list[float]]:
             started = time.perf_counter()
             await recap_numbers(session, user, TODAY)
             numbers.append((time.perf_counter() - started) * 1000)
+            days = await diary_days(session, user_id, end=TODAY, notes=False)
+        started = time.perf_counter()
+        diary_links(days)
+        links.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        main_links(days)
+        baseline.append((time.perf_counter() - started) * 1000)
+    MEASURED["links"], MEASURED["baseline"] = links, baseline
     async with sessions() as session:
         data = chart_data(await diary_days(session, 1, end=TODAY), TODAY)
     await engine.dispose()
@@ -176,6 +206,15 @@ def main() -> None:
     print(
         f"recap_numbers: median {statistics.median(numbers):.2f} ms over {SAMPLES} users "
         f"(target < {NUMBERS_TARGET_MS:.0f} ms)"
+    )
+    links, baseline = MEASURED["links"], MEASURED["baseline"]
+    main_estimate = (
+        statistics.median(numbers) - statistics.median(links) + statistics.median(baseline)
+    )
+    print(
+        f"  of which the insight engine: median {statistics.median(links):.2f} ms; main's "
+        f"links rule in its place: {statistics.median(baseline):.2f} ms, so main's recap_numbers "
+        f"would be about {main_estimate:.2f} ms here"
     )
     print(
         f"render_chart:  median {statistics.median(charts):.1f} ms over {CHART_SAMPLES} charts "

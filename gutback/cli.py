@@ -59,7 +59,24 @@ def main(argv: list[str] | None = None) -> int:
         description="Register GUTBACK_WEBHOOK_URL and the secret with Telegram: once per "
         "release, for workers started with GUTBACK_WEBHOOK_REGISTER=false.",
     )
+    analyse = commands.add_parser(
+        "analyse",
+        help="the insight engine on a diary CSV (the /export format): what the recap would show",
+        description="Run the recap's insight engine on a diary file in the /export CSV format "
+        "(columns by name: date, pain, stress, sleep, symptom_*, food_*, med_*; others are "
+        "ignored, missing ones read as not recorded) and print the links the recap would show.",
+    )
+    analyse.add_argument("diary", metavar="DIARY.csv", help="the diary file")
+    analyse.add_argument("--json", action="store_true", help="print JSON instead of sentences")
+    analyse.add_argument(
+        "--experiment",
+        metavar="PLAN.json",
+        help='judge an experiment plan: {"outcome": "pain", "days": {"YYYY-MM-DD": '
+        '"usual" | "swap", ...}}; adds verdict, effect and interval',
+    )
     args = parser.parse_args(argv)
+    if args.command == "analyse":  # needs no settings, database or token
+        return _analyse(args)
 
     settings = Settings()
     setup_logging(settings.log_level)
@@ -177,4 +194,56 @@ def _set_webhook(settings: Settings) -> int:
         print(f"gutback: setWebhook failed: {error.message}", file=sys.stderr)
         return 1
     print(f"webhook set: {settings.webhook_endpoint}")
+    return 0
+
+
+def _analyse(args: argparse.Namespace) -> int:
+    """``gutback analyse``: read the file and run the engine (both core), print; 2 on a bad file.
+
+    Options that add to the answer (an experiment plan) add their part to ``answer`` and
+    ``lines`` here; the reading and the statistics stay in the core.
+    """
+    import json
+    from pathlib import Path
+
+    from bot.insights.diary_file import DiaryFileError, analysis_json, read_diary_csv
+    from bot.insights.engine import analyse
+    from bot.insights.links import links_section
+
+    path = Path(args.diary)
+    try:
+        text = path.read_text(encoding="utf-8")
+        records = read_diary_csv(text)
+    except OSError as error:
+        print(f"gutback: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print(f"gutback: {path} is not a UTF-8 text file", file=sys.stderr)
+        return 2
+    except DiaryFileError as error:
+        print(f"gutback: {path}: {error}", file=sys.stderr)
+        return 2
+    analysis = analyse(records)
+    answer = analysis_json(analysis)
+    lines = links_section(analysis)
+    if args.experiment:
+        from bot.experiments.plan_file import PlanError, analyse_files, plan_lines
+
+        plan = Path(args.experiment)
+        try:
+            answer.update(analyse_files(text, plan.read_text(encoding="utf-8")))
+        except OSError as error:
+            print(f"gutback: cannot read {plan}: {error.strerror or error}", file=sys.stderr)
+            return 2
+        except UnicodeDecodeError:
+            print(f"gutback: {plan} is not a UTF-8 text file", file=sys.stderr)
+            return 2
+        except PlanError as error:
+            print(f"gutback: {plan}: {error}", file=sys.stderr)
+            return 2
+        lines = [*lines, "", *plan_lines(answer)]
+    if args.json:
+        print(json.dumps(answer, indent=2))
+    else:
+        print("\n".join(lines))
     return 0

@@ -107,6 +107,7 @@ def build_application(
         clock,
         grace=timedelta(hours=settings.grace_hours),
         batch=settings.sweep_batch,
+        takeover=timedelta(seconds=settings.takeover_seconds),
     )
     application.bot_data["runtime"] = Runtime(settings, engine, core, sweeper)
     application.bot_data["migrate"] = migrates_at_start(settings, migrate_on_start)

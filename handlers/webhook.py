@@ -20,9 +20,18 @@ for the one in progress and for running jobs, and only then the engine is dispos
 
 Redeliveries (Telegram retrying an update whose 200 it did not see, or two workers getting the
 same update) are absorbed by the core, which records each ``update_id`` in the action's own
-transaction. An update acknowledged with 200 but not yet handled is lost if the process is killed
-with SIGKILL; SIGTERM drains it. The backlog is capped: beyond ``MAX_PENDING`` waiting updates the
-answer is 503, so Telegram holds on to them (and a balancer may try another worker).
+transaction. An update acknowledged with 200 is first written to the inbox (``handlers.inbox``),
+so a worker killed with SIGKILL loses none of them: its next start, or another worker after
+``GUTBACK_TAKEOVER_SECONDS``, handles them. Only while the database is away are updates kept in
+memory alone (SIGTERM still drains them; SIGKILL loses them). The backlog is capped: beyond
+``MAX_PENDING`` waiting updates the answer is 503, so Telegram holds on to them (and a balancer
+may try another worker).
+
+Slow or hostile clients cannot hold the worker: request headers must arrive within
+``HEADER_SECONDS`` and the body within ``BODY_SECONDS`` (then the connection is closed), idle
+keep-alive connections close after ``KEEP_ALIVE_SECONDS``, at most ``MAX_CONNECTIONS`` are
+served at once (503 beyond), a client that goes away mid-request is one log line, and a body
+nested deeper than ``MAX_DEPTH`` (no update is) is dropped like any other non-update.
 """
 
 from __future__ import annotations
@@ -34,20 +43,24 @@ import json
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
+import h11
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
 from telegram.error import InvalidToken
 from telegram.ext import Application
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.base.config import Settings
 from bot.store.db import MigrationFailed
 from handlers import health
 from handlers.app import runtime_of
+from handlers.inbox import WebhookInbox, worker_name
 from handlers.telegram import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
@@ -59,6 +72,15 @@ MAX_BODY_BYTES = 1 << 20
 MAX_PENDING = 1000
 #: How long uvicorn waits for requests in hand at shutdown (they only enqueue, so this is ample).
 HTTP_DRAIN_SECONDS = 10
+#: Seconds a client has to send a request's line and headers, then its body (Telegram takes ms).
+HEADER_SECONDS = 10.0
+BODY_SECONDS = 10.0
+#: Seconds an idle keep-alive connection stays open.
+KEEP_ALIVE_SECONDS = 5
+#: Connections served at once (Telegram opens at most 100, 40 by default); 503 beyond.
+MAX_CONNECTIONS = 200
+#: JSON nesting allowed in a body; an update is nested less than 20 deep.
+MAX_DEPTH = 64
 
 
 def create_app(
@@ -72,6 +94,12 @@ def create_app(
     if sweep_window is None:
         sweep_window = health.sweep_window(settings.sweep_seconds)
     runtime = runtime_of(application)
+    inbox = WebhookInbox(
+        application,
+        runtime.core.sessions,
+        worker_name(settings.webhook_port),
+        settings.takeover_seconds,
+    )
 
     async def receive_update(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode("latin-1")
@@ -79,12 +107,20 @@ def create_app(
             client = request.client.host if request.client else None
             log.warning("webhook call refused: wrong or missing secret", extra={"client": client})
             return Response(status_code=403)
-        body = await _body_within(request, MAX_BODY_BYTES)
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await _body_within(request, MAX_BODY_BYTES)
+        except TimeoutError:
+            log.warning("webhook call cut off: body too slow", extra={"seconds": BODY_SECONDS})
+            return Response(status_code=408, headers={"Connection": "close"})
+        except ClientDisconnect:
+            log.info("webhook client went away before sending the whole body")
+            return Response(status_code=400)
         if body is None:
             log.warning("webhook call refused: body over the size limit")
-            return Response(status_code=413)
-        update = _update_from(body, application.bot)
-        if update is None:
+            return Response(status_code=413, headers={"Connection": "close"})
+        parsed = _update_from(body, application.bot)
+        if parsed is None:
             # Retrying cannot fix it, and a non-2xx answer would make Telegram retry it forever.
             log.warning("webhook body dropped: not a Telegram update", extra={"size": len(body)})
             return Response(status_code=200)
@@ -94,7 +130,8 @@ def create_app(
         if pending >= MAX_PENDING:
             log.warning("webhook busy: refused, Telegram retries", extra={"pending": pending})
             return Response(status_code=503)
-        application.update_queue.put_nowait(update)
+        update, data = parsed
+        await inbox.accept(update, data)
         return Response(status_code=200)
 
     async def healthz(_: Request) -> Response:
@@ -114,7 +151,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=_lifespan(application))
+    return Starlette(routes=routes, lifespan=_lifespan(application, inbox))
 
 
 async def _body_within(request: Request, limit: int) -> bytes | None:
@@ -132,28 +169,51 @@ async def _body_within(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _update_from(body: bytes, bot: Bot) -> Update | None:
+def _update_from(body: bytes, bot: Bot) -> tuple[Update, dict[str, Any]] | None:
+    """The update and its JSON, or ``None`` for anything that is not one (never raises)."""
     try:
         data = json.loads(body)
-    except ValueError:
-        return None
+    except (ValueError, RecursionError):
+        return None  # not JSON, or nested deeper than the parser goes
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         return None
+    if nesting_depth(data) > MAX_DEPTH:
+        return None
     try:
-        return Update.de_json(data, bot)
+        return Update.de_json(data, bot), data
     except Exception:
         return None
+
+
+def nesting_depth(data: Any) -> int:
+    """How deeply lists and objects nest in parsed JSON (without recursion: it may be deep)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class StartupFailed(RuntimeError):
     """Start-up failed; the message is safe to log (no token, no connection details)."""
 
 
-def _lifespan(application: Application):  # type: ignore[no-untyped-def]
+def _lifespan(application: Application, inbox: WebhookInbox):  # type: ignore[no-untyped-def]
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
             await start_application(application)
+            await _replay(inbox)
         except InvalidToken:
             # PTB's message quotes the token, and uvicorn would log it with the traceback.
             raise StartupFailed("Telegram refused TELEGRAM_BOT_TOKEN") from None
@@ -168,6 +228,16 @@ def _lifespan(application: Application):  # type: ignore[no-untyped-def]
             await stop_application(application)
 
     return lifespan
+
+
+async def _replay(inbox: WebhookInbox) -> None:
+    """Before the first request: queue what a killed run left in the inbox, then tend it."""
+    try:
+        await inbox.replay()
+    except Exception as error:
+        # The database is away: the next tending (or another worker) takes them over.
+        log.warning("inbox not replayed at start", extra={"error": type(error).__name__})
+    inbox.schedule()
 
 
 async def start_application(application: Application) -> None:
@@ -214,6 +284,54 @@ async def set_webhook_once(settings: Settings) -> None:
     bot = Bot(settings.require_token(), base_url=settings.telegram_api_url)
     async with bot:
         await register_webhook(bot, settings)
+
+
+class SlowClientGuard(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, closing a connection whose request headers come too slowly.
+
+    uvicorn bounds idle keep-alive connections but not a request that is still arriving: a
+    client sending its headers a byte at a time would hold the connection for good.
+    """
+
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._watch_headers()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._watch_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_header_timer()
+        super().connection_lost(exc)
+
+    def _watch_headers(self) -> None:
+        """Headers are awaited while h11 waits for a request; the clock starts with its first byte
+        (or the connection)."""
+        waiting = self.conn.their_state is h11.IDLE and not self.transport.is_closing()
+        if waiting and self._header_timer is None:
+            self._header_timer = self.loop.call_later(HEADER_SECONDS, self._headers_too_slow)
+        elif not waiting:
+            self._stop_header_timer()
+
+    def _stop_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            log.warning("webhook call cut off: headers too slow", extra={"seconds": HEADER_SECONDS})
+            self.transport.close()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # Between requests the keep-alive timeout applies; the next request's first byte
+        # starts the header clock again.
+        self._stop_header_timer()
 
 
 class _Server(uvicorn.Server):
@@ -275,6 +393,9 @@ class WebhookWorker:
             access_log=False,
             server_header=False,
             timeout_graceful_shutdown=HTTP_DRAIN_SECONDS,
+            http=SlowClientGuard,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            limit_concurrency=MAX_CONNECTIONS,
         )
         self.server = _Server(config, handle_signals=handle_signals)
 

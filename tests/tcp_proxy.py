@@ -14,14 +14,34 @@ Usage::
         proxy.cut()
         ...
         proxy.restore()
+
+``lose_commit_reply(after=b"INSERT INTO log_entries")`` plays the nastiest outage: the ``COMMIT``
+of the next transaction that sent those bytes reaches PostgreSQL and is carried out, but its
+reply never comes back (the connection drops right then), so the client cannot know that its
+transaction was stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+from dataclasses import dataclass, field
 
 CHUNK = 65536
+#: A simple-protocol query message ('Q', a 4-byte length) whose text is COMMIT (asyncpg's commit).
+COMMIT_QUERY = re.compile(rb"Q.{4}COMMIT", re.S)
+
+
+@dataclass
+class _Link:
+    """One client connection and its upstream twin."""
+
+    writers: list[asyncio.StreamWriter] = field(default_factory=list)
+    #: The chosen statement went upstream: lose the reply to this link's next COMMIT.
+    armed: bool = False
+    #: A COMMIT went upstream: drop its reply and the connection.
+    lose_reply: bool = False
 
 
 class TcpProxy:
@@ -35,6 +55,8 @@ class TcpProxy:
         self._silent.set()
         self._open: set[asyncio.StreamWriter] = set()
         self._pipes: set[asyncio.Task[None]] = set()
+        self._lose_after: bytes | None = None
+        self.commit_replies_lost = 0
 
     @property
     def is_cut(self) -> bool:
@@ -66,6 +88,11 @@ class TcpProxy:
         """
         self._silent.clear()
 
+    def lose_commit_reply(self, *, after: bytes) -> None:
+        """For the next transaction that sends ``after`` (part of a statement's SQL): let its
+        COMMIT through to the server, then drop the reply and the connection."""
+        self._lose_after = after
+
     def restore(self) -> None:
         self._cut = False
         self._silent.set()
@@ -87,18 +114,38 @@ class TcpProxy:
             writer.transport.abort()
             return
         self._open.update((writer, upstream_writer))
+        link = _Link([writer, upstream_writer])
         pipes = [
-            asyncio.create_task(self._pipe(reader, upstream_writer)),
-            asyncio.create_task(self._pipe(upstream_reader, writer)),
+            asyncio.create_task(self._pipe(reader, upstream_writer, link, upstream=True)),
+            asyncio.create_task(self._pipe(upstream_reader, writer, link, upstream=False)),
         ]
         self._pipes.update(pipes)
         for pipe in pipes:
             pipe.add_done_callback(self._pipes.discard)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        link: _Link,
+        *,
+        upstream: bool,
+    ) -> None:
         try:
             while data := await reader.read(CHUNK):
                 await self._silent.wait()
+                if upstream and self._lose_after is not None and self._lose_after in data:
+                    self._lose_after = None
+                    link.armed = True
+                if upstream and link.armed and COMMIT_QUERY.search(data):
+                    link.armed = False
+                    link.lose_reply = True
+                elif not upstream and link.lose_reply:
+                    # The server has answered the COMMIT, so it is done; the client never hears.
+                    self.commit_replies_lost += 1
+                    for end in link.writers:
+                        end.transport.abort()
+                    return
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):

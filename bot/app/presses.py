@@ -71,11 +71,16 @@ async def _breathe(r: Request) -> Outbox:
 
 
 async def _settings(r: Request) -> Outbox:
-    """The /settings buttons: change the weekly recap's day, the timezone or the times."""
+    """The /settings buttons: the weekly recap's day, the timezone, the times, the medicines
+    question."""
     if r.text == "recap":
         if not onboarding.is_set_up(r.user):
             return expired()
         return await recap_day.choose(r.session, r.user)
+    if r.text == "meds":
+        if not onboarding.is_set_up(r.user):
+            return expired()
+        return await settings.toggle_medicines(r.session, r.user, r.message_id, r.now)
     if r.text not in ("tz", "times"):
         return expired()
     step = OnboardingStep.EDIT_TIMEZONE if r.text == "tz" else OnboardingStep.EDIT_TIMES

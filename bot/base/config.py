@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     db_timeout_seconds: float = Field(
         default=5.0, gt=0, validation_alias=AliasChoices("GUTBACK_DB_TIMEOUT")
     )
+    #: Seconds after which work claimed by a worker that stopped saying it is alive is taken over:
+    #: a due prompt whose send never began is offered again, a webhook update it accepted but
+    #: never handled is handled by another worker. Long enough for a live worker's batch.
+    takeover_seconds: float = Field(
+        default=120.0, gt=0, validation_alias=AliasChoices("GUTBACK_TAKEOVER_SECONDS")
+    )
     #: Diary entries older than this many days are removed; ``None`` keeps everything.
     retention_days: int | None = Field(
         default=None, ge=1, validation_alias=AliasChoices("GUTBACK_RETENTION_DAYS")

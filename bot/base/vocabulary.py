@@ -20,6 +20,18 @@ SYMPTOMS: Final = (
     "nausea",
 )
 
+#: Medicines and supplements the optional check-in question asks about (multi-select, switched
+#: on in /settings): painkillers can cause gut symptoms and hide back pain, so they confound every
+#: gut-to-back link and the insight engine reads them as candidates.
+MEDICINES: Final = (
+    "painkillers",
+    "anti_inflammatories",
+    "probiotics",
+    "omega3",
+    "magnesium",
+    "other",
+)
+
 #: Food and drink groups that matter in the article (multi-select in the check-in).
 FOOD_GROUPS: Final = (
     "greasy",  # greasy or fried

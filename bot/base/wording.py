@@ -34,6 +34,7 @@ COUNTED_NOUNS: dict[str, str] = {
     "tips": "tip",
     "rounds": "round",
     "breaths": "breath",
+    "breaks": "break",
     "characters": "character",
 }
 

@@ -2,6 +2,13 @@
 
 Daily check-ins and the weekly recap are claimed by the same two steps, :func:`take_due` and
 :func:`insert_claims`, in one short transaction that commits before anything is sent.
+
+A claim is only a promise to send. Just before its send begins, each prompt is marked
+``sending`` (:func:`mark_sending`, a few at a time, compare-and-set), and only a prompt marked
+by this call is sent. So if the process dies, the prompts whose send had begun are never sent
+again (at most once: only those in flight may be lost), while the ones still only claimed are
+given back by :func:`give_back_stale` once ``GUTBACK_TAKEOVER_SECONDS`` have passed, and the
+next sweep, of any worker, claims and sends them as usual.
 """
 
 from __future__ import annotations
@@ -10,16 +17,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.times import local_date
 from bot.people.onboarding import is_set_up
-from bot.people.schedules import CHECKIN, next_due
+from bot.people.schedules import CHECKIN, RECAP, next_due
 from bot.people.users import is_paused
 from bot.store.db import insert_for
-from bot.store.models import Delivery, Schedule, User
-from bot.store.states import DeliveryStatus
+from bot.store.models import Checkin, Delivery, Schedule, User
+from bot.store.states import CheckinStatus, DeliveryStatus
 
 
 @dataclass(slots=True)
@@ -33,6 +40,8 @@ class SweepStats:
     recaps: int = 0
     gone: int = 0
     failed: int = 0
+    #: Claims of a dead worker whose send never began, given back to be offered again.
+    taken_over: int = 0
     counts: Counter[str] = field(default_factory=Counter)
 
 
@@ -89,6 +98,7 @@ async def insert_claims(
     candidates: list[tuple[Schedule, User, date]],
     now: datetime,
     stats: SweepStats,
+    dues: dict[int, datetime] | None = None,
 ) -> dict[tuple[int, int], int]:
     """Claim each candidate's delivery key in one ``INSERT ... ON CONFLICT DO NOTHING``.
 
@@ -108,6 +118,7 @@ async def insert_claims(
                     "slot": schedule.slot,
                     "status": DeliveryStatus.CLAIMED,
                     "claimed_at": now,
+                    "due_at": (dues or {}).get(schedule.id),
                 }
                 for schedule, user, day in candidates
             ]
@@ -119,3 +130,80 @@ async def insert_claims(
     stats.already_claimed += len(candidates) - len(claimed)
     stats.claimed += len(claimed)
     return claimed
+
+
+async def mark_sending(session: AsyncSession, delivery_ids: list[int]) -> set[int]:
+    """Mark claimed prompts as being sent, just before their send; returns the ids marked.
+
+    Compare-and-set: a claim another worker gave back meanwhile (its row is gone) or already
+    marked is not returned, so it is not sent here.
+    """
+    if not delivery_ids:
+        return set()
+    rows = await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.CLAIMED)
+        .values(status=DeliveryStatus.SENDING)
+        .returning(Delivery.id)
+    )
+    return {delivery_id for (delivery_id,) in rows}
+
+
+async def give_back_stale(
+    session: AsyncSession, stale_before: datetime, limit: int, stats: SweepStats
+) -> int:
+    """Give back check-ins and recaps claimed before ``stale_before`` whose send never began.
+
+    Their claimer died (a live worker marks a batch's prompts within seconds). The claim row is
+    deleted, the check-in it opened is marked unsent (nobody saw it), and the schedule moves
+    back to the prompt's due instant unless something else moved it since; the next sweep
+    claims it again, or skips it if the grace window has passed meanwhile.
+    """
+    stale = (
+        await session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.status == DeliveryStatus.CLAIMED,
+                Delivery.claimed_at < stale_before,
+                Delivery.kind.in_((CHECKIN, RECAP)),
+            )
+            .order_by(Delivery.claimed_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    given = 0
+    for claim in stale:
+        gone = await session.execute(
+            delete(Delivery)
+            .where(Delivery.id == claim.id, Delivery.status == DeliveryStatus.CLAIMED)
+            .returning(Delivery.id)
+        )
+        if gone.first() is None:
+            continue  # its send began after all
+        given += 1
+        if claim.kind == CHECKIN:
+            await session.execute(
+                update(Checkin)
+                .where(
+                    Checkin.user_id == claim.user_id,
+                    Checkin.local_date == claim.local_date,
+                    Checkin.slot == claim.slot,
+                    Checkin.status == CheckinStatus.OPEN,
+                    Checkin.message_id.is_(None),
+                )
+                .values(status=CheckinStatus.UNSENT, current=None)
+            )
+        due = claim.due_at or claim.claimed_at
+        await session.execute(
+            update(Schedule)
+            .where(
+                Schedule.user_id == claim.user_id,
+                Schedule.kind == claim.kind,
+                Schedule.slot == claim.slot,
+                Schedule.next_due_at > due,
+            )
+            .values(next_due_at=due)
+        )
+    stats.taken_over += given
+    return given

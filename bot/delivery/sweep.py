@@ -2,10 +2,14 @@
 
 Claiming is an ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the delivery's unique key (user,
 kind, local date, slot), committed before anything is sent. Whoever inserts the row sends; anyone
-else (a second process, a retry after a crash) finds the row and does not. That is at-most-once
-per prompt: Telegram offers no idempotency key, so after a ``kill -9`` between claim and send a
-prompt is lost rather than doubled. On PostgreSQL the due rows are also locked
-with ``FOR UPDATE SKIP LOCKED`` so that two processes split the work instead of racing for it.
+else (a second process, a retry after a crash) finds the row and does not. Telegram offers no
+idempotency key, so a prompt is sent at most once: just before its send begins it is marked
+``sending`` (a chunk of :attr:`Sweeper.chunk` at a time, a few chunks in flight), and a prompt
+marked so is never sent again. After a ``kill -9`` only the prompts in flight (at most
+:attr:`Sweeper.concurrency`) may be lost; the rest of the claimed batch is still only claimed,
+and is given back after ``GUTBACK_TAKEOVER_SECONDS`` (:func:`~bot.delivery.claims.give_back_stale`)
+for the next sweep to send. On PostgreSQL the due rows are also locked with
+``FOR UPDATE SKIP LOCKED`` so that two processes split the work instead of racing for it.
 
 Daily check-ins and the weekly recap are claimed by the same two steps
 (:mod:`bot.delivery.claims`); each kind then builds its own message (the check-in in
@@ -28,9 +32,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.base.clock import Clock
 from bot.chat.messenger import Messenger
 from bot.chat.outbox import Send, SendPhoto
-from bot.delivery.claims import SweepStats, insert_claims, take_due
+from bot.delivery.claims import (
+    SweepStats,
+    give_back_stale,
+    insert_claims,
+    mark_sending,
+    take_due,
+)
 from bot.delivery.postman import Posted, Postman
 from bot.diary.checkins import open_scheduled, reminder_message
+from bot.experiments import weeks
 from bot.experiments.results import claim_due_verdicts, give_back_refused
 from bot.insights import weekly
 from bot.people.quiet import hold_back
@@ -70,8 +81,10 @@ class Sweeper:
         *,
         grace: timedelta = timedelta(hours=3),
         batch: int = 500,
-        concurrency: int = 64,
+        concurrency: int = 24,
+        chunk: int = 8,
         recap_batch: int = 100,
+        takeover: timedelta = timedelta(seconds=120),
     ) -> None:
         self.sessions = sessions
         self.messenger = messenger
@@ -79,7 +92,13 @@ class Sweeper:
         self.postman = Postman(sessions, messenger, clock)
         self.grace = grace
         self.batch = batch
+        #: Sends in flight at most: what a ``kill -9`` can lose. Enough to keep the rate limiter
+        #: fed (a send takes milliseconds, the limiter lets one through every 1/28 s).
         self.concurrency = concurrency
+        #: Prompts marked ``sending`` in one short transaction just before they are sent.
+        self.chunk = max(1, min(chunk, concurrency))
+        #: A claim older than this whose send never began belongs to a dead worker.
+        self.takeover = takeover
         #: Weekly recaps built per sweep: each draws a chart, so a Sunday evening with many
         #: people due is spread over a few sweeps (still within the grace window) instead of
         #: holding one sweep, and the check-ins behind it, for minutes.
@@ -92,6 +111,7 @@ class Sweeper:
 
     async def run_once(self) -> SweepStats:
         stats = SweepStats()
+        await self.give_back_stale(stats)
         for _ in range(MAX_BATCHES_PER_SWEEP):
             prompts, more = await self.claim_due(stats)
             await self.send_all(prompts, stats)
@@ -101,6 +121,7 @@ class Sweeper:
         for step in (
             self.send_reminders,
             self.send_follow_ups,
+            self.send_experiment_weeks,
             self.send_experiment_verdicts,
             self.send_recaps,
         ):
@@ -120,9 +141,18 @@ class Sweeper:
                     "recaps": stats.recaps,
                     "gone": stats.gone,
                     "failed": stats.failed,
+                    "taken_over": stats.taken_over,
                 },
             )
         return stats
+
+    async def give_back_stale(self, stats: SweepStats) -> None:
+        """Offer again what a dead worker claimed but never began to send."""
+        stale_before = self.clock.now() - self.takeover
+        async with self.sessions() as session, session.begin():
+            given = await give_back_stale(session, stale_before, self.batch, stats)
+        if given:
+            log.warning("claims of a stopped worker offered again", extra={"count": given})
 
     def _progressed(self) -> None:
         self.progressed_at = monotonic()
@@ -163,7 +193,7 @@ class Sweeper:
         candidates = plan.send
         if not candidates:
             return []
-        claimed = await insert_claims(session, CHECKIN, candidates, now, stats)
+        claimed = await insert_claims(session, CHECKIN, candidates, now, stats, dues)
         won = [(s, u, d) for s, u, d in candidates if (u.id, s.slot) in claimed]
         messages = await open_scheduled(session, won, now, eased_notice=plan.eased_notice)
         return [
@@ -180,33 +210,50 @@ class Sweeper:
         ]
 
     async def send_all(self, prompts: list[Prompt], stats: SweepStats) -> None:
-        """Post claimed prompts concurrently (the messenger's rate limiter paces them)."""
+        """Post claimed prompts, a chunk at a time (the messenger's rate limiter paces them).
+
+        Each chunk is marked ``sending`` just before its sends begin and recorded as soon as
+        they end, and only a few chunks are in flight at once: a crash loses at most those
+        sends, and leaves the rest of the batch claimed but untouched, to be offered again.
+        """
         if not prompts:
             return
-        limit = asyncio.Semaphore(self.concurrency)
-        results: list[tuple[Prompt, Posted]] = []
+        chunks = [prompts[i : i + self.chunk] for i in range(0, len(prompts), self.chunk)]
+        in_flight = asyncio.Semaphore(max(1, self.concurrency // self.chunk))
 
-        async def send_one(prompt: Prompt) -> None:
-            async with limit:
-                posted = await self.postman.post(
-                    prompt.chat_id, prompt.message, user_id=prompt.user_id
-                )
-                if posted.sent and prompt.photo is not None:
-                    # The picture follows a text already delivered: losing it must not resend
-                    # the text, but a blocked chat still counts (the person is marked gone).
-                    picture = await self.postman.post(
-                        prompt.chat_id, prompt.photo, user_id=prompt.user_id
-                    )
-                    if picture.status is DeliveryStatus.GONE:
-                        posted = picture
-                results.append((prompt, posted))
+        async def send_chunk(chunk: list[Prompt]) -> None:
+            async with in_flight:
+                ready = await self._mark_sending(chunk)
+                results = await asyncio.gather(*(self._send_one(prompt) for prompt in ready))
+            # Outside the slot: the next chunk's sends need not wait for this bookkeeping.
+            await self._record_results(list(zip(ready, results, strict=True)), stats)
 
-        await asyncio.gather(*(send_one(prompt) for prompt in prompts))
-        await self._record_results(results, stats)
+        await asyncio.gather(*(send_chunk(chunk) for chunk in chunks))
+
+    async def _mark_sending(self, chunk: list[Prompt]) -> list[Prompt]:
+        """The chunk's prompts that may be sent: reminders, and claims this call marked."""
+        claimed = [p.delivery_id for p in chunk if p.delivery_id is not None]
+        if not claimed:
+            return chunk
+        async with self.sessions() as session, session.begin():
+            marked = await mark_sending(session, claimed)
+        return [p for p in chunk if p.delivery_id is None or p.delivery_id in marked]
+
+    async def _send_one(self, prompt: Prompt) -> Posted:
+        posted = await self.postman.post(prompt.chat_id, prompt.message, user_id=prompt.user_id)
+        if posted.sent and prompt.photo is not None:
+            # The picture follows a text already delivered: losing it must not resend
+            # the text, but a blocked chat still counts (the person is marked gone).
+            picture = await self.postman.post(prompt.chat_id, prompt.photo, user_id=prompt.user_id)
+            if picture.status is DeliveryStatus.GONE:
+                posted = picture
+        return posted
 
     async def _record_results(
         self, results: list[tuple[Prompt, Posted]], stats: SweepStats
     ) -> None:
+        if not results:
+            return
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
             await self.postman.record(
@@ -267,7 +314,7 @@ class Sweeper:
             _, candidates, dues = await take_due(
                 session, RECAP, now, self.grace, self.recap_batch, stats
             )
-            claimed = await insert_claims(session, RECAP, candidates, now, stats)
+            claimed = await insert_claims(session, RECAP, candidates, now, stats, dues)
         prompts = []
         for schedule, user, day in candidates:
             delivery_id = claimed.get((user.id, schedule.slot))
@@ -348,8 +395,30 @@ class Sweeper:
             async with self.sessions() as session, session.begin():
                 await self.postman.record(session, posts, now)
 
+    async def send_experiment_weeks(self, stats: SweepStats) -> None:
+        """What to do this week, on the first morning of each week of a randomised experiment.
+
+        Claimed, posted and recorded like the results (:mod:`bot.experiments.weeks`).
+        """
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            due = await weeks.claim_due_weeks(session, now, self.batch)
+        if not due:
+            return
+        outcomes = [
+            (week, await self.postman.post(week.chat_id, Send(week.text), user_id=week.user_id))
+            for week in due
+        ]
+        async with self.sessions() as session, session.begin():
+            await self.postman.record(
+                session, [(w.delivery_id, w.user_id, posted) for w, posted in outcomes], now
+            )
+            for week, posted in outcomes:
+                await weeks.give_back_refused(session, week, posted.status)
+        stats.counts.update(f"experiment_week_{posted.status}" for _, posted in outcomes)
+
     async def send_experiment_verdicts(self, stats: SweepStats) -> None:
-        """Results of two-week swap experiments, each given once (bot/experiments/results.py).
+        """Results of swap experiments, each given once (bot/experiments/results.py).
 
         Claim, post, then record: a result Telegram refused (429) is handed back for a retry.
         """
@@ -360,7 +429,9 @@ class Sweeper:
             (
                 result,
                 await self.postman.post(
-                    result.chat_id, Send(result.text, silent=True), user_id=result.user_id
+                    result.chat_id,
+                    Send(result.text, result.buttons, silent=True),
+                    user_id=result.user_id,
                 ),
             )
             for result in due

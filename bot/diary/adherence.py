@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.times import local_now
 from bot.diary.questions import EXPERIMENT, FOOD, SCREEN
-from bot.knowledge.trials import spec_for
+from bot.knowledge.trial_plan import Block, block_on, plan
+from bot.knowledge.trials import experiment_wording, spec_for
 from bot.store.models import Experiment, User
 from bot.store.states import ExperimentStatus
 
@@ -74,10 +75,33 @@ async def with_question_now(
     return with_question(questions, evening=evening)
 
 
+def experiment_plan(experiment: Experiment) -> list[Block]:
+    """The weeks of a randomised experiment (design 2), from what its row stores."""
+    assert experiment.seed is not None and experiment.pairs is not None
+    extra = [date.fromisoformat(day) for day in experiment.extra_starts or ()]
+    return plan(experiment.started_on, experiment.seed, experiment.pairs, extra)
+
+
+def stick_text(experiment: Experiment, day: date) -> str | None:
+    """What the person is asked to do on ``day``: the swap, or their usual (design 2 by week)."""
+    spec = spec_for(experiment.swap_id)
+    if spec is None:
+        return None
+    if experiment.design < 2:
+        return spec.stick
+    block = block_on(experiment_plan(experiment), day)
+    w = experiment_wording()
+    if block is None or block.arm == "baseline":
+        return w.stick_baseline
+    if block.arm == "usual":
+        return w.stick_usual.format(stick=spec.stick)
+    return w.stick_swap.format(stick=spec.stick)
+
+
 async def question_values(session: AsyncSession, user_id: int, day: date) -> dict[str, str]:
     """The swap to name in that day's adherence question (empty if none is known)."""
-    swap_id = await session.scalar(
-        select(Experiment.swap_id)
+    experiment = await session.scalar(
+        select(Experiment)
         .where(
             Experiment.user_id == user_id,
             Experiment.started_on <= day,
@@ -86,5 +110,5 @@ async def question_values(session: AsyncSession, user_id: int, day: date) -> dic
         .order_by(Experiment.id.desc())
         .limit(1)
     )
-    spec = spec_for(swap_id) if swap_id is not None else None
-    return {"swap": spec.stick} if spec is not None else {}
+    text = stick_text(experiment, day) if experiment is not None else None
+    return {"swap": text} if text is not None else {}

@@ -40,6 +40,7 @@ from bot.diary.questions import (
     FOOD,
     FOOD_NOTE,
     LATER,
+    MEDICINES,
     NONE,
     PAIN,
     QUESTIONS,
@@ -73,9 +74,13 @@ HIGH_STRESS = 4
 
 
 def with_extras(user: User, day: date, questions: list[str]) -> list[str]:
-    """Add the weekly safety screen and the breathing follow-up when they are due."""
+    """Add the weekly safety screen and the breathing follow-up when they are due, and the
+    medicines question (when switched on) right after food: the check-in that asks about the
+    day's food asks about the day's medicines too."""
     extra = [BREATHING] if user.breathing_followup else []
     extra += questions
+    if user.ask_medicines and FOOD in extra and MEDICINES not in extra:
+        extra.insert(extra.index(FOOD) + 1, MEDICINES)
     if safety_events.screen_due(user, day):
         extra.append(SCREEN)
     return extra

@@ -5,6 +5,12 @@ right local day with what was understood and an Undo button; a swap question get
 swaps with the reason and the article section; a request for a diagnosis gets a kind refusal. A
 line about the body that the parser could not place is never stored: it may be a warning sign
 the screen missed, so it gets a short pointer to /redflags instead.
+
+The same line from the same person again within :data:`ALREADY_NOTED_WITHIN` is not stored twice:
+it is almost always a retry after the bot said "I couldn't save that" although the entry was
+stored (the database's reply to the COMMIT was lost), or a double tap on Send. It is answered
+"already noted" with the first entry's Undo button. A genuine repeat later in the day ("coffee"
+at 8 and at 11) is stored as usual.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.clean import ascii_id
@@ -33,6 +39,8 @@ from bot.safety import events as safety_events
 from bot.store.models import LogEntry, User
 
 MAX_STORED_TEXT = 4000
+#: An identical line this soon after the last is taken for a retry, not a new entry.
+ALREADY_NOTED_WITHIN = timedelta(minutes=5)
 #: Swaps that leave a food out rather than replace it; not offered after eating-disorder signals.
 ELIMINATION_SWAPS = frozenset({"gluten_two_week_trial"})
 
@@ -86,13 +94,33 @@ async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Ou
         if pointer is not None:
             return pointer
     today = local_date(now, user.timezone)
+    parts = [
+        (today + timedelta(days=offset), part.strip()[:MAX_STORED_TEXT], part)
+        for offset, part in split_by_day(text)
+    ]
+    # The same line again within minutes (a retry after a lost reply): already noted, not twice.
+    earlier = [await _same_line_just_noted(session, user, day, kept, now) for day, kept, _ in parts]
+    if all(row_id is not None for row_id in earlier):
+        noted = Outbox()
+        noted.send(
+            t("log_already_noted", date=format_day(parts[0][0])),
+            (
+                (
+                    Button(
+                        t("log_undo_button"),
+                        simple_data("undo", "-".join(str(row_id) for row_id in earlier)),
+                    ),
+                ),
+            ),
+        )
+        return noted
     entries: list[tuple[LogEntry, ParsedLog]] = []
-    for offset, part in split_by_day(text):
+    for day, kept, part in parts:
         parsed = parse_log(part)
         entry = LogEntry(
             user_id=user.id,
-            local_date=today + timedelta(days=offset),
-            text=part.strip()[:MAX_STORED_TEXT],
+            local_date=day,
+            text=kept,
             food_groups=[g for g in FOOD_GROUPS if g in parsed.food_groups],
             symptoms=sorted(parsed.symptoms),
             pain=parsed.pain,
@@ -119,6 +147,23 @@ async def log(session: AsyncSession, user: User, text: str, now: datetime) -> Ou
         if alert:
             outbox.send(alert)
     return outbox
+
+
+async def _same_line_just_noted(
+    session: AsyncSession, user: User, day: date, text: str, now: datetime
+) -> int | None:
+    """The id of this very line stored for ``day`` within the last few minutes, if any."""
+    return await session.scalar(
+        select(LogEntry.id)
+        .where(
+            LogEntry.user_id == user.id,
+            LogEntry.local_date == day,
+            LogEntry.created_at >= now - ALREADY_NOTED_WITHIN,
+            LogEntry.text == text,
+        )
+        .order_by(LogEntry.id.desc())
+        .limit(1)
+    )
 
 
 async def undo(session: AsyncSession, user: User, entry_id: str, message_id: int | None) -> Outbox:

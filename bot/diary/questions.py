@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.base.vocabulary import MEDICINES as MEDICINE_CHOICES
 from bot.base.wording import t
 from bot.chat.buttons import checkin_data
 from bot.chat.messenger import Button, Keyboard
@@ -30,6 +31,7 @@ SCREEN = "screen"  # the weekly one-tap "any of these new?" safety screen
 BREATHING = "breathing"  # "did the breathing break help?" after a break
 EXPERIMENT = "experiment"  # "did you stick to it today?" during a swap experiment
 FOOD_NOTE = "food_note"  # free text typed while the food question is open
+MEDICINES = "medicines"  # optional (/settings): painkillers, supplements taken today
 
 ALL_QUESTIONS = (PAIN, DIGESTION, BRISTOL, FOOD, STRESS, SLEEP)
 MORNING = (PAIN, SLEEP)
@@ -93,6 +95,13 @@ QUESTIONS: dict[str, Question] = {
     ),
     STRESS: Question(STRESS, "q_stress", "label_stress", 1, 5, morning_key="q_stress_morning"),
     SLEEP: Question(SLEEP, "q_sleep", "label_sleep", 1, 5),
+    MEDICINES: Question(
+        MEDICINES,
+        "q_medicines",
+        "label_medicines",
+        choices=MEDICINE_CHOICES,
+        choice_key_prefix="med_",
+    ),
 }
 
 

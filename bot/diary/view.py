@@ -31,7 +31,16 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.numbers import score
-from bot.diary.questions import BRISTOL, DIGESTION, FOOD, FOOD_NOTE, PAIN, SLEEP, STRESS
+from bot.diary.questions import (
+    BRISTOL,
+    DIGESTION,
+    FOOD,
+    FOOD_NOTE,
+    MEDICINES,
+    PAIN,
+    SLEEP,
+    STRESS,
+)
 from bot.store.models import Answer, LogEntry
 
 _SCALAR_QUESTIONS = (PAIN, BRISTOL, STRESS, SLEEP)
@@ -52,6 +61,11 @@ class DiaryDay:
     #: A check-in answered the digestion question ("none" included) or a diary line named a
     #: symptom: a day without bloating is known only then, not from silence.
     digestion_reported: bool = False
+    #: Medicines and supplements taken (ids of :data:`bot.base.vocabulary.MEDICINES`), from the
+    #: optional check-in question; candidates for the insight engine (painkillers hide pain).
+    medicines: set[str] = field(default_factory=set)
+    #: The medicines question was answered ("none" included): only then is an empty set known.
+    medicines_reported: bool = False
 
     def value(self, question: str) -> Any:
         """The day's value: whichever of the check-in answer and the diary line came last.
@@ -160,6 +174,9 @@ async def diary_days(
                 day.symptoms.update(value)
             elif question == FOOD and value:
                 day.foods.update(value)
+            elif question == MEDICINES and value is not None:
+                day.medicines_reported = True
+                day.medicines.update(value)
             elif question == FOOD_NOTE and value and notes:
                 day.notes.append((row.at, str(value)))
             continue

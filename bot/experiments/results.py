@@ -1,12 +1,16 @@
 """The end of a swap experiment: the verdict message, given exactly once.
 
-The numbers and the rules are :mod:`bot.insights.verdict`'s; this module reads the diary for them,
-words the result; the sweep posts it. The result goes out once: claiming it inserts a
-delivery row (kind ``experiment``, the experiment's last day, slot 0) with ``ON CONFLICT DO
-NOTHING``, in the same transaction that marks the experiment finished with its verdict. Whoever
-inserts the row (the sweep, or the person's own ``/experiment`` after the last day) gives the
-result; nobody else does. The sweep gives it from :data:`VERDICT_AT` local time on the day after the
-last day.
+The numbers and the rules are :mod:`bot.insights.trial`'s (randomised experiments, ``design`` 2)
+or :mod:`bot.insights.verdict`'s (two-week experiments started before them, which finish under
+the rules they started with); this module reads the diary for them and words the result (at most
+eight lines, with "one more pair of weeks" under a "can't tell yet"); the sweep posts it.
+
+The result goes out once: claiming it inserts a delivery row (kind ``experiment``, the
+experiment's last day, slot 0) with ``ON CONFLICT DO NOTHING``, in the same transaction that marks
+the experiment finished with its verdict. Whoever inserts the row (the sweep, or the person's own
+``/experiment`` after the last day) gives the result; nobody else does. The sweep gives it from
+:data:`VERDICT_AT` local time on the day after the last day. One more pair moves the last day, so
+its result is claimed afresh.
 """
 
 from __future__ import annotations
@@ -19,15 +23,27 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.base.numbers import one_decimal
+from bot.base.numbers import one_decimal, score
 from bot.base.times import local_now
 from bot.base.wording import t
+from bot.chat.buttons import simple_data
+from bot.chat.messenger import NO_BUTTONS, Button, Keyboard
 from bot.chat.outbox import Outbox
+from bot.diary.adherence import experiment_plan
 from bot.diary.checkins import format_day
-from bot.diary.questions import EXPERIMENT
-from bot.diary.view import diary_days
-from bot.insights.verdict import MIN_PAIN_DAYS, Adherence, Outcome, assess, windows
+from bot.diary.questions import EXPERIMENT, PAIN
+from bot.diary.view import DiaryDay, diary_days
+from bot.insights import trial
+from bot.insights.verdict import (
+    MIN_PAIN_DAYS,
+    Adherence,
+    Outcome,
+    assess,
+    count_adherence,
+    windows,
+)
 from bot.knowledge.trials import experiment_wording, spec_for, title_of
+from bot.people.onboarding import consent_stamp
 from bot.people.users import is_paused
 from bot.store.db import insert_for
 from bot.store.models import Answer, Delivery, Experiment, User
@@ -142,12 +158,127 @@ def verdict_text(experiment: Experiment, outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
+def _signed(value: float) -> str:
+    return f"{value:+.1f}".replace("+0.0", "0.0").replace("-0.0", "0.0")
+
+
+def _share(days: list[DiaryDay], symptom: str) -> tuple[int, int]:
+    """(days with the symptom, days with a digestion answer) among ``days``."""
+    known = [day for day in days if day.digestion_reported or day.symptoms]
+    return sum(symptom in day.symptoms for day in known), len(known)
+
+
+def trial_text(
+    experiment: Experiment,
+    outcome: trial.TrialOutcome,
+    days: dict[date, DiaryDay],
+    kept: Adherence,
+    blocks: list[trial.Block],
+) -> str:
+    """The result of a randomised experiment in at most eight lines: numbers, meaning, limits."""
+    w = experiment_wording()
+    spec = spec_for(experiment.swap_id)
+    lines = [
+        w.trial_title.format(
+            title=title_of(experiment.swap_id),
+            start=format_day(experiment.started_on),
+            end=format_day(experiment.ends_on),
+        )
+    ]
+    if outcome.swap_mean is not None and outcome.usual_mean is not None:
+        lines.append(
+            w.trial_pain.format(
+                swap=one_decimal(outcome.swap_mean),
+                usual=one_decimal(outcome.usual_mean),
+                swap_days=outcome.swap_days,
+                usual_days=outcome.usual_days,
+            )
+        )
+    if outcome.effect is not None:
+        lines.append(
+            w.trial_effect.format(
+                effect=_signed(outcome.effect.estimate),
+                low=_signed(outcome.effect.low),
+                high=_signed(outcome.effect.high),
+            )
+        )
+    symptom = spec.symptom if spec else "bloating"
+    by_arm: dict[str, list[DiaryDay]] = {"usual": [], "swap": []}
+    for block in blocks:
+        for offset in range(trial.BLOCK_DAYS):
+            day = block.start + timedelta(days=offset)
+            if block.arm in by_arm and day in days and not block.washout(day):
+                by_arm[block.arm].append(days[day])
+    (swap_hits, swap_known), (usual_hits, usual_known) = (
+        _share(by_arm["swap"], symptom),
+        _share(by_arm["usual"], symptom),
+    )
+    if swap_known and usual_known:
+        lines.append(
+            w.trial_symptom.format(
+                symptom=t(f"symptom_{symptom}"),
+                swap_share=_percent(swap_hits, swap_known),
+                usual_share=_percent(usual_hits, usual_known),
+            )
+        )
+    lines.append(adherence_line(kept, w.verdict_adherence, w.verdict_no_adherence))
+    reason = getattr(w, f"trial_{outcome.reason}").format(days=trial.MIN_ARM_DAYS)
+    if outcome.can_extend and (experiment.pairs or 0) < trial.MAX_PAIRS:
+        reason = f"{reason} {w.trial_more}"
+    lines.append(reason)
+    # The limits and what next share the last line, so the message stays within eight lines.
+    closing = [w.trial_caveat] if outcome.verdict != "not_enough" else []
+    if spec is not None and spec.after:
+        closing.append(spec.after)
+    lines.append(" ".join([*closing, w.next]))
+    return "\n".join(lines)
+
+
+def can_extend(experiment: Experiment) -> bool:
+    """A finished trial whose answer was "can't tell yet" and that may run one more pair."""
+    return (
+        experiment.design >= 2
+        and experiment.status == ExperimentStatus.FINISHED
+        and experiment.verdict == "not_enough"
+        and experiment.effect is not None
+        and (experiment.pairs or 0) < trial.MAX_PAIRS
+    )
+
+
+def more_button(experiment: Experiment, user: User) -> Keyboard:
+    data = simple_data("exp", f"more:{experiment.id}:{consent_stamp(user)}")
+    return ((Button(experiment_wording().more_button, data),),)
+
+
+async def _trial_result(session: AsyncSession, experiment: Experiment) -> str:
+    """Judge a randomised experiment from the diary as it is now; store the verdict and effect."""
+    blocks = experiment_plan(experiment)
+    days = await diary_days(session, experiment.user_id, experiment.started_on, experiment.ends_on)
+    pain = {
+        when: value for when, day in days.items() if (value := score(day.value(PAIN))) is not None
+    }
+    outcome = trial.assess(blocks, pain)
+    answers = await adherence_answers(
+        session, experiment.user_id, experiment.started_on, experiment.ends_on
+    )
+    experiment.verdict = outcome.verdict
+    if outcome.effect is not None:
+        experiment.effect = outcome.effect.estimate
+        experiment.effect_low = outcome.effect.low
+        experiment.effect_high = outcome.effect.high
+    else:
+        experiment.effect = experiment.effect_low = experiment.effect_high = None
+    return trial_text(experiment, outcome, days, count_adherence(answers), blocks)
+
+
 async def finish(
     session: AsyncSession, experiment: Experiment, now: datetime
-) -> tuple[int, str] | None:
+) -> tuple[int, str, Keyboard] | None:
     """Claim the result and mark the experiment finished, in the caller's transaction.
 
-    Returns the claim's delivery id and the message, or ``None`` when someone else claimed it.
+    Returns the claim's delivery id, the message and its buttons ("one more pair" when the
+    answer is "can't tell yet"), or ``None`` when someone else claimed it. An experiment finishes
+    under the rules it started with (its ``design``).
     """
     claimed = await session.scalar(
         insert_for(session, Delivery)
@@ -164,11 +295,16 @@ async def finish(
     )
     if claimed is None:
         return None
-    outcome = await outcome_of(session, experiment)
     experiment.status = ExperimentStatus.FINISHED
-    experiment.verdict = outcome.verdict
     experiment.finished_at = now
-    return claimed, verdict_text(experiment, outcome)
+    if experiment.design >= 2:
+        text = await _trial_result(session, experiment)
+        user = await session.get(User, experiment.user_id)
+        buttons = more_button(experiment, user) if user and can_extend(experiment) else NO_BUTTONS
+        return claimed, text, buttons
+    outcome = await outcome_of(session, experiment)
+    experiment.verdict = outcome.verdict
+    return claimed, verdict_text(experiment, outcome), NO_BUTTONS
 
 
 async def verdict_reply(session: AsyncSession, experiment: Experiment, now: datetime) -> Outbox:
@@ -181,13 +317,15 @@ async def verdict_reply(session: AsyncSession, experiment: Experiment, now: date
     finished = await finish(session, experiment, now)
     if finished is None:
         return Outbox.saying(experiment_wording().on_its_way)
-    delivery_id, text = finished
+    delivery_id, text, buttons = finished
     await session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(status=DeliveryStatus.REPLY, sent_at=now)
     )
-    return Outbox.saying(text)
+    outbox = Outbox()
+    outbox.send(text, buttons)
+    return outbox
 
 
 def verdict_due(experiment: Experiment, zone: str, now: datetime) -> bool:
@@ -206,6 +344,7 @@ class DueVerdict:
     experiment_id: int
     delivery_id: int
     text: str
+    buttons: Keyboard = NO_BUTTONS
 
 
 async def claim_due_verdicts(session: AsyncSession, now: datetime, limit: int) -> list[DueVerdict]:
@@ -240,8 +379,8 @@ async def claim_due_verdicts(session: AsyncSession, now: datetime, limit: int) -
             continue
         finished = await finish(session, experiment, now)
         if finished is not None:
-            delivery_id, text = finished
-            due.append(DueVerdict(user.id, user.chat_id, experiment.id, delivery_id, text))
+            delivery_id, text, buttons = finished
+            due.append(DueVerdict(user.id, user.chat_id, experiment.id, delivery_id, text, buttons))
     return due
 
 
@@ -258,5 +397,12 @@ async def give_back_refused(
     await session.execute(
         update(Experiment)
         .where(Experiment.id == result.experiment_id)
-        .values(status=ExperimentStatus.ACTIVE, verdict=None, finished_at=None)
+        .values(
+            status=ExperimentStatus.ACTIVE,
+            verdict=None,
+            finished_at=None,
+            effect=None,
+            effect_low=None,
+            effect_high=None,
+        )
     )

@@ -1,89 +1,39 @@
-"""Gut-to-back links: is back pain higher on days with (or the day after) a food or a symptom?
+"""How a link from the insight engine is said: one sentence shared by the recap and the PDF.
 
-Each candidate is a digestion symptom or a food group, compared at two lags: the same day (lag 0)
-and the next day (lag 1, "the day after greasy food"). Only days with a pain score count, and for
-lag 1 only days whose previous day has an entry at all, because a day nobody wrote about says
-nothing about what was eaten. A link needs ``min_days`` days on each side so that one bad day
-cannot make a pattern. These are patterns to watch, never proof of a cause.
+The numbers come from :mod:`bot.insights.engine` (the one engine the recap, its focus, the PDF
+and ``gutback analyse`` use). A link is worded as a hypothesis worth testing with an experiment,
+never as a finding: a diary can suggest a cause, only a randomised experiment can test one. The
+sentence gives the plain averages a person can check (days with, days without) and the model's
+difference with its interval, which allows for pain carrying over from day to day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
+from bot.base.numbers import one_decimal
+from bot.base.wording import fill, t
+from bot.insights.engine import Analysis, Link
+from bot.insights.wording import recap_wording
 
-from bot.base.numbers import one_decimal, score
-from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
-from bot.base.wording import t
-from bot.diary.questions import PAIN
-from bot.diary.view import DiaryDay
-
-LAGS = (0, 1)
-#: A difference smaller than this does not show at one decimal and is not worth a sentence.
-#: A link is shown only with at least this many days with the item and without it.
-MIN_DAYS_EACH_SIDE = 3
-MIN_DIFFERENCE = 0.05  # a difference that shows at one decimal
-_CANDIDATES = tuple(("symptom", s) for s in SYMPTOMS) + tuple(("food", g) for g in FOOD_GROUPS)
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """Mean back pain when the item was present (``lag`` days before) against when it was not."""
-
-    kind: str  # "symptom" or "food"
-    item: str
-    lag: int  # 0: the same day, 1: the day after
-    with_average: float
-    with_days: int
-    without_average: float
-    without_days: int
-
-    @property
-    def difference(self) -> float:
-        return self.with_average - self.without_average
-
-
-def _pain(day: DiaryDay) -> float | None:
-    return score(day.value(PAIN))
-
-
-def links(days: Mapping[date, DiaryDay], *, min_days: int = MIN_DAYS_EACH_SIDE) -> list[Link]:
-    """Every link with enough support, the largest absolute difference first (all history)."""
-    found: list[Link] = []
-    one_day = timedelta(days=1)
-    scored = [(when, pain) for when, day in days.items() if (pain := _pain(day)) is not None]
-    for lag in LAGS:
-        # (pain, the day whose items count) for every scored day that has a day to look at.
-        pairs = [
-            (pain, source)
-            for when, pain in scored
-            if (source := days.get(when - one_day * lag)) is not None
-        ]
-        for kind, item in _CANDIDATES:
-            with_sum = without_sum = 0.0
-            with_n = without_n = 0
-            for pain, source in pairs:
-                if item in (source.symptoms if kind == "symptom" else source.foods):
-                    with_sum += pain
-                    with_n += 1
-                else:
-                    without_sum += pain
-                    without_n += 1
-            if with_n < min_days or without_n < min_days:
-                continue
-            link = Link(
-                kind, item, lag, with_sum / with_n, with_n, without_sum / without_n, without_n
-            )
-            if abs(link.difference) >= MIN_DIFFERENCE:
-                found.append(link)
-    found.sort(key=lambda k: (-abs(k.difference), k.lag, k.kind, k.item))
-    return found
+#: How many links the recap and the PDF show at most (strongest evidence first).
+TOP_LINKS = 3
 
 
 def item_name(kind: str, item: str) -> str:
-    """The check-in's own label for a symptom or food group, without a leading article."""
-    label = t(f"symptom_{item}") if kind == "symptom" else t(f"group_{item}")
+    """The check-in's own label for a factor, without a leading article: "Greasy or fried food".
+
+    A factor the vocabulary has no label for (a medicine id the view added) reads as its id.
+    """
+    words = recap_wording()
+    if kind == "symptom":
+        label = t(f"symptom_{item}")
+    elif kind == "food":
+        label = t(f"group_{item}")
+    elif kind == "stress":
+        label = words.factor_high_stress
+    elif kind == "sleep":
+        label = words.factor_poor_sleep
+    else:
+        label = words.factor_names.get(item, item.replace("_", " "))
     for article in ("a ", "an "):
         if label.startswith(article):
             label = label[len(article) :]
@@ -97,15 +47,53 @@ def link_subject(link: Link) -> str:
 
 
 def describe(link: Link) -> str:
-    """One plain sentence with both averages and the day counts behind them."""
-    from bot.insights.wording import recap_wording
-
+    """One plain sentence: both averages, the model's difference and its likely range."""
     words = recap_wording()
     template = words.link_next_day if link.lag else words.link_same_day
-    return template.format(
+    higher = link.effect > 0
+    low, high = (link.low, link.high) if higher else (-link.high, -link.low)
+    return fill(
+        template,
         what=link_subject(link),
         with_value=one_decimal(link.with_average),
         without_value=one_decimal(link.without_average),
         with_days=link.with_days,
         without_days=link.without_days,
+        effect=one_decimal(abs(link.effect)),
+        direction=words.link_higher if higher else words.link_lower,
+        low=one_decimal(low),
+        high=one_decimal(high),
     )
+
+
+def links_section(analysis: Analysis) -> list[str]:
+    """The recap's lines about links: a heading and the top links, or why there are none."""
+    if not analysis.links:
+        return status_lines(analysis)
+    heading = recap_wording().links_heading
+    return [heading, *(f"• {describe(link)}" for link in analysis.links[:TOP_LINKS])]
+
+
+def status_lines(analysis: Analysis) -> list[str]:
+    """What to say when no link is shown: too early (how many more days), or no clear pattern."""
+    words = recap_wording()
+    if analysis.links:
+        return []
+    if analysis.too_early:
+        return [fill(words.links_too_early, count=analysis.more_days)]
+    lines = [words.links_none]
+    if analysis.waiting:
+        first = analysis.waiting[0]
+        lines.append(
+            fill(
+                words.links_waiting,
+                what=link_subject_of(first.kind, first.item),
+                count=first.more_days,
+            )
+        )
+    return lines
+
+
+def link_subject_of(kind: str, item: str) -> str:
+    name = item_name(kind, item)
+    return name[:1].lower() + name[1:]

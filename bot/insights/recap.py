@@ -22,10 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.base.numbers import one_decimal, score
 from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS, SYMPTOMS
-from bot.base.wording import t
+from bot.base.wording import fill, t
 from bot.diary.questions import PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
-from bot.insights.links import Link, describe, item_name, links
+from bot.insights.breathing_outcomes import BreathingWeek, breathing_week
+from bot.insights.engine import Analysis, Link, diary_links
+from bot.insights.links import TOP_LINKS, item_name, links_section
 from bot.insights.warning_signs import WarningSign, moments, recap_words, warning_signs
 from bot.insights.wording import RecapWording, recap_wording
 from bot.knowledge.swaps import swap_by_id, swaps
@@ -36,7 +38,6 @@ WEEK = 7
 CHART_WEEKS = 4
 #: The chart needs at least this many days with a pain score in the last four weeks.
 MIN_CHART_DAYS = 2
-TOP_LINKS = 3
 #: The picture is 1000 x 600 pixels: sharp on a phone, small to send.
 CHART_INCHES, CHART_DPI = (10.0, 6.0), 100
 
@@ -72,10 +73,12 @@ class Recap:
     stress_average: float | None
     sleep_average: float | None
     safety: tuple[WarningSign, ...]
-    links: tuple[Link, ...]
+    links: tuple[Link, ...]  # what the engine shows, strongest evidence first
+    analysis: Analysis  # also says when it is too early, or nothing stands out
     focus: Focus | None
     streak: int
     ever_logged: bool
+    breathing: BreathingWeek | None = None  # the week's breathing breaks, when any was answered
 
     @property
     def change(self) -> float | None:
@@ -132,12 +135,15 @@ def _counts(
     return tuple(sorted(((i, n) for i, n in counts if n), key=lambda pair: -pair[1]))
 
 
-def choose_focus(top: list[Link], symptom_days: tuple[tuple[str, int], ...]) -> Focus | None:
-    """The strongest offender-group link where pain was higher, else the most frequent symptom."""
+def choose_focus(top: tuple[Link, ...], symptom_days: tuple[tuple[str, int], ...]) -> Focus | None:
+    """The engine's strongest offender-group link with higher pain, else the most frequent symptom.
+
+    Only a link the engine shows (one that survived its tests) can make a swap the focus.
+    """
     answers = swaps().group_answers
     for link in top:
         offender = link.kind == "food" and link.item in OFFENDER_GROUPS
-        if offender and link.difference > 0 and link.item in answers:
+        if offender and link.effect > 0 and link.item in answers:
             return Focus("swap", link.item, swap_id=answers[link.item])
     if not symptom_days:
         return None
@@ -154,7 +160,10 @@ def choose_focus(top: list[Link], symptom_days: tuple[tuple[str, int], ...]) -> 
 
 
 def compute_recap(
-    days: Mapping[date, DiaryDay], safety: tuple[WarningSign, ...], today: date
+    days: Mapping[date, DiaryDay],
+    safety: tuple[WarningSign, ...],
+    today: date,
+    breathing: BreathingWeek | None = None,
 ) -> Recap:
     """The recap from the whole diary (links use all of it); no database, no clock."""
     start = today - timedelta(days=WEEK - 1)
@@ -163,7 +172,7 @@ def compute_recap(
     pains = sorted((when, p) for when, d in week.items() if (p := score(d.value(PAIN))) is not None)
     previous = [p for d in before.values() if (p := score(d.value(PAIN))) is not None]
     symptom_days = _counts(week, SYMPTOMS, symptoms=True)
-    all_links = links(days)
+    analysis = diary_links(days)
     return Recap(
         start=start,
         end=today,
@@ -180,10 +189,12 @@ def compute_recap(
         ),
         sleep_average=_mean([v for d in week.values() if (v := score(d.value(SLEEP))) is not None]),
         safety=safety,
-        links=tuple(all_links[:TOP_LINKS]),
-        focus=choose_focus(all_links, symptom_days),
+        links=analysis.links[:TOP_LINKS],
+        analysis=analysis,
+        focus=choose_focus(analysis.links, symptom_days),
         streak=streak(days, today),
         ever_logged=bool(days),
+        breathing=breathing,
     )
 
 
@@ -192,8 +203,10 @@ async def _read(
 ) -> tuple[dict[date, DiaryDay], Recap]:
     days = await diary_days(session, user.id, end=today, notes=False)
     zone = ZoneInfo(user.timezone or "UTC")
-    safety = await warning_signs(session, user.id, zone, today - timedelta(days=WEEK - 1), today)
-    return days, compute_recap(days, safety, today)
+    start = today - timedelta(days=WEEK - 1)
+    safety = await warning_signs(session, user.id, zone, start, today)
+    breathing = await breathing_week(session, user.id, start, today)
+    return days, compute_recap(days, safety, today, breathing)
 
 
 async def recap_numbers(session: AsyncSession, user: User, today: date) -> Recap:
@@ -238,6 +251,25 @@ def _focus_text(words: RecapWording, focus: Focus) -> str | None:
     if tip is None:
         return words.focus_symptom_plain.format(what=what)
     return words.focus_symptom.format(what=what, tip=tip.text)
+
+
+def _breathing_text(words: RecapWording, week: BreathingWeek) -> str:
+    text = fill(
+        words.breathing,
+        count=week.answered,
+        helped=week.helped,
+        a_little=week.a_little,
+    )
+    if week.stress_before is not None and week.stress_after is not None:
+        text += " " + fill(
+            words.breathing_stress,
+            before=one_decimal(week.stress_before),
+            after=one_decimal(week.stress_after),
+            count=week.stress_pairs,
+        )
+    if week.dizzy:
+        text += " " + fill(words.breathing_dizzy, count=week.dizzy)
+    return text
 
 
 def format_recap(recap: Recap) -> str:
@@ -290,6 +322,8 @@ def format_recap(recap: Recap) -> str:
         lines.append(words.stress.format(value=one_decimal(recap.stress_average)))
     if recap.sleep_average is not None:
         lines.append(words.sleep.format(value=one_decimal(recap.sleep_average)))
+    if recap.breathing:
+        lines.append(_breathing_text(words, recap.breathing))
     if recap.safety:
         lines += ["", words.safety_heading]
         lines += [
@@ -297,9 +331,7 @@ def format_recap(recap: Recap) -> str:
             for moment in moments(recap.safety)
         ]
         lines.append(words.safety_advice)
-    if recap.links:
-        lines += ["", words.links_heading]
-        lines += [f"• {describe(link)}" for link in recap.links]
+    lines += ["", *links_section(recap.analysis)]
     focus = _focus_text(words, recap.focus) if recap.focus else None
     if focus:
         lines += ["", focus]
@@ -326,38 +358,70 @@ def format_weekly(recap: Recap) -> str:
 # --- the chart (drawn in a worker thread) ------------------------------------------------------
 
 
+#: The chart marks at most this many symptoms and this many offender food groups, each by name.
+CHART_SYMPTOMS = CHART_FOODS = 2
+_SYMPTOM_MARKERS = (("v", "#c0392b"), ("^", "#7d3c98"))
+_FOOD_MARKERS = (("s", "#d68910"), ("D", "#117a65"))
+
+
 @dataclass(frozen=True, slots=True)
 class ChartData:
-    start: date
+    start: date  # the first day drawn: the window's start, or the first entry when later
     end: date
     pain: tuple[float, ...]  # one per date from start to end; NaN where there is none
-    symptom_dates: tuple[date, ...]
-    food_dates: tuple[date, ...]  # days with an offender food group
+    symptom_rows: tuple[tuple[str, tuple[date, ...]], ...]  # most frequent first
+    food_rows: tuple[tuple[str, tuple[date, ...]], ...]  # offender groups, most frequent first
 
     @property
     def pain_days(self) -> int:
         return sum(not math.isnan(p) for p in self.pain)
 
+    @property
+    def average(self) -> float | None:
+        """The person's own average over the days drawn: the line the days are read against."""
+        known = [p for p in self.pain if not math.isnan(p)]
+        return sum(known) / len(known) if known else None
+
+
+def _rows(
+    window: Mapping[date, DiaryDay], ids: tuple[str, ...] | frozenset[str], symptoms: bool, top: int
+) -> tuple[tuple[str, tuple[date, ...]], ...]:
+    found = []
+    for item in ids:
+        dates = tuple(
+            sorted(
+                d for d, day in window.items() if item in (day.symptoms if symptoms else day.foods)
+            )
+        )
+        if dates:
+            found.append((item, dates))
+    found.sort(key=lambda row: (-len(row[1]), row[0]))
+    return tuple(found[:top])
+
 
 def chart_data(days: Mapping[date, DiaryDay], today: date) -> ChartData:
+    """The last four weeks, starting at the first entry when the diary is younger than that."""
     start = today - timedelta(days=WEEK * CHART_WEEKS - 1)
-    dates = [start + timedelta(days=n) for n in range(WEEK * CHART_WEEKS)]
+    window = _week(days, start, today)
+    if window:
+        start = max(start, min(window))
+    dates = [start + timedelta(days=n) for n in range((today - start).days + 1)]
     pain = []
     for when in dates:
         value = score(days[when].value(PAIN)) if when in days else None
         pain.append(math.nan if value is None else value)
-    window = _week(days, start, today)
+    offenders = tuple(g for g in FOOD_GROUPS if g in OFFENDER_GROUPS)
     return ChartData(
         start=start,
         end=today,
         pain=tuple(pain),
-        symptom_dates=tuple(sorted(d for d, day in window.items() if day.symptoms)),
-        food_dates=tuple(sorted(d for d, day in window.items() if day.foods & OFFENDER_GROUPS)),
+        symptom_rows=_rows(window, SYMPTOMS, True, CHART_SYMPTOMS),
+        food_rows=_rows(window, offenders, False, CHART_FOODS),
     )
 
 
 def render_chart(data: ChartData) -> bytes:
-    """The PNG: pain as a line, symptom and offender-food days as markers; large type."""
+    """The PNG: pain as a line, the person's own average, named symptom and food markers."""
     # matplotlib is imported here, not at the top: it costs about 30 MB, and a process that never
     # draws a chart (most of the time, a sweep or a webhook worker) should not carry it.
     from matplotlib.dates import DateFormatter, DayLocator
@@ -365,7 +429,7 @@ def render_chart(data: ChartData) -> bytes:
 
     words = recap_wording()
     figure = Figure(figsize=CHART_INCHES, dpi=CHART_DPI)
-    axes = figure.add_axes((0.08, 0.2, 0.9, 0.68))
+    axes = figure.add_axes((0.08, 0.24, 0.9, 0.64))
     dates = [data.start + timedelta(days=n) for n in range(len(data.pain))]
     axes.plot(
         dates,
@@ -376,39 +440,56 @@ def render_chart(data: ChartData) -> bytes:
         markersize=7,
         label=words.chart_pain,
     )
-    if data.symptom_dates:
+    if data.average is not None:
+        axes.axhline(
+            data.average,
+            color="#1f4e79",
+            linestyle="--",
+            linewidth=1.5,
+            label=words.chart_average.format(value=one_decimal(data.average)),
+        )
+    # Symptom rows above the scale, food rows below it, each marker named in the legend.
+    for (item, when), (marker, colour), height in zip(
+        data.symptom_rows, _SYMPTOM_MARKERS, (10.9, 11.7), strict=False
+    ):
         axes.scatter(
-            data.symptom_dates,
-            [10.9] * len(data.symptom_dates),
-            marker="v",
+            when,
+            [height] * len(when),
+            marker=marker,
             s=110,
-            color="#c0392b",
-            label=words.chart_symptom,
+            color=colour,
+            label=words.chart_symptom.format(what=item_name("symptom", item).lower()),
             clip_on=False,
         )
-    if data.food_dates:
+    for (item, when), (marker, colour), height in zip(
+        data.food_rows, _FOOD_MARKERS, (-0.9, -1.7), strict=False
+    ):
         axes.scatter(
-            data.food_dates,
-            [-0.9] * len(data.food_dates),
-            marker="s",
+            when,
+            [height] * len(when),
+            marker=marker,
             s=90,
-            color="#d68910",
-            label=words.chart_food,
+            color=colour,
+            label=words.chart_food.format(what=item_name("food", item).lower()),
             clip_on=False,
         )
-    axes.set_ylim(-1.3, 11.3)
+    axes.set_ylim(-2.1, 12.1)
     axes.set_yticks(range(0, 11, 2))
     # A date minus a fraction of a day is the same date, so pad with datetimes.
     margin = timedelta(hours=16)
     axes.set_xlim(
         datetime.combine(data.start, time()) - margin, datetime.combine(data.end, time()) + margin
     )
-    axes.xaxis.set_major_locator(DayLocator(interval=7))
+    span = (data.end - data.start).days + 1
+    axes.xaxis.set_major_locator(DayLocator(interval=1 if span <= 8 else 2 if span <= 15 else 7))
     axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
     axes.tick_params(labelsize=16)
     axes.grid(True, color="0.85", linewidth=1)
-    axes.set_title(words.chart_title, fontsize=22, pad=14)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=15, frameon=False)
+    title = words.chart_title.format(
+        start=data.start.strftime("%d %b").lstrip("0"), end=data.end.strftime("%d %b").lstrip("0")
+    )
+    axes.set_title(title, fontsize=22, pad=14)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=13, frameon=False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=CHART_DPI)
     return buffer.getvalue()

@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import io
 import math
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.clean import ascii_int
@@ -30,20 +32,33 @@ from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
 from bot.base.wording import fill
 from bot.chat.outbox import Outbox, SendFile
-from bot.diary.questions import PAIN, SLEEP, STRESS
+from bot.diary.questions import BRISTOL, NO_BOWEL_MOVEMENT, PAIN, SLEEP, STRESS
 from bot.diary.view import DiaryDay, diary_days
-from bot.insights.links import Link, item_name, links
-from bot.insights.warning_signs import WarningSign, moments, report_words, warning_signs
+from bot.insights.engine import Analysis, Link, diary_links
+from bot.insights.links import TOP_LINKS, describe, item_name, status_lines
+from bot.insights.warning_signs import (
+    WarningSign,
+    by_urgency,
+    moments,
+    report_words,
+    warning_signs,
+)
 from bot.insights.wording import PdfWording, report_wording
-from bot.store.models import User
+from bot.safety.rules import tier_rank
+from bot.store.models import Experiment, User
+from bot.store.states import ExperimentStatus
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 PDF_NAME = "gutback-report.pdf"
 DEFAULT_WEEKS, MIN_WEEKS, MAX_WEEKS = 4, 1, 26
-TOP_PATTERNS = 3
 MAX_WARNING_LINES = 6
+#: Tiers always listed in full, however many lines that takes (crisis, emergency).
+NEVER_FOLDED = frozenset({"T0", "T1"})
+#: Characters per line of a pattern's sentence in the PDF (8 pt on A4 with margins).
+PATTERN_WRAP = 120
+FOOTER_WRAP = 150
 A4_INCHES = (8.27, 11.69)
 
 
@@ -68,8 +83,17 @@ class Average:
 
 
 @dataclass(frozen=True, slots=True)
+class FinishedExperiment:
+    swap_id: str
+    started_on: date
+    ends_on: date
+    verdict: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportData:
     timezone: str
+    made_on: date  # the person's local date when the report was made
     start: date
     end: date
     weeks: int
@@ -80,7 +104,11 @@ class ReportData:
     stress: Average
     sleep: Average
     warnings: tuple[WarningSign, ...]
-    patterns: tuple[Link, ...]  # same-day links only
+    patterns: tuple[Link, ...]  # the recap's links: same engine, both lags, all entries
+    analysis: Analysis
+    stool_types: dict[int, int] = field(default_factory=dict)  # Bristol type -> days
+    no_bowel_movement_days: int = 0
+    experiments: tuple[FinishedExperiment, ...] = ()
 
     @property
     def pain_average(self) -> Average:
@@ -102,14 +130,14 @@ def period(today: date, weeks: int) -> tuple[date, date]:
     return today - timedelta(days=7 * weeks - 1), today
 
 
-def find_patterns(days: dict[date, DiaryDay]) -> tuple[Link, ...]:
-    """The strongest same-day differences in pain between days with and without an item.
+def find_patterns(days: dict[date, DiaryDay]) -> tuple[Analysis, tuple[Link, ...]]:
+    """The recap's links (:func:`bot.insights.engine.diary_links`), so the two never disagree.
 
-    The same analysis as the recap's links (:func:`bot.insights.links.links`), kept to the same day
-    and to the :data:`TOP_PATTERNS` largest. A pattern to watch, never proof of a cause.
+    Both lags, the same tests and the same top :data:`~bot.insights.links.TOP_LINKS`; ``days``
+    is the whole diary up to the report's last day, as the recap reads it.
     """
-    same_day = [link for link in links(days) if link.lag == 0]
-    return tuple(same_day[:TOP_PATTERNS])
+    analysis = diary_links(days)
+    return analysis, analysis.links[:TOP_LINKS]
 
 
 def _items(day: DiaryDay, kind: str) -> set[str]:
@@ -124,10 +152,30 @@ async def gather(
     days = await diary_days(session, user_id, start, end)
     zone = ZoneInfo(timezone)
     warnings = await warning_signs(session, user_id, zone, start, end)
+    analysis, patterns = find_patterns(await diary_days(session, user_id, end=end, notes=False))
     dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     pain = tuple((d, score(days[d].value(PAIN)) if d in days else None) for d in dates)
+    stool: dict[int, int] = {}
+    none_days = 0
+    for day in days.values():
+        bristol = day.value(BRISTOL)
+        if bristol == NO_BOWEL_MOVEMENT and not isinstance(bristol, bool):
+            none_days += 1
+        elif isinstance(bristol, int) and not isinstance(bristol, bool) and 1 <= bristol <= 7:
+            stool[bristol] = stool.get(bristol, 0) + 1
+    finished = await session.execute(
+        select(Experiment.swap_id, Experiment.started_on, Experiment.ends_on, Experiment.verdict)
+        .where(
+            Experiment.user_id == user_id,
+            Experiment.status == ExperimentStatus.FINISHED,
+            Experiment.ends_on >= start,
+            Experiment.started_on <= end,
+        )
+        .order_by(Experiment.started_on, Experiment.id)
+    )
     return ReportData(
         timezone=timezone,
+        made_on=today,
         start=start,
         end=end,
         weeks=weeks,
@@ -138,7 +186,11 @@ async def gather(
         stress=_average([v for d in days.values() if (v := score(d.value(STRESS))) is not None]),
         sleep=_average([v for d in days.values() if (v := score(d.value(SLEEP))) is not None]),
         warnings=warnings,
-        patterns=find_patterns(days),
+        patterns=patterns,
+        analysis=analysis,
+        stool_types=dict(sorted(stool.items())),
+        no_bowel_movement_days=none_days,
+        experiments=tuple(FinishedExperiment(*row) for row in finished),
     )
 
 
@@ -171,7 +223,7 @@ def render_pdf(data: ReportData) -> bytes:
         va="top",
         bbox={"boxstyle": "square,pad=0.4", "facecolor": "white", "edgecolor": "black"},
     )
-    line(0.922, words.person.format(timezone=data.timezone))
+    line(0.922, words.person.format(timezone=data.timezone, made_on=data.made_on.isoformat()))
     days = (data.end - data.start).days + 1
     line(
         0.905,
@@ -226,10 +278,20 @@ def render_pdf(data: ReportData) -> bytes:
         else:
             line(y, template.format(value=one_decimal(value.value), count=value.count))
 
+    y -= step
+    line(y, _stool_line(data, words))
+    for experiment in data.experiments:
+        y -= step
+        line(y, _experiment_line(experiment, words))
+
     y -= step * 1.6
     line(y, words.warnings_heading, size=11, weight="bold")
-    answered = moments(data.warnings)
-    shown = answered[:MAX_WARNING_LINES]
+    answered = by_urgency(moments(tuple(w for w in data.warnings if not w.computed)))
+    shown = [m for m in answered if m.tier in NEVER_FOLDED]
+    shown += [m for m in answered if m.tier not in NEVER_FOLDED][
+        : max(MAX_WARNING_LINES - len(shown), 0)
+    ]
+    shown.sort(key=lambda m: (tier_rank(m.tier), m.on))
     if not shown:
         y -= step
         line(y, words.warnings_none)
@@ -239,30 +301,59 @@ def render_pdf(data: ReportData) -> bytes:
     if len(answered) > len(shown):
         y -= step
         line(y, words.warnings_more.format(count=len(answered) - len(shown)))
+    alerts = [w for w in data.warnings if w.computed]
+    if alerts:
+        y -= step * 1.3
+        line(y, words.alerts_heading, size=9, weight="bold")
+        for alert in alerts[:3]:
+            y -= step
+            line(y, words.alert_line.format(day=alert.on.isoformat()))
 
     y -= step * 1.6
     line(y, words.patterns_heading, size=11, weight="bold")
-    if not data.patterns:
-        y -= step
-        line(y, words.patterns_none)
-    for pattern in data.patterns:
-        y -= step
-        line(
-            y,
-            words.pattern_line.format(
-                what=item_name(pattern.kind, pattern.item),
-                with_value=one_decimal(pattern.with_average),
-                with_days=pattern.with_days,
-                without_value=one_decimal(pattern.without_average),
-                without_days=pattern.without_days,
-            ),
-        )
+    said = [describe(p) for p in data.patterns] or status_lines(data.analysis)
+    for sentence in said:
+        for number, part in enumerate(textwrap.wrap(sentence, PATTERN_WRAP)):
+            y -= step * (0.8 if number else 1.0)
+            line(y, ("• " if number == 0 and data.patterns else "  ") + part, size=8)
 
-    figure.text(left, 0.025, words.footer, fontsize=7.5, fontstyle="italic", va="bottom")
+    footer = "\n".join(textwrap.wrap(words.footer, FOOTER_WRAP))
+    figure.text(left, 0.02, footer, fontsize=7, fontstyle="italic", va="bottom")
     buffer = io.BytesIO()
     # No creation date: the same diary gives the same file.
     figure.savefig(buffer, format="pdf", metadata={"Title": words.title, "CreationDate": None})
     return buffer.getvalue()
+
+
+def _stool_line(data: ReportData, words: PdfWording) -> str:
+    if not data.stool_types and not data.no_bowel_movement_days:
+        return words.not_recorded.format(what=words.stool_name)
+    parts = [
+        words.stool_type.format(type=kind, count=count) for kind, count in data.stool_types.items()
+    ]
+    if data.no_bowel_movement_days:
+        parts.append(words.stool_none.format(count=data.no_bowel_movement_days))
+    return words.stool_line.format(items=" · ".join(parts))
+
+
+def _experiment_line(experiment: FinishedExperiment, words: PdfWording) -> str:
+    from bot.knowledge.swaps import swap_by_id
+
+    swap = swap_by_id(experiment.swap_id)
+    name = f"{swap.from_.name} to {swap.to[0].name}" if swap else experiment.swap_id
+    verdict = words.verdicts.get(experiment.verdict or "", words.verdicts["unknown"])
+    return words.experiment_line.format(
+        what=name,
+        start=experiment.started_on.isoformat(),
+        end=experiment.ends_on.isoformat(),
+        verdict=verdict,
+    )
+
+
+def first_drawn(pain: tuple[tuple[date, float | None], ...], start: date) -> date:
+    """The chart's first day: the period's start, or the first day with a pain score if later."""
+    known = [day for day, value in pain if value is not None]
+    return max(start, min(known)) if known else start
 
 
 def _pain_chart(figure: Figure, data: ReportData, words: PdfWording) -> None:
@@ -290,7 +381,9 @@ def _pain_chart(figure: Figure, data: ReportData, words: PdfWording) -> None:
     axes.set_ylim(-0.5, 10.5)
     axes.set_yticks(range(0, 11, 2))
     # Half a day of margin each side; a date minus half a day is the same date, so use datetimes.
-    first = datetime.combine(data.start, time())
+    # From the first day with data when that is later: 26 weeks with three weeks of diary draw
+    # the three weeks, not half a year of empty axis.
+    first = datetime.combine(first_drawn(data.pain, data.start), time())
     last = datetime.combine(data.end, time())
     axes.set_xlim(first - timedelta(hours=12), last + timedelta(hours=12))
     axes.set_ylabel(words.pain_axis, fontsize=8)

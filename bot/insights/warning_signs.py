@@ -17,7 +17,11 @@ from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.safety.mentions import most_urgent, recap_phrase, report_phrase
+from bot.safety.rules import tier_rank
 from bot.store.models import SafetyEvent, UTCDateTime
+
+#: ``safety_events.source`` of the pain alert (:func:`bot.safety.events.pain_alert_message`).
+COMPUTED_SOURCE = "pain"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,13 @@ class WarningSign:
     tier: str
     #: When it was answered; signs of one answer share it.
     at: datetime | None = None
+    #: Where it came from: what the person said, or ``"pain"`` for an alert the bot computed
+    #: from the pain scores (shown as such, never as something the person reported).
+    source: str = ""
+
+    @property
+    def computed(self) -> bool:
+        return self.source == COMPUTED_SOURCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,11 @@ def moments(signs: tuple[WarningSign, ...]) -> list[Moment]:
     ]
 
 
+def by_urgency(found: list[Moment]) -> list[Moment]:
+    """Most urgent first (a crisis before a same-day sign), then by date."""
+    return sorted(found, key=lambda moment: (tier_rank(moment.tier), moment.on))
+
+
 def recap_words(moment: Moment) -> str:
     """A moment for the weekly recap: "2 warning signs (emergency advice given)"."""
     return recap_phrase(moment.tier, len(moment.flag_ids))
@@ -67,10 +83,10 @@ def report_words(moment: Moment) -> str:
 
 
 @functools.cache
-def _signs_statement() -> Select[tuple[datetime, str, str]]:
+def _signs_statement() -> Select[tuple[datetime, str, str, str]]:
     """Built once with bound parameters: the recap runs it for every person every week."""
     return (
-        select(SafetyEvent.created_at, SafetyEvent.flag_id, SafetyEvent.tier)
+        select(SafetyEvent.created_at, SafetyEvent.flag_id, SafetyEvent.tier, SafetyEvent.source)
         .where(
             SafetyEvent.user_id == bindparam("user_id", type_=Integer),
             SafetyEvent.created_at >= bindparam("since", type_=UTCDateTime()),
@@ -92,7 +108,7 @@ async def warning_signs(
         _signs_statement(), {"user_id": user_id, "since": since, "until": until}
     )
     signs = (
-        WarningSign(created_at.astimezone(zone).date(), flag_id, tier, created_at)
-        for created_at, flag_id, tier in events
+        WarningSign(created_at.astimezone(zone).date(), flag_id, tier, created_at, source)
+        for created_at, flag_id, tier, source in events
     )
     return tuple(sign for sign in signs if start <= sign.on <= end)

@@ -1,4 +1,4 @@
-"""The library of swap experiments: which swaps can be tried for two weeks, and their words.
+"""The library of swap experiments: which swaps can be tested, and their words.
 
 The experiments that can be offered, with their plain-words plan and what is measured, live in
 ``content/experiments.yaml`` and are validated here against the swap library. Content only: the
@@ -25,7 +25,7 @@ class _Strict(BaseModel):
 
 
 class ExperimentSpec(_Strict):
-    """One swap that can be tried for two weeks."""
+    """One swap that can be tested as an experiment."""
 
     swap: str = Field(max_length=MAX_SWAP_ID)
     group: str
@@ -51,13 +51,17 @@ class ExperimentSpec(_Strict):
 
 
 class ExperimentWording(_Strict):
+    offer_short_intro: str
+    offer_short_line: str
+    offer_short_fit: str
+    offer_short_end: str
+    offer_more_button: str = Field(max_length=32)
     offer_intro: str
     offer_line: str
     offer_fit: str
     offer_none: str
     started: str
     started_caution: str
-    started_thin: str
     started_toast: str = Field(max_length=200)
     already_running: str
     already_running_toast: str = Field(max_length=200)
@@ -89,6 +93,29 @@ class ExperimentWording(_Strict):
     reason_low_adherence: str
     caveat: str
     next: str
+    # Design 2, the randomised trial: the weeks, their messages, the result.
+    stick_baseline: str
+    stick_usual: str
+    stick_swap: str
+    week_baseline: str
+    week_usual: str
+    week_swap: str
+    week_message: str
+    progress_week: str
+    trial_title: str
+    trial_pain: str
+    trial_effect: str
+    trial_symptom: str
+    trial_better: str
+    trial_no_change: str
+    trial_worse: str
+    trial_unclear: str
+    trial_few_days: str
+    trial_more: str
+    trial_caveat: str
+    more_button: str = Field(max_length=32)
+    more_started: str
+    more_toast: str = Field(max_length=200)
 
 
 class ExperimentLibrary(_Strict):

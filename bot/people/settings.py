@@ -13,7 +13,7 @@ from bot.base.timezones import describe_zone
 from bot.base.wording import t
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button
-from bot.chat.outbox import Outbox
+from bot.chat.outbox import Outbox, Send
 from bot.people import recap_day
 from bot.people.onboarding import next_checkin_text
 from bot.people.schedules import checkin_times, format_times
@@ -71,12 +71,17 @@ async def show_settings(session: AsyncSession, user: User, now: datetime) -> Out
         recap=await recap_day.current_setting(session, user),
         status=status,
         quiet=quiet_hours_text(user),
+        medicines=t("settings_medicines_on" if user.ask_medicines else "settings_medicines_off"),
+    )
+    medicines = (
+        "settings_medicines_off_button" if user.ask_medicines else "settings_medicines_button"
     )
     buttons = (
         (Button(t("settings_change_timezone_button"), simple_data("settings", "tz")),),
         (Button(t("settings_change_times_button"), simple_data("settings", "times")),),
         (Button(t("settings_change_recap_button"), simple_data("settings", "recap")),),
         (Button(t("settings_quiet_button"), simple_data(QUIET_BUTTON, "ask")),),
+        (Button(t(medicines), simple_data("settings", "meds")),),
     )
     outbox.send(text, buttons)
     return outbox
@@ -138,4 +143,27 @@ async def quiet_pressed(user: User, arg: str, message_id: int | None, now: datet
     else:
         outbox.edit(message_id, said)
     outbox.toast = t("button_saved")
+    return outbox
+
+
+async def toggle_medicines(
+    session: AsyncSession, user: User, message_id: int | None, now: datetime
+) -> Outbox:
+    """The /settings button that switches the check-in's medicines question on or off.
+
+    Off by default: it is one more tap every evening, worth it for people who take painkillers
+    or supplements (they can hide back pain and upset the gut, so the diary should know).
+    The settings message is shown again with the new state.
+    """
+    user.ask_medicines = not user.ask_medicines
+    user.updated_at = now
+    shown = await show_settings(session, user, now)
+    toast = "settings_medicines_toast_on" if user.ask_medicines else "settings_medicines_toast_off"
+    outbox = Outbox(toast=t(toast))
+    [message] = shown.messages
+    assert isinstance(message, Send)
+    if message_id is None:
+        outbox.send(message.text, message.buttons)
+    else:
+        outbox.edit(message_id, message.text, message.buttons)
     return outbox

@@ -22,7 +22,8 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.content import load_model
-from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.base.vocabulary import FOOD_GROUPS, MEDICINES, SYMPTOMS
+from bot.chat import inbox
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button, Keyboard
 from bot.chat.outbox import Outbox, SendFile
@@ -96,6 +97,9 @@ def person_tables() -> list[tuple[Table, str]]:
 
 async def erase_everything(session: AsyncSession, user_id: int) -> None:
     """Delete every row that references the person, then the person."""
+    platform_id = await session.scalar(select(User.platform_id).where(User.id == user_id))
+    if platform_id is not None:
+        await inbox.erase(session, platform_id)  # updates of theirs still waiting (webhook)
     for table, column in person_tables():
         await session.execute(delete(table).where(table.c[column] == user_id))
     # ORM-enabled, so the loaded ``User`` leaves the session too and is never flushed again.
@@ -104,6 +108,7 @@ async def erase_everything(session: AsyncSession, user_id: int) -> None:
 
 async def erase_diary(session: AsyncSession, user: User, now: datetime) -> None:
     """Delete the diary but keep the person, their consent, timezone and check-in times."""
+    await inbox.erase(session, user.platform_id)  # updates of theirs still waiting (webhook)
     for table, column in person_tables():
         if table.name not in SETTINGS_TABLES:
             await session.execute(delete(table).where(table.c[column] == user.id))
@@ -204,6 +209,7 @@ def csv_header() -> list[str]:
         *(f"food_{g}" for g in FOOD_GROUPS),
         "stress",
         "sleep",
+        *(f"med_{m}" for m in MEDICINES),
         "notes",
     ]
 
@@ -213,9 +219,10 @@ async def diary_csv(session: AsyncSession, user_id: int) -> bytes:
 
     Pain, Bristol type, stress and sleep are the latest of the day's check-in answer and the
     diary lines that mentioned it (:meth:`bot.diary.view.DiaryDay.value`). A symptom or food
-    group is 1 when any check-in or diary line named it that day. "No bowel movement" is a
-    column of its own (1, or 0 beside a Bristol type; empty when unknown), never a Bristol type.
-    Notes are food notes and diary lines, oldest first.
+    group is 1 when any check-in or diary line named it that day. A ``med_`` column is 1 or 0 on a
+    day the optional medicines question was answered, empty otherwise (not asked is not "none").
+    "No bowel movement" is a column of its own (1, or 0 beside a Bristol type; empty when
+    unknown), never a Bristol type. Notes are food notes and diary lines, oldest first.
     """
     days = await diary_days(session, user_id)
     buffer = io.StringIO(newline="")
@@ -235,6 +242,7 @@ async def diary_csv(session: AsyncSession, user_id: int) -> bytes:
                 *(int(g in day.foods) for g in FOOD_GROUPS),
                 _cell(day.value(STRESS)),
                 _cell(day.value(SLEEP)),
+                *(int(m in day.medicines) if day.medicines_reported else "" for m in MEDICINES),
                 _as_text(" | ".join(text for _, text in sorted(day.notes, key=_when))),
             ]
         )

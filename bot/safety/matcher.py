@@ -418,8 +418,10 @@ class Matcher:
                 for variant in _deletes(token)
                 for word in _as_tuple(self._typo_index.get(variant))
                 if word[0] == token[0]
-                # "settled" is settle's past, not a typo of it: an ending is not repaired away.
+                # "settled" is settle's past, not a typo of it: an ending is not repaired away,
+                # nor added ("plate" is not a typo of "plates").
                 and not _inflected(token, word)
+                and not _inflected(word, token)
                 and damerau1(token, word)
                 and (
                     len(word) != len(token)

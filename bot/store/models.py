@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -101,6 +102,8 @@ class User(Base):
     quiet_until: Mapped[time | None] = mapped_column(Time)
     #: When the "I'll check in once a day for now" note went out (once per silence).
     eased_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The check-in's optional medicines and supplements question, switched on in /settings.
+    ask_medicines: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -130,7 +133,11 @@ class Delivery(Base):
     """The claim on one prompt. Its unique key is what makes a prompt go out at most once."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("user_id", "kind", "local_date", "slot"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "local_date", "slot"),
+        # Every sweep looks for old claims whose send never began (a dead worker's).
+        Index("ix_deliveries_status_claimed", "status", "claimed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -139,6 +146,8 @@ class Delivery(Base):
     slot: Mapped[int] = mapped_column(SmallInteger)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.CLAIMED)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: When the prompt fell due: a claim whose claimer died is given back to this instant.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -187,6 +196,26 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class InboxUpdate(Base):
+    """A webhook update answered 200 but not yet handled: kept so a killed worker loses none.
+
+    Written before the 200, deleted once handled; a row left behind by a dead worker is handled
+    by the next one to start (or by any worker after ``GUTBACK_TAKEOVER_SECONDS``). It holds the
+    raw update, message text included, for those seconds only; ``platform_id`` lets /delete
+    erase a person's rows still waiting.
+    """
+
+    __tablename__ = "inbox_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    platform_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The worker handling it, and when that worker last said it was alive.
+    claimed_by: Mapped[str] = mapped_column(String(128))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class LogEntry(Base):
@@ -276,7 +305,21 @@ class Experiment(Base):
     ends_on: Mapped[date] = mapped_column(Date)
     #: active, finished (verdict given) or stopped (ended early by the person).
     status: Mapped[str] = mapped_column(String(16), default=ExperimentStatus.ACTIVE)
-    #: better, no_change or not_enough, once finished.
+    #: better, no_change or not_enough (design 1); better, no_change, worse or not_enough (2).
     verdict: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The rules it runs and ends under: 1, two weeks compared with the two before
+    #: (:mod:`bot.insights.verdict`); 2, the randomised N-of-1 trial (:mod:`bot.insights.trial`).
+    #: Rows from before design 2 keep 1, so an experiment finishes under the rules it started with.
+    design: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
+    #: Design 2: the seed of the order of the weeks, pairs of weeks planned, the start of each
+    #: pair added after the first two (ISO dates), and the day the next week's message is due.
+    seed: Mapped[int | None] = mapped_column(Integer)
+    pairs: Mapped[int | None] = mapped_column(SmallInteger)
+    extra_starts: Mapped[list[str] | None] = mapped_column(JSON)
+    next_block_on: Mapped[date | None] = mapped_column(Date)
+    #: Design 2, once finished: the effect on pain (swap minus usual) and its interval.
+    effect: Mapped[float | None] = mapped_column(Float)
+    effect_low: Mapped[float | None] = mapped_column(Float)
+    effect_high: Mapped[float | None] = mapped_column(Float)

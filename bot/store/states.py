@@ -22,7 +22,8 @@ class CheckinStatus(StrEnum):
 class DeliveryStatus(StrEnum):
     """``deliveries.status``: what became of one claimed prompt, recap or result."""
 
-    CLAIMED = "claimed"  # claimed, not sent yet (or the process died while sending)
+    CLAIMED = "claimed"  # claimed, its send not begun: re-offered if its claimer dies
+    SENDING = "sending"  # its send has begun: never sent again, even if the sender died
     SENT = "sent"
     REFUSED = "refused"  # Telegram said "too many requests": certainly not delivered
     GONE = "gone"  # the person blocked the bot

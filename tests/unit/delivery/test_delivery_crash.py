@@ -1,8 +1,9 @@
-"""kill -9 between claim and send: the prompt is lost, never doubled (DESIGN.md §7).
+"""kill -9 between claim and send: a prompt in flight is lost, never doubled (DESIGN.md §7).
 
-A real bot process (``sweep_crash_worker.py``) claims one due prompt, commits, starts sending and is
-killed with SIGKILL while the send hangs. A fresh process must then not send that prompt again, must
-still send everyone else's due prompt exactly once, and the dead process's schedule advance holds.
+A real bot process (``sweep_crash_worker.py``) claims due prompts, commits, starts sending and is
+killed with SIGKILL while the send hangs. A fresh process must then not send a prompt whose send
+had begun, must still send everyone else's due prompt exactly once (the dead process's claims
+whose send never began are taken over), and the dead process's schedule advance holds.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import asyncio
 import os
 import signal
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.base.clock import FrozenClock
 from bot.delivery.sweep import Sweeper
@@ -29,7 +30,7 @@ DUE = datetime(2025, 1, 15, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
 STARTUP_TIMEOUT = 60  # seconds for the worker to import, connect and reach its send
 
 
-async def kill_mid_send(database_url: str) -> int:
+async def kill_mid_send(database_url: str, batch: int = 1) -> int:
     """Run the worker until it is inside ``send``, SIGKILL it, return the chat it was sending to."""
     worker = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -37,7 +38,7 @@ async def kill_mid_send(database_url: str) -> int:
         database_url,
         DUE.isoformat(),
         "--batch",
-        "1",
+        str(batch),
         cwd=REPO_ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -91,7 +92,7 @@ async def test_prompt_claimed_by_a_killed_process_is_not_sent_again(
         assert schedule.next_due_at == datetime(2025, 1, 16, 7, 0, tzinfo=UTC)
         delivery = await session.scalar(select(Delivery).where(Delivery.user_id == ids[7001]))
         assert delivery is not None
-        assert (delivery.local_date, delivery.status) == (date(2025, 1, 15), "claimed")
+        assert (delivery.local_date, delivery.status) == (date(2025, 1, 15), "sending")
         assert delivery.message_id is None
         checkins = list(await session.scalars(select(Checkin).where(Checkin.user_id == ids[7001])))
         assert [c.message_id for c in checkins] == [None]
@@ -108,3 +109,42 @@ async def test_prompt_claimed_by_a_killed_process_is_not_sent_again(
         7004,
         7004,
     ]
+
+
+CROWD = [7100 + i for i in range(30)]
+
+
+async def test_only_the_sends_in_flight_are_lost_and_the_rest_of_the_batch_is_taken_over(
+    sessions: Sessions, database_url: str
+) -> None:
+    now = datetime(2025, 1, 14, 12, 0, tzinfo=UTC)
+    await add_users(sessions, now, CROWD, BERLIN, times=[time(8, 0)])
+
+    await kill_mid_send(database_url, batch=len(CROWD))  # the whole crowd claimed in one batch
+    async with sessions() as session:
+        statuses = list(await session.scalars(select(Delivery.status)))
+    in_flight = statuses.count("sending")
+    assert len(statuses) == len(CROWD)
+    assert 0 < in_flight <= Sweeper.__init__.__kwdefaults__["concurrency"]
+    assert statuses.count("claimed") == len(CROWD) - in_flight
+
+    clock = FrozenClock(DUE)
+    messenger = RecordingMessenger(clock)
+    sweeper = Sweeper(sessions, messenger, clock, takeover=timedelta(minutes=2))
+    await sweeper.run_once()
+    assert messenger.sent == []  # the claims are fresh: their worker may still be sending
+
+    clock.set(DUE + timedelta(minutes=3))  # past the takeover time, within the grace window
+    stats = await sweeper.run_once()
+    await sweeper.run_once()
+    chats = [sent.chat_id for sent in messenger.sent]
+    assert len(chats) == len(set(chats))  # nobody twice
+    assert len(chats) == stats.taken_over == len(CROWD) - in_flight
+    async with sessions() as session:
+        statuses = list(await session.scalars(select(Delivery.status)))
+        unsent = await session.scalar(
+            select(func.count()).select_from(Checkin).where(Checkin.status == "unsent")
+        )
+    assert sorted(statuses) == sorted(["sending"] * in_flight + ["sent"] * len(chats))
+    assert unsent == len(chats)  # the check-ins nobody saw are marked so, not left open
+    print(f"kill -9 mid-batch of {len(CROWD)}: {in_flight} in flight lost, 0 doubled")

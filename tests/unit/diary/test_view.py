@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.diary.advice import signals_for
+from bot.diary.checkins import with_extras
+from bot.diary.questions import ALL_QUESTIONS, FOOD, MEDICINES
 from bot.diary.view import daily_pain, diary_days
 from bot.store.db import Sessions
 from bot.store.models import Answer, Checkin
@@ -14,14 +16,16 @@ from tests.support import BERLIN, add_logs, add_person, at
 TODAY = date(2025, 3, 10)
 
 
-async def answer_pain(sessions: Sessions, user_id: int, day: date, pain: int) -> None:
-    """A check-in on ``day`` whose pain question was answered ``pain``."""
+async def answer_pain(
+    sessions: Sessions, user_id: int, day: date, pain: object, question: str = "pain"
+) -> None:
+    """A check-in on ``day`` whose pain question (or ``question``) was answered ``pain``."""
     async with sessions() as session, session.begin():
         checkin = Checkin(
             user_id=user_id,
             local_date=day,
             slot=0,
-            questions=["pain"],
+            questions=[question],
             current=None,
             status=CheckinStatus.DONE,
             created_at=at(day, 8),
@@ -34,7 +38,7 @@ async def answer_pain(sessions: Sessions, user_id: int, day: date, pain: int) ->
                 checkin_id=checkin.id,
                 user_id=user_id,
                 local_date=day,
-                question="pain",
+                question=question,
                 value=pain,
                 answered_at=at(day, 8),
             )
@@ -105,3 +109,34 @@ async def test_the_latest_of_a_checkin_answer_and_a_typed_line_is_the_days_value
         assert days[before].value("pain") == 2
         # The warning rules still see the day's highest score.
         assert await daily_pain(session, person.id, TODAY) == {before: 8.0, TODAY: 6.0}
+
+
+async def test_medicines_are_candidates_only_on_days_the_question_was_answered(
+    sessions: Sessions,
+) -> None:
+    """A day with "none of these" is known to be without; a day never asked is unknown."""
+    person = await add_person(sessions, 703, BERLIN)
+    yesterday, before = TODAY - timedelta(days=1), TODAY - timedelta(days=2)
+    await answer_pain(sessions, person.id, TODAY, ["painkillers", "omega3"], MEDICINES)
+    await answer_pain(sessions, person.id, yesterday, [], MEDICINES)
+    await answer_pain(sessions, person.id, before, 5)
+    async with sessions() as session:
+        days = await diary_days(session, person.id)
+    assert (days[TODAY].medicines, days[TODAY].medicines_reported) == (
+        {"painkillers", "omega3"},
+        True,
+    )
+    assert (days[yesterday].medicines, days[yesterday].medicines_reported) == (set(), True)
+    assert (days[before].medicines, days[before].medicines_reported) == (set(), False)
+
+
+async def test_the_medicines_question_follows_food_only_when_switched_on(
+    sessions: Sessions,
+) -> None:
+    person = await add_person(sessions, 704, BERLIN)
+    person.screened_on = TODAY  # no weekly screen today
+    assert MEDICINES not in with_extras(person, TODAY, list(ALL_QUESTIONS))
+    person.ask_medicines = True
+    asked = with_extras(person, TODAY, list(ALL_QUESTIONS))
+    assert asked[asked.index(FOOD) + 1] == MEDICINES
+    assert MEDICINES not in with_extras(person, TODAY, ["pain", "sleep"])  # a morning check-in

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.app.presses import parse
@@ -46,16 +45,6 @@ def utc(*args: int) -> datetime:
 def berlin(day: date, hour: int, minute: int = 0) -> datetime:
     """A Berlin wall-clock time in March 2026 as a UTC instant (UTC+1)."""
     return datetime.combine(day, time(hour, minute), tzinfo=UTC) - timedelta(hours=1)
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(berlin(START, 7))
-
-
-@pytest.fixture
-def messenger(clock: FrozenClock) -> RecordingMessenger:
-    return RecordingMessenger(clock)
 
 
 Action = Callable[[Any, User], Awaitable[Outbox]]
@@ -151,12 +140,26 @@ def days(first: date, count: int) -> Iterable[date]:
     return (first + timedelta(days=offset) for offset in range(count))
 
 
-async def start(sessions: Sessions, user_id: int, now: datetime, swap: str) -> Experiment:
-    """Start an experiment the way a person does: /experiment, then a tap on its button."""
+async def start(
+    sessions: Sessions, user_id: int, now: datetime, swap: str, *, design: int = 1
+) -> Experiment:
+    """Start an experiment the way a person does: /experiment, then a tap on its button.
+
+    ``design=1`` (the default here) then turns it into one that was running at the upgrade to
+    randomised experiments: two weeks, compared with the two before (these tests are its
+    rules, which such an experiment finishes under). ``tests/e2e/test_experiment.py`` and the
+    tests marked "design 2" below run the randomised trial.
+    """
     offer = only_send(await command(sessions, user_id, now))
     spec = spec_for(swap)
     assert spec is not None
     await press(sessions, user_id, button(offer, spec.button), now)
+    if design == 1:
+        async with sessions() as session, session.begin():
+            row = await session.scalar(select(Experiment).where(Experiment.user_id == user_id))
+            assert row is not None
+            row.design, row.ends_on = 1, row.started_on + timedelta(days=13)
+            row.seed = row.pairs = row.next_block_on = None
     [experiment] = await experiments_of(sessions, user_id)
     return experiment
 
@@ -206,14 +209,19 @@ async def test_an_empty_diary_is_offered_the_first_four_swaps_with_their_section
     alex = await add_user(sessions, clock.now(), ALEX)
     offer = only_send(await command(sessions, alex, clock.now()))
     first_four = experiment_library().experiments[:4]
-    assert labels(offer) == [spec.button for spec in first_four]
+    assert labels(offer) == [*(spec.button for spec in first_four), "More about these"]
+    assert len(offer.text.splitlines()) <= 8  # the plans wait behind "More about these"
+    for spec in first_four:
+        assert f"• {spec.title}\n" in offer.text
+    assert "may help" in offer.text
+    assert "you noted" not in offer.text
+    more = only_edit(await press(sessions, alex, button(offer, "More about these"), clock.now()))
+    assert labels(more) == [spec.button for spec in first_four]  # the same swaps, in full
     for spec in first_four:
         swap = swap_by_id(spec.swap)
         assert swap is not None
-        assert spec.title in offer.text
-        assert f"From the article: {article_sections().title(swap.section)}" in offer.text
-    assert "may help" in offer.text
-    assert "You noted" not in offer.text
+        assert spec.plan in more.text
+        assert f"From the article: {article_sections().title(swap.section)}" in more.text
 
 
 async def test_swaps_that_fit_the_last_two_weeks_come_first(
@@ -230,9 +238,10 @@ async def test_swaps_that_fit_the_last_two_weeks_come_first(
         "Fried → baked or grilled",
         "Soda → kombucha",
         "Takeout → home cooking",
+        "More about these",
     ]
-    assert "You noted alcohol on 3 of the last 14 days." in offer.text
-    assert "You noted greasy or fried food on 1 of the last 14 days." in offer.text
+    assert "(you noted alcohol on 3 of the last 14 days)" in offer.text
+    assert "(you noted greasy or fried food on 1 of the last 14 days)" in offer.text
 
 
 async def test_after_eating_disorder_signals_going_without_gluten_is_never_offered_or_started(
@@ -251,16 +260,17 @@ async def test_after_eating_disorder_signals_going_without_gluten_is_never_offer
         user.no_restriction_tips = True
     offer = only_send(await command(sessions, alex, clock.now()))
     assert not any("gluten" in label for label in labels(offer))
-    assert len(labels(offer)) == 4
+    assert len(labels(offer)) == 4 + 1  # and "More about these"
     # The button from before still sits in the chat: it starts nothing.
     refused = await press(sessions, alex, gluten_data, clock.now())
     assert only_send(refused).text == t("swap_no_elimination")
     assert await experiments_of(sessions, alex) == []
 
 
-async def test_one_tap_starts_fourteen_local_days_and_says_when_it_ends(
+async def test_one_tap_starts_a_randomised_experiment_in_local_days_and_says_its_plan(
     sessions: Sessions, clock: FrozenClock
 ) -> None:
+    """Design 2: a usual week, then two pairs of weeks; results the day after the fifth week."""
     alex = await add_user(sessions, clock.now(), ALEX)
     # 00:30 in Berlin on Mon 2 Mar is still Sun 1 Mar in UTC: the local date counts.
     now = utc(2026, 3, 1, 23, 30)
@@ -270,18 +280,23 @@ async def test_one_tap_starts_fourteen_local_days_and_says_when_it_ends(
     assert isinstance(confirmation, Edit) and confirmation.message_id == 41
     assert confirmation.buttons == ()  # the other offers are gone with the edit
     assert "Experiment started: Kombucha or sparkling water instead of soda" in confirmation.text
-    assert "Mon 2 Mar" in confirmation.text and "Sun 15 Mar" in confirmation.text
-    assert "On Mon 16 Mar I'll compare" in confirmation.text
+    assert "This week (Mon 2 Mar to Sun 8 Mar) is a usual week" in confirmation.text
+    assert "Results on Mon 6 Apr" in confirmation.text
     assert "From the article: I Cut Down on Gut Offenders" in confirmation.text
     assert "Kombucha still has some sugar" in confirmation.text  # the swap's caution
-    assert "back pain scores on 0 of the 14 days" in confirmation.text  # a thin baseline, said
     assert started.toast == experiment_library().wording.started_toast
     [experiment] = await experiments_of(sessions, alex)
     assert (experiment.swap_id, experiment.started_on, experiment.ends_on) == (
         "soda_to_kombucha",
         START,
-        END,
+        START + timedelta(days=34),
     )
+    assert (experiment.design, experiment.pairs, experiment.next_block_on) == (
+        2,
+        2,
+        START + timedelta(days=7),
+    )
+    assert experiment.seed is not None
     assert (experiment.status, experiment.verdict) == ("active", None)
 
 
@@ -296,7 +311,8 @@ async def test_an_old_offer_button_starts_no_second_experiment(
     assert second.toast == experiment_library().wording.already_running_toast
     message = only_send(second)
     assert "didn't start a second one" in message.text
-    assert "Day 3 of 14" in message.text
+    assert "Day 3 of 35" in message.text
+    assert "A usual week" in message.text
     assert [e.swap_id for e in await experiments_of(sessions, alex)] == ["soda_to_kombucha"]
 
 
@@ -396,8 +412,7 @@ async def test_the_evening_check_in_asks_whether_they_stuck_to_it(
         checkin.current = EXPERIMENT
         message = await checkins.question_message(session, checkin, None)
     assert message.text.endswith(
-        "Your two-week experiment: kombucha or sparkling water instead of soda. "
-        "Did you stick to it today?"
+        "Your experiment: kombucha or sparkling water instead of soda. Did you stick to it today?"
     )
     assert labels(message)[:3] == ["Yes", "Partly", "No"]
     assert "Skip" in labels(message)
@@ -636,3 +651,12 @@ async def _deliveries(sessions: Sessions, user_id: int) -> list[Delivery]:
                 select(Delivery).where(Delivery.user_id == user_id, Delivery.kind == "experiment")
             )
         )
+
+
+def test_the_swap_the_insight_engine_suggests_is_offered_first() -> None:
+    counts = {"soda": 12, "processed": 9, "greasy": 2}
+    by_count = experiments.choose_offers(counts, allow_restriction=True)
+    assert by_count[0].group == "soda"
+    # The engine links greasy food to higher pain: that swap comes first, then by how often.
+    linked = experiments.choose_offers(counts, allow_restriction=True, linked=["greasy"])
+    assert [spec.group for spec in linked[:3]] == ["greasy", "soda", "processed"]

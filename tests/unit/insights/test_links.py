@@ -1,122 +1,54 @@
-"""Gut-to-back links: planted patterns are found with the right numbers and lag, noise is not."""
+"""How a link is said: the averages a person can check, the model's difference and its range."""
 
 from __future__ import annotations
 
-import random
-from datetime import date, timedelta
-
-from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
-from bot.diary.view import DiaryDay
-from bot.insights.links import Link, describe, links
-
-START = date(2026, 3, 1)
+from bot.insights.engine import Analysis, Link, Waiting
+from bot.insights.links import describe, item_name, status_lines
 
 
-def day(
-    pain: int | None, symptoms: set[str] = frozenset(), foods: set[str] = frozenset()
-) -> DiaryDay:
-    entry = DiaryDay(symptoms=set(symptoms), foods=set(foods))
-    if pain is not None:
-        entry.answered["pain"] = pain
-    return entry
-
-
-def find(found: list[Link], item: str, lag: int) -> Link | None:
-    return next((link for link in found if link.item == item and link.lag == lag), None)
-
-
-def test_a_same_day_link_is_found_first_with_its_averages() -> None:
-    greasy = {n for n in range(21) if n % 3 == 0}
-    days = {
-        START + timedelta(days=n): day(
-            7 if n in greasy else 3, foods={"greasy"} if n in greasy else set()
-        )
-        for n in range(21)
-    }
-    found = links(days)
-    top = found[0]
-    assert (top.kind, top.item, top.lag) == ("food", "greasy", 0)
-    assert (top.with_average, top.without_average) == (7.0, 3.0)
-    assert (top.with_days, top.without_days) == (len(greasy), 21 - len(greasy))
-    assert top.difference == 4.0
-    assert [abs(k.difference) for k in found] == sorted(
-        (abs(k.difference) for k in found), reverse=True
+def link(effect: float, low: float, high: float, lag: int = 0, kind: str = "food") -> Link:
+    return Link(
+        kind,
+        "greasy" if kind == "food" else "high",
+        lag,
+        6.1,
+        19,
+        4.3,
+        29,
+        effect,
+        low,
+        high,
+        0.0004,
+        0.7,
     )
-    text = describe(top)
-    assert (
-        "7.0" in text and "3.0" in text and f"{len(greasy)} days against {21 - len(greasy)}" in text
-    )
-    assert "greasy" in text and "after" not in text
 
 
-def test_a_next_day_link_is_found_with_lag_one() -> None:
-    bloated = {n for n in range(28) if n % 4 == 0}
-    days = {
-        START + timedelta(days=n): day(
-            8 if n - 1 in bloated else 2, symptoms={"bloating"} if n in bloated else set()
-        )
-        for n in range(28)
-    }
-    found = links(days)
-    link = find(found, "bloating", 1)
-    assert link is not None and found[0] == link
-    # Day 0 has no day before it in the diary, so 27 days can be compared.
-    with_days = sum(1 for n in range(1, 28) if n - 1 in bloated)
-    assert (link.with_days, link.without_days) == (with_days, 27 - with_days)
-    assert (link.with_average, link.without_average) == (8.0, 2.0)
-    same_day = find(found, "bloating", 0)
-    assert same_day is None or abs(same_day.difference) < abs(link.difference)
-    assert "after bloating" in describe(link)
+def test_a_link_gives_both_averages_the_difference_and_its_range_as_a_hypothesis() -> None:
+    text = describe(link(1.8, 0.9, 2.7))
+    assert "On days with greasy or fried food" in text
+    assert "6.1" in text and "4.3" in text and "19 days and 29 days" in text
+    assert "about 1.8 points higher" in text and "likely between 0.9 and 2.7" in text
+    assert "Worth trying as an experiment" in text and "/experiment" in text
+    assert "after" not in text.split(":")[0]
 
 
-def test_a_day_after_a_gap_is_not_compared_at_lag_one() -> None:
-    # Reflux on days 0-3, none on days 10-13; days 4-9 were never written about.
-    days = {START + timedelta(days=n): day(2, symptoms={"reflux"}) for n in range(4)}
-    days |= {START + timedelta(days=n): day(9) for n in range(10, 14)}
-    found = links(days)
-    next_day = find(found, "reflux", 1)
-    # Day 0 and day 10 have no diary day before them, so each side loses one day.
-    assert next_day is not None
-    assert (next_day.with_days, next_day.without_days) == (3, 3)
-    same_day = find(found, "reflux", 0)
-    assert same_day is not None and (same_day.with_days, same_day.without_days) == (4, 4)
+def test_a_lower_next_day_link_reads_as_lower_with_a_positive_range() -> None:
+    text = describe(link(-1.2, -2.0, -0.4, lag=1))
+    assert text.startswith("On days after greasy or fried food")
+    assert "about 1.2 points lower" in text and "likely between 0.4 and 2.0" in text
 
 
-def test_fewer_than_three_days_on_a_side_shows_nothing() -> None:
-    def diary(alcohol_days: int) -> dict[date, DiaryDay]:
-        return {
-            START + timedelta(days=n): day(10, foods={"alcohol"}) if n < alcohol_days else day(1)
-            for n in range(12)
-        }
-
-    assert find(links(diary(2)), "alcohol", 0) is None
-    found = find(links(diary(3)), "alcohol", 0)
-    assert found is not None and found.with_days == 3
-    assert find(links(diary(3), min_days=4), "alcohol", 0) is None
-    # Alcohol every day leaves nothing to compare with.
-    assert find(links(diary(12)), "alcohol", 0) is None
+def test_stress_and_medicines_have_plain_names() -> None:
+    assert item_name("stress", "high").startswith("Stressful day")
+    assert item_name("medicine", "omega3") == "Omega-3"
+    assert item_name("medicine", "something_new") == "Something new"
 
 
-def test_days_without_pain_do_not_count() -> None:
-    days = {START + timedelta(days=n): day(None, foods={"sugary"}) for n in range(10)}
-    days |= {START + timedelta(days=n): day(5) for n in range(10, 20)}
-    assert find(links(days), "sugary", 0) is None
-
-
-def test_pure_noise_shows_no_strong_link() -> None:
-    rng = random.Random(20260301)
-    days = {
-        START + timedelta(days=n): day(
-            rng.randint(0, 10),
-            symptoms={s for s in SYMPTOMS if rng.random() < 0.3},
-            foods={g for g in FOOD_GROUPS if rng.random() < 0.3},
-        )
-        for n in range(200)
-    }
-    found = links(days)
-    assert found, "noise still gives small differences"
-    assert max(abs(link.difference) for link in found) < 2.0
-
-
-def test_an_empty_diary_has_no_links() -> None:
-    assert links({}) == []
+def test_no_link_says_too_early_or_no_clear_pattern() -> None:
+    early = status_lines(Analysis((), 10, 0, 4, ()))
+    assert len(early) == 1 and "4 more days" in early[0]
+    quiet = status_lines(Analysis((), 40, 30, 0, (Waiting("food", "alcohol", 7),)))
+    assert "no clear pattern yet" in quiet[0]
+    assert "Alcohol" in quiet[1] or "alcohol" in quiet[1]
+    assert "7 more days" in quiet[1]
+    assert status_lines(Analysis((link(1.8, 0.9, 2.7),), 40, 30, 0, ())) == []

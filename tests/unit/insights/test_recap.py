@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import struct
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -83,26 +84,44 @@ def test_streak_forgives_one_missed_day_but_not_two() -> None:
     assert streak(set(), TODAY) == 0
 
 
-def test_focus_is_the_swap_for_the_strongest_offender_link() -> None:
-    days = {
-        ago(n): day(8, foods=["greasy"])
-        if n % 3 == 0
-        else day(3, foods=["fermented"])
-        if n % 3 == 1
-        else day(4)
-        for n in range(21)
-    }
-    recap = compute_recap(days, (), TODAY)
-    # The strongest link is a gut-friendly group (days after it fall on greasy days): skipped.
-    assert (recap.links[0].item, recap.links[0].lag) == ("fermented", 1)
-    assert any(k.item == "greasy" for k in recap.links)
+def noisy_diary(seed: int, length: int, effects: dict[str, float]) -> dict[date, DiaryDay]:
+    """Pain with day-to-day carry-over, foods at random, ``effects`` planted the same day."""
+    rng = random.Random(seed)
+    noise, days = 0.0, {}
+    for n in range(length):
+        noise = 0.6 * noise + rng.gauss(0, 1.0)
+        foods = [g for g in ("greasy", "fermented", "gluten") if rng.random() < 0.4]
+        pain = 5 + noise + sum(effects.get(g, 0.0) for g in foods)
+        days[ago(n)] = day(round(min(10, max(0, pain))), foods=foods)
+    return days
+
+
+def test_focus_is_the_swap_for_an_offender_link_the_engine_shows() -> None:
+    recap = compute_recap(noisy_diary(3, 42, {"greasy": 3.0, "fermented": -2.0}), (), TODAY)
+    shown = {(k.item, k.lag) for k in recap.links}
+    assert ("greasy", 0) in shown and ("fermented", 0) in shown
     assert recap.focus is not None and recap.focus.kind == "swap"
     assert recap.focus.swap_id == swaps().group_answers["greasy"]
     swap = swap_by_id(recap.focus.swap_id)
     assert swap is not None
     text = format_recap(recap)
     assert swap.to[0].name in text
-    assert "not proof" in text
+    assert "not proof" in text and "Worth trying as an experiment" in text
+
+
+def test_a_gut_friendly_link_alone_is_no_reason_for_a_swap() -> None:
+    days = noisy_diary(4, 42, {"fermented": -3.0})
+    days[TODAY] = day(4, symptoms=["bloating"])
+    recap = compute_recap(days, (), TODAY)
+    assert [(k.item, k.lag) for k in recap.links][:1] == [("fermented", 0)]
+    assert recap.focus is not None and recap.focus.kind == "symptom"
+
+
+def test_a_noise_diary_says_no_clear_pattern_yet() -> None:
+    recap = compute_recap(noisy_diary(5, 42, {}), (), TODAY)
+    assert recap.links == ()
+    text = format_recap(recap)
+    assert "no clear pattern yet" in text and "Ideas worth testing" not in text
 
 
 def test_without_a_link_the_focus_is_the_most_frequent_symptom() -> None:
@@ -111,7 +130,9 @@ def test_without_a_link_the_focus_is_the_most_frequent_symptom() -> None:
     assert recap.links == ()
     assert recap.focus is not None
     assert (recap.focus.kind, recap.focus.item) == ("symptom", "bloating")
-    assert "bloating" in format_recap(recap)
+    text = format_recap(recap)
+    assert "bloating" in text
+    assert "12 more days with a back pain score" in text  # 2 of the 14 it needs
 
 
 def test_someone_with_no_data_gets_a_kind_start() -> None:
@@ -272,3 +293,22 @@ async def test_the_diary_view_merges_answers_and_lines_and_can_leave_notes_out(
         assert lean[when].notes == []
         assert (lean[when].answered, lean[when].logged) == (days[when].answered, days[when].logged)
         assert (lean[when].symptoms, lean[when].foods) == (days[when].symptoms, days[when].foods)
+
+
+def test_the_chart_starts_at_the_first_entry_and_names_its_markers() -> None:
+    days = {
+        ago(4): day(6, symptoms=["bloating"], foods=["greasy", "soda"]),
+        ago(3): day(4, symptoms=["bloating", "gas"], foods=["greasy"]),
+        ago(1): day(2, symptoms=["reflux"], foods=["fermented"]),
+        ago(0): day(4),
+    }
+    data = recap_module.chart_data(days, TODAY)
+    assert (data.start, data.end) == (ago(4), TODAY)  # five days drawn, not an empty month
+    assert len(data.pain) == 5 and data.pain_days == 4
+    assert data.average == 4.0
+    # The most frequent symptom and offender groups, each by name (fermented is not an offender).
+    assert data.symptom_rows[0] == ("bloating", (ago(4), ago(3)))
+    assert [item for item, _ in data.symptom_rows] == ["bloating", "gas"]
+    assert data.food_rows == (("greasy", (ago(4), ago(3))), ("soda", (ago(4),)))
+    png = recap_module.render_chart(data)
+    assert png.startswith(PNG_SIGNATURE)
