@@ -10,6 +10,7 @@ after the line overrules it in turn). Warning rules alone read the day's highest
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -37,6 +38,7 @@ from bot.diary.questions import (
     FOOD,
     FOOD_NOTE,
     MEDICINES,
+    NO_BOWEL_MOVEMENT,
     PAIN,
     SLEEP,
     STRESS,
@@ -201,3 +203,22 @@ async def daily_pain(session: AsyncSession, user_id: int, today: date) -> dict[d
     """The last ten days' pain, one score a day (its highest), for the safety rules."""
     days = await diary_days(session, user_id, today - PAIN_LOOK_BACK, today, notes=False)
     return {when: pain for when, day in days.items() if (pain := day.highest(PAIN)) is not None}
+
+
+def stool_counts(days: Iterable[DiaryDay]) -> tuple[dict[int, int], int]:
+    """Days with each Bristol type (1-7, in order) and days with no bowel movement.
+
+    "No bowel movement" is its own count, never a type on the scale; the recap and the PDF read
+    both from here so they say the same.
+    """
+    types: dict[int, int] = {}
+    none_days = 0
+    for day in days:
+        bristol = day.value(BRISTOL)
+        if isinstance(bristol, bool) or not isinstance(bristol, int):
+            continue
+        if bristol == NO_BOWEL_MOVEMENT:
+            none_days += 1
+        elif 1 <= bristol <= 7:
+            types[bristol] = types.get(bristol, 0) + 1
+    return dict(sorted(types.items())), none_days

@@ -24,7 +24,7 @@ from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS, SYMPTOMS
 from bot.base.wording import fill, t
 from bot.diary.questions import PAIN, SLEEP, STRESS
-from bot.diary.view import DiaryDay, diary_days
+from bot.diary.view import DiaryDay, diary_days, stool_counts
 from bot.insights.breathing_outcomes import BreathingWeek, breathing_week
 from bot.insights.engine import Analysis, Link, diary_links
 from bot.insights.links import TOP_LINKS, item_name, links_section
@@ -70,6 +70,8 @@ class Recap:
     previous_average: float | None
     symptom_days: tuple[tuple[str, int], ...]  # most days first; only items seen this week
     food_days: tuple[tuple[str, int], ...]
+    stool_types: tuple[tuple[int, int], ...]  # (Bristol type, days), type order
+    no_bowel_movement_days: int
     stress_average: float | None
     sleep_average: float | None
     safety: tuple[WarningSign, ...]
@@ -172,6 +174,7 @@ def compute_recap(
     pains = sorted((when, p) for when, d in week.items() if (p := score(d.value(PAIN))) is not None)
     previous = [p for d in before.values() if (p := score(d.value(PAIN))) is not None]
     symptom_days = _counts(week, SYMPTOMS, symptoms=True)
+    stool, no_movement = stool_counts(week.values())
     analysis = diary_links(days)
     return Recap(
         start=start,
@@ -184,6 +187,8 @@ def compute_recap(
         previous_average=_mean(previous),
         symptom_days=symptom_days,
         food_days=_counts(week, FOOD_GROUPS, symptoms=False),
+        stool_types=tuple(stool.items()),
+        no_bowel_movement_days=no_movement,
         stress_average=_mean(
             [v for d in week.values() if (v := score(d.value(STRESS))) is not None]
         ),
@@ -238,6 +243,14 @@ def _items(words: RecapWording, kind: str, counts: tuple[tuple[str, int], ...]) 
     return ", ".join(
         words.item_count.format(what=item_name(kind, item), count=count) for item, count in counts
     )
+
+
+def _stool_text(words: RecapWording, recap: Recap) -> str:
+    """ "Stool type: type 4 3d, type 6 1d; no bowel movement 1d" (Bristol scale, this week)."""
+    parts = [words.stool_type.format(type=kind, count=days) for kind, days in recap.stool_types]
+    if recap.no_bowel_movement_days:
+        parts.append(words.stool_none.format(count=recap.no_bowel_movement_days))
+    return words.stool.format(items=", ".join(parts))
 
 
 def _focus_text(words: RecapWording, focus: Focus) -> str | None:
@@ -318,6 +331,8 @@ def format_recap(recap: Recap) -> str:
         lines.append(words.symptoms.format(items=_items(words, "symptom", recap.symptom_days)))
     if recap.food_days:
         lines.append(words.foods.format(items=_items(words, "food", recap.food_days)))
+    if recap.stool_types or recap.no_bowel_movement_days:
+        lines.append(_stool_text(words, recap))
     if recap.stress_average is not None:
         lines.append(words.stress.format(value=one_decimal(recap.stress_average)))
     if recap.sleep_average is not None:

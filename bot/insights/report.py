@@ -32,8 +32,8 @@ from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
 from bot.base.wording import fill
 from bot.chat.outbox import Outbox, SendFile
-from bot.diary.questions import BRISTOL, NO_BOWEL_MOVEMENT, PAIN, SLEEP, STRESS
-from bot.diary.view import DiaryDay, diary_days
+from bot.diary.questions import PAIN, SLEEP, STRESS
+from bot.diary.view import DiaryDay, diary_days, stool_counts
 from bot.insights.engine import Analysis, Link, diary_links
 from bot.insights.links import TOP_LINKS, describe, item_name, status_lines
 from bot.insights.warning_signs import (
@@ -155,14 +155,7 @@ async def gather(
     analysis, patterns = find_patterns(await diary_days(session, user_id, end=end, notes=False))
     dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     pain = tuple((d, score(days[d].value(PAIN)) if d in days else None) for d in dates)
-    stool: dict[int, int] = {}
-    none_days = 0
-    for day in days.values():
-        bristol = day.value(BRISTOL)
-        if bristol == NO_BOWEL_MOVEMENT and not isinstance(bristol, bool):
-            none_days += 1
-        elif isinstance(bristol, int) and not isinstance(bristol, bool) and 1 <= bristol <= 7:
-            stool[bristol] = stool.get(bristol, 0) + 1
+    stool, none_days = stool_counts(days.values())
     finished = await session.execute(
         select(Experiment.swap_id, Experiment.started_on, Experiment.ends_on, Experiment.verdict)
         .where(
@@ -188,7 +181,7 @@ async def gather(
         warnings=warnings,
         patterns=patterns,
         analysis=analysis,
-        stool_types=dict(sorted(stool.items())),
+        stool_types=stool,
         no_bowel_movement_days=none_days,
         experiments=tuple(FinishedExperiment(*row) for row in finished),
     )

@@ -68,6 +68,24 @@ def test_easiest_and_toughest_day_only_when_they_differ() -> None:
     assert "Easiest day" not in same and "toughest" not in same
 
 
+def test_stool_types_are_summarised_with_no_bowel_movement_kept_apart() -> None:
+    days = {
+        ago(0): day(4, bristol=4),
+        ago(1): day(5, bristol=4),
+        ago(2): day(3, bristol=6),
+        ago(3): day(4, bristol=0),  # no bowel movement: not a type on the scale
+        ago(9): day(4, bristol=1),  # last week: not in this week's line
+    }
+    recap = compute_recap(days, (), TODAY)
+    assert recap.stool_types == ((4, 2), (6, 1))
+    assert recap.no_bowel_movement_days == 1
+    [line] = [line for line in format_recap(recap).splitlines() if line.startswith("Stool type")]
+    assert "type 4 2d" in line and "type 6 1d" in line and "no bowel movement 1d" in line
+    assert "type 1" not in line and "type 0" not in line
+    # A week without stool answers says nothing about stool.
+    assert "Stool type" not in format_recap(compute_recap({ago(0): day(4)}, (), TODAY))
+
+
 def test_no_previous_week_means_no_change() -> None:
     recap = compute_recap({ago(0): day(5), ago(1): day(3)}, (), TODAY)
     assert recap.change is None
