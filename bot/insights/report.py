@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.base.clean import ascii_int
 from bot.base.numbers import one_decimal, score
 from bot.base.times import local_date
-from bot.base.vocabulary import FOOD_GROUPS, SYMPTOMS
+from bot.base.vocabulary import FOOD_GROUPS, MEDICINES, SYMPTOMS
 from bot.base.wording import fill
 from bot.chat.outbox import Outbox, SendFile
 from bot.diary.questions import PAIN, SLEEP, STRESS
@@ -109,6 +109,9 @@ class ReportData:
     stool_types: dict[int, int] = field(default_factory=dict)  # Bristol type -> days
     no_bowel_movement_days: int = 0
     experiments: tuple[FinishedExperiment, ...] = ()
+    #: The optional medicines question: days it was answered, and days each one was taken.
+    medicines_asked_days: int = 0
+    medicine_days: dict[str, int] = field(default_factory=dict)
 
     @property
     def pain_average(self) -> Average:
@@ -156,6 +159,8 @@ async def gather(
     dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     pain = tuple((d, score(days[d].value(PAIN)) if d in days else None) for d in dates)
     stool, none_days = stool_counts(days.values())
+    asked = [day for day in days.values() if day.medicines_reported]
+    medicine_days = {m: n for m in MEDICINES if (n := sum(m in d.medicines for d in asked))}
     finished = await session.execute(
         select(Experiment.swap_id, Experiment.started_on, Experiment.ends_on, Experiment.verdict)
         .where(
@@ -182,6 +187,8 @@ async def gather(
         patterns=patterns,
         analysis=analysis,
         stool_types=stool,
+        medicines_asked_days=len(asked),
+        medicine_days=medicine_days,
         no_bowel_movement_days=none_days,
         experiments=tuple(FinishedExperiment(*row) for row in finished),
     )
@@ -273,6 +280,9 @@ def render_pdf(data: ReportData) -> bytes:
 
     y -= step
     line(y, _stool_line(data, words))
+    if data.medicines_asked_days:
+        y -= step
+        line(y, _medicines_line(data, words))
     for experiment in data.experiments:
         y -= step
         line(y, _experiment_line(experiment, words))
@@ -327,6 +337,19 @@ def _stool_line(data: ReportData, words: PdfWording) -> str:
     if data.no_bowel_movement_days:
         parts.append(words.stool_none.format(count=data.no_bowel_movement_days))
     return words.stool_line.format(items=" · ".join(parts))
+
+
+def _medicines_line(data: ReportData, words: PdfWording) -> str:
+    """Painkillers matter to a clinician reading the rest: they hide pain and upset the gut."""
+    parts = [
+        words.medicine_item.format(what=item_name("medicine", m), count=count)
+        for m, count in data.medicine_days.items()
+    ]
+    return fill(
+        words.medicines_line,
+        count=data.medicines_asked_days,
+        items=" · ".join(parts) or words.medicines_none,
+    )
 
 
 def _experiment_line(experiment: FinishedExperiment, words: PdfWording) -> str:

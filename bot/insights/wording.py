@@ -54,6 +54,9 @@ class PdfWording(_Text):
     stool_line: str = Field(min_length=1)
     stool_type: str = Field(min_length=1)
     stool_none: str = Field(min_length=1)
+    medicines_line: str = Field(min_length=1)
+    medicine_item: str = Field(min_length=1)
+    medicines_none: str = Field(min_length=1)
     experiment_line: str = Field(min_length=1)
     verdicts: dict[str, str]
     patterns_heading: str = Field(min_length=1)

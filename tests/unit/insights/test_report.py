@@ -363,3 +363,51 @@ def test_a_long_report_with_a_short_diary_draws_from_the_first_day() -> None:
     )
     assert report.first_drawn(pain, start) == date(2026, 1, 5)
     assert report.first_drawn(((start, None),), start) == start
+
+
+async def test_the_pdf_shows_medicines_only_when_the_question_was_asked(
+    sessions: Sessions,
+) -> None:
+    user_id = (await add_person(sessions, 1)).id
+    await seed_diary(sessions, user_id)
+
+    async def pdf_text() -> str:
+        async with sessions() as session:
+            user = await session.get(User, user_id)
+            assert user is not None
+            outbox = await report.report(session, user, "2", NOW)
+        _, document = outbox.messages
+        assert isinstance(document, SendFile)
+        return " ".join(PdfReader(io.BytesIO(document.data)).pages[0].extract_text().split())
+
+    assert "Medicines and supplements" not in await pdf_text()  # never asked: nothing said
+    async with sessions() as session, session.begin():
+        for n, taken in enumerate((["painkillers", "omega3"], ["painkillers"], [])):
+            when = date(2026, 1, 20 + n)
+            checkin = Checkin(
+                user_id=user_id,
+                local_date=when,
+                slot=1,
+                questions=["medicines"],
+                current=None,
+                status="done",
+                created_at=at(when, 19),
+                updated_at=at(when, 19),
+            )
+            session.add(checkin)
+            await session.flush()
+            session.add(
+                Answer(
+                    checkin_id=checkin.id,
+                    user_id=user_id,
+                    local_date=when,
+                    question="medicines",
+                    value=taken,
+                    answered_at=at(when, 19),
+                )
+            )
+    text = await pdf_text()
+    assert (
+        "Medicines and supplements (asked on 3 days), days taken: Painkillers: 2 · Omega-3: 1"
+        in (text)
+    )
