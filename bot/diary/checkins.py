@@ -58,7 +58,8 @@ from bot.diary.questions import (
 )
 from bot.diary.view import daily_pain
 from bot.knowledge.logparse import ParsedLog, parse_log, reads_like_symptom
-from bot.people.schedules import checkin_slot_counts
+from bot.people.quiet import after_quiet
+from bot.people.schedules import checkin_slot_counts, format_local
 from bot.safety import events as safety_events
 from bot.safety.screen import JUMP_ABOVE_AVERAGE, answer_for, pain_jumped, screen_findings
 from bot.store.db import dialect_insert, dialect_of
@@ -350,9 +351,15 @@ async def press(
     if message_id is not None and checkin.message_id != message_id:
         checkin.message_id = message_id  # the message pressed is the one to keep editing
     if data.value == LATER:
-        checkin.remind_at = now + REMIND_AFTER
+        remind_at = after_quiet(now + REMIND_AFTER, user)
+        checkin.remind_at = remind_at
         checkin.updated_at = now
-        outbox.edit(message_id, t("checkin_later"))
+        if remind_at == now + REMIND_AFTER:
+            outbox.edit(message_id, t("checkin_later"))
+        else:
+            # An hour from now is in the quiet hours: it comes when they end, and says when.
+            when = format_local(remind_at, user.timezone or "UTC", now)
+            outbox.edit(message_id, t("checkin_later_quiet", at=when))
         outbox.toast = t("button_saved")
         return outbox
     if data.value == SKIP_TODAY:
