@@ -20,7 +20,7 @@ from bot.base.clock import FrozenClock
 from bot.chat.messenger import NO_BUTTONS, Keyboard, RateLimited, RecipientGone
 from bot.people.schedules import ensure_recap_schedules, set_checkin_times
 from bot.store.db import Sessions, make_engine, make_sessions
-from bot.store.models import Answer, Checkin, LogEntry, User
+from bot.store.models import Answer, Base, Checkin, LogEntry, User
 from bot.store.states import CheckinStatus
 
 BERLIN = "Europe/Berlin"
@@ -234,6 +234,15 @@ async def add_person(sessions: Sessions, platform_id: int, timezone: str | None 
         )
         session.add(user)
     return user
+
+
+async def empty_database(url: str) -> None:
+    """Drop every table, Alembic's version table too, as a database that was never migrated."""
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.drop_all)
+        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    await engine.dispose()
 
 
 @asynccontextmanager

@@ -14,14 +14,13 @@ from sqlalchemy.engine import Connection
 
 from bot.store.db import alembic_config, make_engine, migrate, migration_chain
 from bot.store.models import Base
+from tests.support import empty_database
 
 
 async def test_upgrade_head_on_an_empty_database_matches_the_models(database_url: str) -> None:
-    engine = make_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    await empty_database(database_url)
     await migrate(database_url)
+    engine = make_engine(database_url)
     async with engine.connect() as connection:
         tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
     await engine.dispose()
@@ -54,7 +53,7 @@ async def test_upgrading_a_database_with_diaries_keeps_every_row(
     ``checkins``) drops the old table, and with foreign keys on that drop deletes each row
     that points at it (``ON DELETE CASCADE``): the person stays, their diary goes.
     """
-    await _empty(database_url)
+    await empty_database(database_url)
     await asyncio.to_thread(command.upgrade, alembic_config(database_url), start)
     engine = make_engine(database_url)
     async with engine.begin() as connection:
@@ -74,14 +73,6 @@ async def test_upgrading_a_database_with_diaries_keeps_every_row(
     lost = {name: 2 - len(after[name]) for name in before if len(after[name]) != 2}
     assert not lost, f"rows lost upgrading from {start}: {lost}"
     assert after == before
-
-
-async def _empty(url: str) -> None:
-    engine = make_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    await engine.dispose()
 
 
 def _fill(connection: Connection) -> dict[str, list[dict[str, Any]]]:
