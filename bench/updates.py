@@ -88,6 +88,7 @@ START = datetime(2026, 1, 12, 18, 0, tzinfo=UTC)
 FIRST_USER = 100_000
 TARGET_RATIO = 0.4  # gutback / the storing echo (same Bot API calls per update)
 MAX_STATEMENTS = 4  # SQL statements per press
+PRESS_GAP = timedelta(milliseconds=500)  # between two presses (2000 presses: about 17 min)
 GLOBAL_RATE = 100_000.0  # messages/s overall (production default: 28)
 CHAT_RATE = 1_000.0  # messages/s per chat (production: 1)
 ECHO_TEXTS = (
@@ -460,7 +461,8 @@ async def gutback_run(
     after_each: Any = None,
 ) -> GutbackRun:
     runtime = runtime_of(app)
-    clock.advance(timedelta(days=1))
+    # Each run is the next evening, at the same hour (the presses below move the clock on).
+    clock.set(START + timedelta(days=day))
     # Untimed: everyone opens today's check-in with /checkin (through the core and the transport).
     for uid in uids:
         await runtime.core.on_command(_sender(uid), "checkin")
@@ -484,6 +486,9 @@ async def gutback_run(
 
     def payloads() -> Iterator[dict[str, Any]]:
         for uid, (question, value) in planned:
+            # Presses come a moment apart, as real ones do: a write that only restamps a time
+            # (the same instant on a frozen clock) would otherwise go uncounted.
+            clock.advance(PRESS_GAP)
             data = checkin_data(checkin_of[uid], question, value)
             # The message the button is on, as the person's client holds it right now.
             yield press_update(ids(), uid, transport.latest[uid], data)
