@@ -609,13 +609,14 @@ class Breakdown:
                     self._timed("get_or_create_user", bot.app.core.get_or_create_user),
                 )
             )
-            stack.enter_context(
-                mock.patch.object(
-                    bot.diary.checkins,
-                    "press",
-                    self._timed("checkins.press", bot.diary.checkins.press),
+            for name in ("press", "load_for_press"):
+                stack.enter_context(
+                    mock.patch.object(
+                        bot.diary.checkins,
+                        name,
+                        self._timed(f"checkins.{name}", getattr(bot.diary.checkins, name)),
+                    )
                 )
-            )
             for event_name, listener in listeners.items():
                 sqlalchemy.event.listen(engine, event_name, listener)
                 stack.callback(sqlalchemy.event.remove, engine, event_name, listener)
@@ -645,18 +646,22 @@ class Breakdown:
 
         s = self.seconds
         run_own = s["_run"] - s["_first_time_seen"] - s["get_or_create_user"]
-        run_own -= s["checkins.press"] + s["_deliver"]
+        run_own -= s["checkins.load_for_press"] + s["checkins.press"] + s["_deliver"]
         deliver_own = s["_deliver"] - s["messenger.send"] - s["messenger.edit"]
         deliver_own -= s["remember_question_messages"]
         rows = [
             ("whole press (de_json + process_update)", self.total),
             ("  core._run: _first_time_seen (INSERT update id)", s["_first_time_seen"]),
             (
-                "  core._run: get_or_create_user (session begin + SELECT user)",
+                "  core._run: get_or_create_user (not on a check-in press)",
                 s["get_or_create_user"],
             ),
-            ("  core._run: checkins.press (queries, upsert, render)", s["checkins.press"]),
-            ("  core._run: flush + COMMIT + session close", run_own),
+            (
+                "  core._run: load_for_press (person, check-in, answers: one SELECT)",
+                s["checkins.load_for_press"],
+            ),
+            ("  core._run: checkins.press (upsert, render)", s["checkins.press"]),
+            ("  core._run: session begin, flush (UPDATE check-in), COMMIT, close", run_own),
             ("  core._deliver: messenger.edit (PTB editMessageText)", s["messenger.edit"]),
             ("  core._deliver: messenger.send (PTB sendMessage)", s["messenger.send"]),
             (
