@@ -50,6 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.clean import ascii_id
 from bot.base.timezones import read_timezone
+from bot.base.wording import t
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button, Keyboard
 from bot.chat.outbox import Outbox, Send
@@ -398,6 +399,17 @@ def _ask_again(earlier: SafetyAsk, now: datetime) -> SafetyReply:
     result.outbox.send(text, ask_keyboard(earlier.id))
     log.debug("safety question asked again", extra={"question": ask.question})
     return result
+
+
+def ask_unread(pending: SafetyAsk) -> Outbox:
+    """A message while the bot's question is open that neither answers it nor belongs in the
+    diary ("all the time", "hmm", "ok"): the question again with its buttons, never the diary's
+    generic "I'm not sure what to do with that" after a question about someone's life."""
+    ask = Ask(pending.question, pending.flag_id, pending.tier)  # type: ignore[arg-type]
+    outbox = Outbox()
+    outbox.send(f"{t('ask_unread')}\n\n{ask_text(ask)}", ask_keyboard(pending.id))
+    log.debug("safety question asked again (reply not read)", extra={"question": ask.question})
+    return outbox
 
 
 def _merge(first: Screening, second: Screening) -> Screening:

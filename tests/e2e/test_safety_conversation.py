@@ -113,6 +113,22 @@ async def test_the_crisis_question_answered_by_button(
     assert toast == WORDING.ask_answered
 
 
+@pytest.mark.parametrize("typed", ["all the time", "hmm", "ok", "i think about it sometimes"])
+async def test_a_reply_the_bot_cannot_read_gets_the_question_again_not_the_generic_one(
+    harness: Harness, typed: str
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, city="London")
+    await the_question(harness)
+    again = await harness.say(ALEX, typed, "")
+    assert GENERIC not in again.text and again.text != t("smalltalk")
+    assert again.text.startswith(t("ask_unread")) and "ending your life" in again.text
+    assert again.button_labels == ["Yes", "No", "Not sure"]
+    assert await harness.count(LogEntry) == 0
+    await harness.tap(ALEX, again, "Yes", CRISIS_REPLY_START)
+    assert await harness.query(select(SafetyAsk.answer)) == [("yes",)]
+
+
 async def test_no_then_yes_on_the_buttons_gets_the_crisis_reply(harness: Harness) -> None:
     await harness.start()
     await harness.onboard(ALEX, city="London")
