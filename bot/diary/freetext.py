@@ -71,7 +71,11 @@ async def handle(
         return safety_conversation.ask_unread(pending)
     if intent == "smalltalk":
         return Outbox.saying(t("thanks" if is_thanks(text) else "smalltalk"))
-    return unplaced(text) or Outbox.saying(t("unknown_text"))
+    if reads_like_symptom(text):
+        return Outbox.saying(t("unplaced_symptom"))
+    if safety_conversation.maybe_not_english(text):
+        return safety_conversation.language_notice(user.timezone)
+    return Outbox.saying(t("unknown_text"))
 
 
 def placeable(text: str) -> bool:

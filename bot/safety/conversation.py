@@ -40,15 +40,18 @@ question ids and answers, never text.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.clean import ascii_id
+from bot.base.content import load_model
 from bot.base.timezones import read_timezone
 from bot.base.wording import t
 from bot.chat.buttons import simple_data
@@ -57,6 +60,7 @@ from bot.chat.outbox import Outbox, Send
 from bot.knowledge.foods import normalise
 from bot.knowledge.logparse import parse_log
 from bot.safety.events import record
+from bot.safety.language import language_content
 from bot.safety.rules import redflags, safety_wording, tier_rank
 from bot.safety.screen import (
     Ask,
@@ -252,8 +256,53 @@ def immediate_reply(screening: Screening, timezone_name: str | None) -> Outbox:
     if screening.tier is not None:
         outbox.send(answer_for(screening, timezone_name).text)
     if screening.language is not None:
-        outbox.send(fill(safety_wording().language_notice, timezone_name), sign_keyboard())
+        outbox.messages.extend(language_notice(timezone_name).messages)
     return outbox
+
+
+def language_notice(timezone_name: str | None) -> Outbox:
+    """ "I can only read English for now", the region's numbers and the one-tap signs."""
+    outbox = Outbox()
+    outbox.send(fill(safety_wording().language_notice, timezone_name), sign_keyboard())
+    return outbox
+
+
+#: What nobody could place may be in another language when its words of other languages (from
+#: content/not_english.yaml, of 3 letters or more, or with a letter English does not use)
+#: outnumber English's commonest words.
+_MIN_FOREIGN_WORD = 3
+
+
+class _EverydayWords(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    words: dict[str, list[str]]
+
+
+@functools.cache
+def everyday_words() -> frozenset[str]:
+    """``content/not_english.yaml``: everyday words of other languages (loaded once)."""
+    content = load_model("not_english.yaml", _EverydayWords)
+    return frozenset(word.lower() for words in content.words.values() for word in words)
+
+
+def maybe_not_english(text: str) -> bool:
+    """A looser look than the screen's detector, for a message nothing else could place.
+
+    The screen calls a message foreign only when it is sure (two words of one language), so
+    that an English speaker is never told they are not writing English. A message that fell
+    through everything ("quiero morir", "Hilfe", "pomocy") would otherwise get "I'm not sure
+    what to do with that"; the language notice, with the region's numbers, is the safer reply.
+    """
+    english = {word.lower() for word in language_content().english}
+    known = everyday_words()
+    tokens = re.findall(r"[^\W\d_]+", text.lower())
+    foreign = sum(
+        1
+        for token in tokens
+        if token not in english
+        and (not token.isascii() or (len(token) >= _MIN_FOREIGN_WORD and token in known))
+    )
+    return foreign > sum(1 for token in tokens if token in english)
 
 
 def immediate_is_final(screening: Screening) -> bool:

@@ -321,6 +321,50 @@ async def test_a_harmless_line_in_german_is_answered_honestly_and_not_stored(
     assert toast == WORDING.sign_none
 
 
+@pytest.mark.parametrize(
+    ("city", "text", "crisis_line"),
+    [
+        ("Madrid", "Tengo sangre en las heces y mucho dolor de espalda", "024"),
+        ("Warsaw", "Nie czuję nóg i nie mogę oddać moczu", "116 123"),
+    ],
+)
+async def test_a_warning_sign_in_spanish_or_polish_gets_the_regions_numbers_and_the_signs(
+    harness: Harness, city: str, text: str, crisis_line: str
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, city=city)
+    notice = await harness.say(ALEX, text, "I can only read English for now")
+    assert "112" in notice.text and crisis_line in notice.text
+    assert "Numb bottom or groin" in notice.button_labels
+    # What the screen read (the Polish bladder sign) is answered first, the notice last.
+    assert await said_after(harness, ALEX, notice) == []
+    assert await harness.count(LogEntry) == 0 and await harness.count(Answer) == 0
+    urgent = await harness.tap(ALEX, notice, "Numb bottom or groin", "112")
+    assert "now" in urgent.text
+
+
+@pytest.mark.parametrize(
+    ("city", "text", "numbers"),
+    [
+        ("Madrid", "quiero morir", ("112", "024")),
+        ("Berlin", "Hilfe", ("112",)),
+        ("Warsaw", "pomocy", ("112", "116 123")),
+    ],
+)
+async def test_a_short_line_in_another_language_is_never_answered_generically(
+    harness: Harness, city: str, text: str, numbers: tuple[str, ...]
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, city=city)
+    notice = await harness.say(ALEX, text, "")
+    assert GENERIC not in notice.text
+    assert notice.text.startswith("I can only read English for now")
+    assert all(number in notice.text for number in numbers)
+    assert "None of these" in notice.button_labels
+    assert await said_after(harness, ALEX, notice) == []
+    assert await harness.count(LogEntry) == 0
+
+
 # --- what nobody could place is stored as nothing -----------------------------------------------
 
 

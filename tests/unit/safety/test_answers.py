@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.safety.conversation import read_reply
+from bot.safety.conversation import maybe_not_english, read_reply
 from bot.safety.mentions import follow_up_text, plain_name, recap_phrase, report_phrase
 from bot.safety.rules import TIERS, redflags, safety_wording
 from bot.safety.screen import (
@@ -199,3 +199,15 @@ def test_the_report_names_signs_in_plain_words() -> None:
     assert report_phrase(["gi_black_stool"], "T2") == (
         "Black or tarry poo (advised to be seen the same day)"
     )
+
+
+@pytest.mark.parametrize("text", ["quiero morir", "Hilfe", "pomocy", "me duele mucho", "merci"])
+def test_a_short_line_of_another_language_may_be_not_english(text: str) -> None:
+    assert maybe_not_english(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["hmm", "ok", "will do", "gut feeling", "rug burn", "lol", "kombucha", "I feel mal"]
+)
+def test_english_nobody_could_place_is_not_called_another_language(text: str) -> None:
+    assert not maybe_not_english(text)
