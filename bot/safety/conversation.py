@@ -102,6 +102,8 @@ _UNSURE = re.compile(
 )
 _NO = re.compile(
     r"^(?:no+|nope|nah+|naw|n|not really|not at all|not now|not right now|never|no way"
+    r"|not at the moment|not anymore|not any more|not today|not lately|not these days"
+    r"|no longer|nothing like that"
     r"|of course not|definitely not|absolutely not|certainly not|i am not|im not|i have not"
     r"|i havent|ive not|i do not|i dont|negative|im (?:fine|ok|okay|alright|safe)"
     r"|i am (?:fine|ok|okay|alright|safe)|all good)\b"
@@ -121,6 +123,17 @@ _YES = re.compile(
 #: Answers too vague to count unless the first clause is short: "maybe" and "I have" are
 #: answers, "maybe the curry did it" and "I have a cold" are diary lines.
 _SHORT_YES = re.compile(r"^(?:i am|i have|i do|ive|i have been|i think so|i guess so)\b")
+#: How often, as the whole first clause ("all the time", "every day lately"): a yes. As the
+#: start of a longer clause ("often bloated after dinner") it is a diary line.
+_HOW_OFTEN = re.compile(
+    r"(?:all the time|every day|everyday|a lot|often|constantly|lately|recently|most days"
+    r"|more and more)(?: (?:lately|recently|now|yes|yeah|really|tbh|honestly))*"
+)
+#: Words before an answer that change nothing: "honestly yes", "tbh no", "well, not really".
+_FILLER = re.compile(
+    r"^(?:(?:honestly|tbh|to be honest|truthfully|well|um+|uh+|erm?|hmm+|i mean|ok|okay"
+    r"|actually|sadly)\b[\s,.]*)+(?=\w)"
+)
 _SHORT_UNSURE = re.compile(
     r"^(?:maybe|perhaps|possibly|probably|i think so|i guess|i suppose|kind of|kinda|sort of"
     r"|sorta|a bit|a little|sometimes|on and off|now and then|ish|might be|could be)\b"
@@ -155,6 +168,7 @@ def read_reply(text: str, *, not_english: bool = False) -> Reply | None:
         if stripped.startswith(mark):
             return Reply(answer, stripped == mark)
     flat = " ".join(re.sub(r"[^\w\s,.;:!?-]", " ", normalise(stripped)).split())
+    flat = _FILLER.sub("", flat)
     words = re.findall(r"\w+", flat)
     if not words:
         return None
@@ -173,7 +187,7 @@ def read_reply(text: str, *, not_english: bool = False) -> Reply | None:
         if not plain_no or not rest or rest[0] in _NO_THEN:
             return Reply(AskAnswer.NO, bare)
         return None
-    if _YES.match(first) or (short and _SHORT_YES.match(first)):
+    if _YES.match(first) or (short and _SHORT_YES.match(first)) or _HOW_OFTEN.fullmatch(first):
         return Reply(AskAnswer.YES, bare)
     if short and _SHORT_UNSURE.match(first):
         return Reply(AskAnswer.UNSURE, bare)

@@ -68,6 +68,12 @@ async def events(harness: Harness) -> list[tuple[str, str, str]]:
         ("not sure", UNSURE, "unsure"),
         ("maybe", UNSURE, "unsure"),
         ("no, I'm just tired of the pain", DECLINED, "no"),
+        ("no just tired of the pain", DECLINED, "no"),
+        ("yes I have", CRISIS_REPLY_START, "yes"),
+        ("honestly yes", CRISIS_REPLY_START, "yes"),
+        ("all the time", CRISIS_REPLY_START, "yes"),
+        ("not really", DECLINED, "no"),
+        ("not at the moment", DECLINED, "no"),
     ],
 )
 async def test_the_crisis_question_answered_in_typed_words(
@@ -113,7 +119,7 @@ async def test_the_crisis_question_answered_by_button(
     assert toast == WORDING.ask_answered
 
 
-@pytest.mark.parametrize("typed", ["all the time", "hmm", "ok", "i think about it sometimes"])
+@pytest.mark.parametrize("typed", ["hmm", "ok", "i think about it sometimes", "whatever"])
 async def test_a_reply_the_bot_cannot_read_gets_the_question_again_not_the_generic_one(
     harness: Harness, typed: str
 ) -> None:

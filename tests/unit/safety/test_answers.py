@@ -127,6 +127,13 @@ def test_every_question_has_words_and_every_question_reads_as_one_question() -> 
         ("dunno", AskAnswer.UNSURE),
         ("sometimes", AskAnswer.UNSURE),
         ("kind of, it comes and goes", AskAnswer.UNSURE),
+        ("honestly yes", AskAnswer.YES),
+        ("tbh, yes", AskAnswer.YES),
+        ("all the time", AskAnswer.YES),
+        ("every day lately", AskAnswer.YES),
+        ("well, not really", AskAnswer.NO),
+        ("not at the moment", AskAnswer.NO),
+        ("not anymore", AskAnswer.NO),
     ],
 )
 def test_replies_are_read_as_answers(text: str, answer: AskAnswer) -> None:
@@ -142,6 +149,12 @@ def test_replies_are_read_as_answers(text: str, answer: AskAnswer) -> None:
         "maybe the curry did it last night",
         "I am tired of everything going wrong today",
         "pizza and chips",
+        "honestly the pizza was great",
+        "every day I eat porridge for breakfast with honey",
+        "often bloated after dinner",
+        "recently started kefir",
+        "ok",
+        "hmm",
         "ja, ich denke schon",  # a foreign yes counts first only in a message not in English
         "",
     ],
