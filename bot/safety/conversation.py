@@ -22,7 +22,8 @@ The rules, in the order they are applied to a message:
      asked again for :data:`DECLINED_QUIET_FOR` (the rules still answer any clear sign).
 
    A bare "yes" or "no" after the question's time has passed asks the question again, with its
-   buttons, rather than guessing what it was for.
+   buttons, rather than guessing what it was for; so does, while it is open, a message that is
+   neither an answer nor diary data ("hmm", "ok"): :func:`ask_unread`, called by the diary.
 2. **A warning sign** gets its answer (crisis and medical advice both when both apply; words for
    the helper when the sign is someone else's, now). The gentle question of pain-linked
    hopelessness comes with the buttons and is an open question like any other.
@@ -30,7 +31,9 @@ The rules, in the order they are applied to a message:
    stands alone; a T2 or T3 question comes last, after whatever the diary notes.
 4. **Another language**: the bot says it reads English only for now, gives the emergency and
    crisis numbers, and offers the weekly screen's signs as one-tap buttons (:func:`on_sign`).
-   Nothing of it is stored as diary data.
+   Nothing of it is stored as diary data. A short line the screen's detector leaves alone
+   ("Hilfe") gets the same notice from the diary when nothing else placed it
+   (:func:`maybe_not_english`).
 
 An urgent answer (T0, T1), a question at T0 or T1 and a language notice are ``final``: nothing
 follows them, no diary confirmation and no "I'm not sure what to do with that". Events are
