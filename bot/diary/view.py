@@ -149,37 +149,40 @@ def diary_statement(
             found.append(column <= bindparam("end", type_=Date))
         return found
 
+    # Table columns, not the ORM's attributes: a plain Core statement, so the session hands
+    # back plain rows without the ORM's per-row loading (the recap reads every diary weekly).
+    answer, line = Answer.__table__.c, LogEntry.__table__.c
     user = bindparam("user_id", type_=Integer)
     no_int, no_json = type_coerce(null(), SmallInteger), type_coerce(null(), JSON)
     no_text = type_coerce(null(), String)
     answers = select(
         literal_column(str(ANSWER_ROW)).label("source"),
-        Answer.local_date.label("local_date"),
-        Answer.answered_at.label("at"),
-        Answer.id.label("id"),
-        Answer.question.label("question"),
-        Answer.value.label("value"),
+        answer.local_date.label("local_date"),
+        answer.answered_at.label("at"),
+        answer.id.label("id"),
+        answer.question.label("question"),
+        answer.value.label("value"),
         *(no_int.label(name) for name in _SCALAR_QUESTIONS),
         no_json.label("symptoms"),
         no_json.label("food_groups"),
         no_text.label("text"),
-        Answer.checkin_id.label("checkin_id"),
+        answer.checkin_id.label("checkin_id"),
         no_text.label("tag"),
-    ).where(Answer.user_id == user, *bounds(Answer.local_date))
+    ).where(answer.user_id == user, *bounds(answer.local_date))
     logs = select(
         literal_column(str(LINE_ROW)),
-        LogEntry.local_date,
-        LogEntry.created_at,
-        LogEntry.id,
+        line.local_date,
+        line.created_at,
+        line.id,
         null(),
         null(),
-        *(getattr(LogEntry, name) for name in _SCALAR_QUESTIONS),
-        LogEntry.symptoms,
-        LogEntry.food_groups,
-        LogEntry.text if notes else null(),
+        *(line[name] for name in _SCALAR_QUESTIONS),
+        line.symptoms,
+        line.food_groups,
+        line.text if notes else null(),
         null(),
         null(),
-    ).where(LogEntry.user_id == user, *bounds(LogEntry.local_date))
+    ).where(line.user_id == user, *bounds(line.local_date))
     rows = union_all(answers, logs, *more).subquery()
     return select(rows).order_by(rows.c.source, rows.c.at, rows.c.id)
 

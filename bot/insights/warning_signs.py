@@ -84,11 +84,15 @@ def report_words(moment: Moment) -> str:
     return report_phrase(moment.flag_ids, moment.tier)
 
 
+#: Table columns, not the ORM's attributes: plain Core statements (no per-row ORM loading).
+_EVENTS = SafetyEvent.__table__.c
+
+
 def _where() -> list[Any]:
     return [
-        SafetyEvent.user_id == bindparam("user_id", type_=Integer),
-        SafetyEvent.created_at >= bindparam("since", type_=UTCDateTime()),
-        SafetyEvent.created_at < bindparam("until", type_=UTCDateTime()),
+        _EVENTS.user_id == bindparam("user_id", type_=Integer),
+        _EVENTS.created_at >= bindparam("since", type_=UTCDateTime()),
+        _EVENTS.created_at < bindparam("until", type_=UTCDateTime()),
     ]
 
 
@@ -96,9 +100,9 @@ def _where() -> list[Any]:
 def _signs_statement() -> Select[tuple[datetime, str, str, str]]:
     """Built once with bound parameters: the recap runs it for every person every week."""
     return (
-        select(SafetyEvent.created_at, SafetyEvent.flag_id, SafetyEvent.tier, SafetyEvent.source)
+        select(_EVENTS.created_at, _EVENTS.flag_id, _EVENTS.tier, _EVENTS.source)
         .where(*_where())
-        .order_by(SafetyEvent.created_at, SafetyEvent.id)
+        .order_by(_EVENTS.created_at, _EVENTS.id)
     )
 
 
@@ -116,12 +120,12 @@ def signs_with_the_diary() -> Select[Any]:
     """
     return extra_rows(
         SIGNS_SOURCE,
-        at=SafetyEvent.created_at,
-        row_id=SafetyEvent.id,
+        at=_EVENTS.created_at,
+        row_id=_EVENTS.id,
         where=_where(),
-        question=SafetyEvent.flag_id,
-        text=SafetyEvent.tier,
-        tag=SafetyEvent.source,
+        question=_EVENTS.flag_id,
+        text=_EVENTS.tier,
+        tag=_EVENTS.source,
     )
 
 
