@@ -327,8 +327,8 @@ def format_recap(recap: Recap) -> str:
     if recap.pain_average is None:
         lines.append(words.pain_none)
     else:
-        pain = words.pain_average.format(
-            value=one_decimal(recap.pain_average), count=recap.pain_days
+        pain = fill(
+            words.pain_average, value=one_decimal(recap.pain_average), count=recap.pain_days
         )
         change = recap.change
         if change is not None:

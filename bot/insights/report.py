@@ -239,7 +239,7 @@ def render_pdf(data: ReportData) -> bytes:
         0.672,
         words.pain_none
         if average.value is None
-        else words.pain_average.format(value=one_decimal(average.value), count=average.count),
+        else fill(words.pain_average, value=one_decimal(average.value), count=average.count),
     )
 
     line(0.645, words.symptoms_heading, size=11, weight="bold")
@@ -276,7 +276,7 @@ def render_pdf(data: ReportData) -> bytes:
         if value.value is None:
             line(y, words.not_recorded.format(what=name))
         else:
-            line(y, template.format(value=one_decimal(value.value), count=value.count))
+            line(y, fill(template, value=one_decimal(value.value), count=value.count))
 
     y -= step
     line(y, _stool_line(data, words))
