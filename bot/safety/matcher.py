@@ -190,8 +190,14 @@ class Matcher:
         for canonical, variants in rules.synonyms.items():
             for variant in variants:
                 self._synonyms[_fold(variant)] = _fold(canonical)
+        # Each rewrite and idiom keeps the words one of which any match must contain: a
+        # substring test skips the regular expression for most of them (a few hundred a message).
         self._rewrites = [
-            (re.compile(rf"(?<= ){self._literal(src)} "), f"{_fold(dst)} ")
+            (
+                self._needles(self._anchor(src)),
+                re.compile(rf"(?<= ){self._literal(src)} "),
+                f"{_fold(dst)} ",
+            )
             for src, dst in rules.rewrites.items()
         ]
         self._number_rewrites = [
@@ -216,7 +222,10 @@ class Matcher:
             r"(?<= )(?:" + "|".join(self._literal(w) for w in neg.clause_breakers) + r") "
         )
         self._never_voided = [self._compile(p) for p in neg.never_voided_by]
-        self._idioms = [self._compile(p) for p in rules.idioms]
+        self._idioms = [
+            (self._needles(None if p.startswith("re:") else self._anchor(p)), self._compile(p))
+            for p in rules.idioms
+        ]
         self._past = [self._compile(p) for p in rules.past_markers]
         self._hypothetical = [self._compile(p) for p in rules.scopes.hypothetical]
         self._present = [self._compile(p) for p in rules.scopes.present]
@@ -368,6 +377,13 @@ class Matcher:
                 out.append("".join(re.escape(w) + " " for w in self._words(token)))
         return re.compile("".join(out))
 
+    @staticmethod
+    def _needles(anchor: frozenset[str] | None) -> tuple[str, ...] | None:
+        """Substrings of the joined text (" word " or " prefix") one of which a match needs."""
+        if not anchor:
+            return None
+        return tuple(" " + w[:-1] if w.endswith("*") else " " + w + " " for w in sorted(anchor))
+
     def _anchor(self, template: str) -> frozenset[str] | None:
         """Words (``word*`` for prefixes) of which any match of ``template`` contains one."""
         if template.startswith("re:"):
@@ -454,10 +470,12 @@ class Matcher:
         joined = " " + " ".join(tokens) + " "
         for pattern, replacement in self._number_rewrites:
             joined = pattern.sub(replacement, joined)
-        for pattern, replacement in self._rewrites:
-            joined = pattern.sub(replacement, joined)
-        for idiom in self._idioms:
-            joined = idiom.sub("idiom ", joined)
+        for needles, pattern, replacement in self._rewrites:
+            if needles is None or any(needle in joined for needle in needles):
+                joined = pattern.sub(replacement, joined)
+        for needles, idiom in self._idioms:
+            if needles is None or any(needle in joined for needle in needles):
+                joined = idiom.sub("idiom ", joined)
         joined = self._clause_breakers.sub("| ", joined)
         clauses: list[str] = []
         sentence: list[int] = []
