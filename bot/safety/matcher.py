@@ -742,8 +742,9 @@ class Matcher:
                 mentions_other = True
             elif token in self._first_person:
                 following = tokens[i + 1 : i + 4]
-                if token in {"my", "our"} and self._others.intersection(following):
-                    continue  # "my best mate", "my little brother", "my 15 year old son"
+                # "my best mate", "my little brother", "my 15 year old son"; "me da" (me = my).
+                if token in {"my", "our", "me"} and self._others.intersection(following):
+                    continue
                 return False
         return mentions_other
 
