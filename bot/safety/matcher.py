@@ -215,6 +215,12 @@ class Matcher:
             )
         neg = rules.negation
         self._cues = [tuple(self._words(cue)) for cue in neg.cues]
+        #: The cues by their first word, in their written order: a position only tries the
+        #: cues that start with its word.
+        self._cues_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for cue in self._cues:
+            if cue:
+                self._cues_by_first.setdefault(cue[0], []).append(cue)
         self._not_after_no = {self._canon(w) for w in neg.not_after_no}
         self._not_after_not = {self._canon(w) for w in neg.not_after_not}
         self._scope_breakers = {self._canon(w) for w in neg.scope_breakers}
@@ -505,7 +511,7 @@ class Matcher:
 
     # ---------------------------------------------------------------- negation
     def _cue_at(self, tokens: list[str], j: int, end: int, clause: str) -> bool:
-        for cue in self._cues:
+        for cue in self._cues_by_first.get(tokens[j], ()):
             n = len(cue)
             if j + n > end or tuple(tokens[j : j + n]) != cue:
                 continue
