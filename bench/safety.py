@@ -184,11 +184,12 @@ def cross_validate(verbose: bool, grid: Sequence[str] = ()) -> None:
     for writer, numbers in alone_rows:
         _print(f"  alone, writer {writer}", numbers)
     lookup = {item["text"]: result for item, result in alone_pooled}
-    _print("  alone, all writers pooled", evaluate([i for i, _ in alone_pooled], lookup.__getitem__))
+    pooled_items = [item for item, _ in alone_pooled]
+    _print("  alone, all writers pooled", evaluate(pooled_items, lookup.__getitem__))
 
 
 def _learned_alone(text: str, model: object, matcher: object) -> Screening:
-    """What the learned layer alone would ask about ``text`` (no rule finding, nothing set aside)."""
+    """What the learned layer alone would ask about ``text`` (no rule finding, none set aside)."""
     from bot.safety import screen as screen_module
     from bot.safety.language import detect
 
