@@ -29,6 +29,7 @@ same run, the verdict of the two-week before/after comparison that ran before
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -160,6 +161,16 @@ def share(values: list[str], wanted: str = "better") -> float:
     return 100.0 * sum(v == wanted for v in values) / len(values)
 
 
+def interval(percent: float, trials: int) -> tuple[float, float]:
+    """The Wilson 95 % interval of a share measured on ``trials`` diaries, in percent."""
+    z, p = 1.959963984540054, percent / 100
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = (
+        z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    )
+    return 100 * (centre - half), 100 * (centre + half)
+
+
 def run(trials: int, draw: Callable[[], object]) -> list:
     return [draw() for _ in range(trials)]
 
@@ -212,10 +223,15 @@ def main() -> None:
     for name, runs in staged.items():
         cells = [share([verdict_at(r[k]) for r in runs]) for k in range(3)]
         cells.append(share([sequential(r) for r in runs]))
-        target = " (target <= 5)" if name.startswith("noise") else ""
+        target = ""
+        if name.startswith("noise"):
+            low, high = interval(max(cells), n)
+            target = f" (target <= 5; the largest: 95 % {low:.1f}-{high:.1f})"
         print("{:<40} {:>8.1f} {:>8.1f} {:>8.1f} {:>11.1f}{}".format(name, *cells, target))
     for name, runs in plain.items():
-        print(f"{name:<40} {share([verdict_at(r) for r in runs]):>8.1f} (target <= 5)")
+        found = share([verdict_at(r) for r in runs])
+        low, high = interval(found, n)
+        print(f"{name:<40} {found:>8.1f} (target <= 5; 95 % {low:.1f}-{high:.1f})")
     print()
     print("The other answers, 'no clear change' / 'worse' / 'can't tell yet' (%), 3 pairs:")
     for name, runs in staged.items():

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from bot.base.config import Settings
-from bot.store.db import make_engine, migration_lock
+from bot.store.db import foreign_keys_off, make_engine, migration_lock
 from bot.store.models import Base
 
 config = context.config
@@ -37,7 +37,9 @@ def run_migrations_offline() -> None:
 
 def do_run_migrations(connection: Connection) -> None:
     # Several `gutback migrate` started together (one per machine in a deploy) take turns.
-    with migration_lock(connection):
+    # On SQLite a batch rebuild of a table must not cascade deletes into the tables that point
+    # at it (foreign_keys_off says why).
+    with migration_lock(connection), foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

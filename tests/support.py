@@ -1,7 +1,7 @@
-"""Shared test helpers: people set up directly in the database, and a messenger that records.
+"""Shared test helpers: people and diaries set up directly in the database, a recording messenger.
 
-Used by the delivery tests and the crash test, so that "an onboarded person" means the same thing
-everywhere.
+Used by the delivery tests, the crash test and the diary, report and privacy tests, so that "an
+onboarded person" and "a check-in answered that day" mean the same thing everywhere.
 """
 
 from __future__ import annotations
@@ -9,16 +9,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.clock import FrozenClock
 from bot.chat.messenger import NO_BUTTONS, Keyboard, RateLimited, RecipientGone
 from bot.people.schedules import ensure_recap_schedules, set_checkin_times
 from bot.store.db import Sessions, make_engine, make_sessions
-from bot.store.models import LogEntry, User
+from bot.store.models import Answer, Base, Checkin, LogEntry, User
+from bot.store.states import CheckinStatus
 
 BERLIN = "Europe/Berlin"
 MORNING, EVENING = time(8, 0), time(20, 0)
@@ -170,6 +173,47 @@ async def add_logs(
         )
 
 
+async def add_checkin(
+    session: AsyncSession,
+    user_id: int,
+    day: date,
+    answers: Mapping[str, object],
+    answered_at: datetime,
+    *,
+    slot: int = 1,
+) -> Checkin:
+    """A finished check-in on ``day``: each question of ``answers`` answered at ``answered_at``.
+
+    Written as rows, in the caller's transaction, so that a test can give a day any answer the
+    database may hold (a skipped question's None, an old row's value) without tapping through a
+    check-in; the questions asked are the answers' keys, in their order.
+    """
+    checkin = Checkin(
+        user_id=user_id,
+        local_date=day,
+        slot=slot,
+        questions=list(answers),
+        current=None,
+        status=CheckinStatus.DONE,
+        created_at=answered_at,
+        updated_at=answered_at,
+    )
+    session.add(checkin)
+    await session.flush()
+    session.add_all(
+        Answer(
+            checkin_id=checkin.id,
+            user_id=user_id,
+            local_date=day,
+            question=question,
+            value=value,
+            answered_at=answered_at,
+        )
+        for question, value in answers.items()
+    )
+    return checkin
+
+
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     """An aware UTC instant on ``day``."""
     return datetime.combine(day, time(hour, minute), tzinfo=UTC)
@@ -190,6 +234,15 @@ async def add_person(sessions: Sessions, platform_id: int, timezone: str | None 
         )
         session.add(user)
     return user
+
+
+async def empty_database(url: str) -> None:
+    """Drop every table, Alembic's version table too, as a database that was never migrated."""
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.drop_all)
+        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    await engine.dispose()
 
 
 @asynccontextmanager

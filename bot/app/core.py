@@ -13,6 +13,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +47,20 @@ Action = Callable[[AsyncSession, User], Awaitable[Outbox]]
 LoadUser = Callable[[AsyncSession, Sender, datetime], Awaitable[User]]
 #: What to say instead when the database cannot be reached (built only when it happens).
 Fallback = Callable[[], Outbox]
+
+
+class ScreenedText(Protocol):
+    """How the diary answers text it screens but never stores: ``inbox.on_caption``, ``on_edit``."""
+
+    def __call__(
+        self,
+        session: AsyncSession,
+        user: User,
+        text: str,
+        now: datetime,
+        *,
+        first: FirstLook | None = None,
+    ) -> Awaitable[Outbox]: ...
 
 
 class GutBack:
@@ -196,30 +211,27 @@ class GutBack:
         if not sender.private:
             await self._say_in_group(sender, update_id)
             return
-        caption = clean_text(caption)[:MAX_TEXT]
-        now = self.clock.now()
-        first = await self._answer_first(sender, caption, now, update_id=update_id)
-
-        async def act(session: AsyncSession, user: User) -> Outbox:
-            return await inbox.on_caption(session, user, caption, now, first=first)
-
-        await self._run(
-            sender,
-            act,
-            update_id=update_id,
-            fallback=_after(first) if first and first.answered else lambda: unsaved_text(caption),
-        )
+        await self._screen_unstored(sender, caption, inbox.on_caption, update_id)
 
     async def on_edit(self, sender: Sender, text: str, *, update_id: int | None = None) -> None:
         """A message was edited: the new text is screened; the diary keeps the first version."""
         if not sender.private:
             return  # an edit in a group was answered when it was first sent
+        await self._screen_unstored(sender, text, inbox.on_edit, update_id)
+
+    async def _screen_unstored(
+        self, sender: Sender, text: str, answer: ScreenedText, update_id: int | None
+    ) -> None:
+        """Text the diary does not store (a caption, an edit): screened, then ``answer`` speaks.
+
+        As for a typed message, a definite warning sign is answered before any database work.
+        """
         text = clean_text(text)[:MAX_TEXT]
         now = self.clock.now()
         first = await self._answer_first(sender, text, now, update_id=update_id)
 
         async def act(session: AsyncSession, user: User) -> Outbox:
-            return await inbox.on_edit(session, user, text, now, first=first)
+            return await answer(session, user, text, now, first=first)
 
         await self._run(
             sender,

@@ -92,12 +92,53 @@ class DiaryDay:
         return max(known) if known else None
 
 
+#: Where a row of the diary statement comes from. A caller that needs other rows in the same
+#: round trip (the recap reads the week's warning signs with the diary) adds selects built by
+#: :func:`extra_rows` with a source of its own, from :data:`FIRST_EXTRA_SOURCE` on.
+ANSWER_ROW, LINE_ROW, FIRST_EXTRA_SOURCE = 0, 1, 2
+
+
+def extra_rows(
+    source: int,
+    *,
+    at: Any,
+    row_id: Any,
+    where: Iterable[Any],
+    question: Any = None,
+    text: Any = None,
+    tag: Any = None,
+) -> Select[Any]:
+    """A select with the diary statement's columns, for rows of another table.
+
+    Only ``source``, ``at`` (ordering, then ``row_id``), ``question``, ``text`` and ``tag``
+    carry values; every other column is NULL. :func:`days_from_rows` skips these rows.
+    """
+    return select(
+        literal_column(str(int(source))),
+        null(),  # local_date
+        at,
+        row_id,
+        question if question is not None else null(),
+        null(),  # value
+        *(null() for _ in _SCALAR_QUESTIONS),
+        null(),  # symptoms
+        null(),  # food_groups
+        text if text is not None else null(),
+        null(),  # checkin_id
+        tag if tag is not None else null(),
+    ).where(*where)
+
+
 @functools.cache
-def _diary_statement(has_start: bool, has_end: bool, notes: bool) -> Select[Any]:
+def diary_statement(
+    has_start: bool, has_end: bool, notes: bool, more: tuple[Select[Any], ...] = ()
+) -> Select[Any]:
     """Check-in answers, then diary lines, each in the order given, as one ``UNION ALL``.
 
     Built once per shape with bound parameters (``user_id``, ``start``, ``end``): the recap runs
     it for every person every week, and composing the statement anew cost as much as running it.
+    ``more`` are selects from :func:`extra_rows`, ordered after the diary's rows by source, then
+    ``at`` and ``row_id`` (pass the same tuple each time, so the statement is built once).
     """
 
     def bounds(column: Any) -> list[Any]:
@@ -108,34 +149,52 @@ def _diary_statement(has_start: bool, has_end: bool, notes: bool) -> Select[Any]
             found.append(column <= bindparam("end", type_=Date))
         return found
 
+    # Table columns, not the ORM's attributes: a plain Core statement, so the session hands
+    # back plain rows without the ORM's per-row loading (the recap reads every diary weekly).
+    answer, line = Answer.__table__.c, LogEntry.__table__.c
     user = bindparam("user_id", type_=Integer)
     no_int, no_json = type_coerce(null(), SmallInteger), type_coerce(null(), JSON)
+    no_text = type_coerce(null(), String)
     answers = select(
-        literal_column("0").label("source"),
-        Answer.local_date.label("local_date"),
-        Answer.answered_at.label("at"),
-        Answer.id.label("id"),
-        Answer.question.label("question"),
-        Answer.value.label("value"),
+        literal_column(str(ANSWER_ROW)).label("source"),
+        answer.local_date.label("local_date"),
+        answer.answered_at.label("at"),
+        answer.id.label("id"),
+        answer.question.label("question"),
+        answer.value.label("value"),
         *(no_int.label(name) for name in _SCALAR_QUESTIONS),
         no_json.label("symptoms"),
         no_json.label("food_groups"),
-        type_coerce(null(), String).label("text"),
-    ).where(Answer.user_id == user, *bounds(Answer.local_date))
+        no_text.label("text"),
+        answer.checkin_id.label("checkin_id"),
+        no_text.label("tag"),
+    ).where(answer.user_id == user, *bounds(answer.local_date))
     logs = select(
-        literal_column("1"),
-        LogEntry.local_date,
-        LogEntry.created_at,
-        LogEntry.id,
+        literal_column(str(LINE_ROW)),
+        line.local_date,
+        line.created_at,
+        line.id,
         null(),
         null(),
-        *(getattr(LogEntry, name) for name in _SCALAR_QUESTIONS),
-        LogEntry.symptoms,
-        LogEntry.food_groups,
-        LogEntry.text if notes else null(),
-    ).where(LogEntry.user_id == user, *bounds(LogEntry.local_date))
-    rows = union_all(answers, logs).subquery()
+        *(line[name] for name in _SCALAR_QUESTIONS),
+        line.symptoms,
+        line.food_groups,
+        line.text if notes else null(),
+        null(),
+        null(),
+    ).where(line.user_id == user, *bounds(line.local_date))
+    rows = union_all(answers, logs, *more).subquery()
     return select(rows).order_by(rows.c.source, rows.c.at, rows.c.id)
+
+
+def diary_params(user_id: int, start: date | None, end: date | None) -> dict[str, Any]:
+    """The bound parameters of :func:`diary_statement` for one person and period."""
+    params: dict[str, Any] = {"user_id": user_id}
+    if start is not None:
+        params["start"] = start
+    if end is not None:
+        params["end"] = end
+    return params
 
 
 async def diary_days(
@@ -157,16 +216,23 @@ async def diary_days(
     One round trip of plain columns (no ORM objects), answers before diary lines: the recap reads
     the whole diary of every person every week, so this is kept cheap.
     """
-    params: dict[str, Any] = {"user_id": user_id}
-    if start is not None:
-        params["start"] = start
-    if end is not None:
-        params["end"] = end
-    statement = _diary_statement(start is not None, end is not None, notes)
+    statement = diary_statement(start is not None, end is not None, notes)
+    rows = await session.execute(statement, diary_params(user_id, start, end))
+    return days_from_rows(rows, notes=notes)
+
+
+def days_from_rows(rows: Iterable[Any], *, notes: bool) -> dict[date, DiaryDay]:
+    """The per-day view from the rows of :func:`diary_statement`, in their order.
+
+    Rows of other sources (:func:`extra_rows`) are skipped.
+    """
     days: dict[date, DiaryDay] = {}
-    for row in await session.execute(statement, params):
+    for row in rows:
+        source = row.source
+        if source > LINE_ROW:
+            continue
         day = days.setdefault(row.local_date, DiaryDay())
-        if row.source == 0:
+        if source == ANSWER_ROW:
             question, value = row.question, row.value
             if question in _SCALAR_QUESTIONS and value is not None:
                 day.answered[question] = value

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.numbers import one_decimal, score
@@ -33,6 +33,7 @@ from bot.diary.adherence import experiment_plan
 from bot.diary.checkins import format_day
 from bot.diary.questions import EXPERIMENT, PAIN
 from bot.diary.view import DiaryDay, diary_days
+from bot.experiments.due import claim_message, due_experiments
 from bot.insights import trial
 from bot.insights.verdict import (
     MIN_PAIN_DAYS,
@@ -44,8 +45,6 @@ from bot.insights.verdict import (
 )
 from bot.knowledge.trials import experiment_wording, spec_for, title_of
 from bot.people.onboarding import consent_stamp
-from bot.people.users import is_paused
-from bot.store.db import insert_for
 from bot.store.models import Answer, Delivery, Experiment, User
 from bot.store.states import DeliveryStatus, ExperimentStatus
 
@@ -280,19 +279,7 @@ async def finish(
     answer is "can't tell yet"), or ``None`` when someone else claimed it. An experiment finishes
     under the rules it started with (its ``design``).
     """
-    claimed = await session.scalar(
-        insert_for(session, Delivery)
-        .values(
-            user_id=experiment.user_id,
-            kind=KIND,
-            local_date=experiment.ends_on,
-            slot=0,
-            status=DeliveryStatus.CLAIMED,
-            claimed_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "kind", "local_date", "slot"])
-        .returning(Delivery.id)
-    )
+    claimed = await claim_message(session, experiment.user_id, KIND, experiment.ends_on, 0, now)
     if claimed is None:
         return None
     experiment.status = ExperimentStatus.FINISHED
@@ -355,27 +342,12 @@ async def claim_due_verdicts(session: AsyncSession, now: datetime, limit: int) -
     People who paused check-ins get theirs when they resume (or ask with ``/experiment``).
     """
     utc_today = now.astimezone(UTC).date()
-    rows = (
-        await session.execute(
-            select(Experiment, User)
-            .join(User, User.id == Experiment.user_id)
-            .where(
-                Experiment.status == ExperimentStatus.ACTIVE,
-                Experiment.ends_on <= utc_today,
-                User.active,
-                # Paused people are skipped in SQL, or enough of them would fill every batch.
-                or_(~User.paused, User.paused_until <= now),
-            )
-            .order_by(Experiment.ends_on, Experiment.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=Experiment)
-        )
-    ).all()
+    rows = await due_experiments(
+        session, now, limit, Experiment.ends_on <= utc_today, order=Experiment.ends_on
+    )
     due: list[DueVerdict] = []
     for experiment, user in rows:
-        if user.timezone is None or is_paused(user, now):
-            continue
-        if not verdict_due(experiment, user.timezone, now):
+        if user.timezone is None or not verdict_due(experiment, user.timezone, now):
             continue
         finished = await finish(session, experiment, now)
         if finished is not None:

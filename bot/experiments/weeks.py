@@ -14,18 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.times import local_now
 from bot.diary.adherence import experiment_plan
 from bot.diary.checkins import format_day
+from bot.experiments.due import claim_message, due_experiments
 from bot.knowledge.trial_plan import Block
 from bot.knowledge.trials import experiment_wording, spec_for, title_of
-from bot.people.users import is_paused
-from bot.store.db import insert_for
-from bot.store.models import Delivery, Experiment, User
-from bot.store.states import DeliveryStatus, ExperimentStatus
+from bot.store.models import Delivery, Experiment
+from bot.store.states import DeliveryStatus
 
 #: The delivery kind of a week's message; its slot is the week's number.
 KIND = "experiment_week"
@@ -71,25 +70,17 @@ class DueWeek:
 async def claim_due_weeks(session: AsyncSession, now: datetime, limit: int) -> list[DueWeek]:
     """Claim the week messages due now and move each experiment on to its next week."""
     utc_tomorrow = now.astimezone(UTC).date() + timedelta(days=1)
-    rows = (
-        await session.execute(
-            select(Experiment, User)
-            .join(User, User.id == Experiment.user_id)
-            .where(
-                Experiment.status == ExperimentStatus.ACTIVE,
-                Experiment.design >= 2,
-                Experiment.next_block_on <= utc_tomorrow,
-                User.active,
-                or_(~User.paused, User.paused_until <= now),
-            )
-            .order_by(Experiment.next_block_on, Experiment.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=Experiment)
-        )
-    ).all()
+    rows = await due_experiments(
+        session,
+        now,
+        limit,
+        Experiment.design >= 2,
+        Experiment.next_block_on <= utc_tomorrow,
+        order=Experiment.next_block_on,
+    )
     due: list[DueWeek] = []
     for experiment, user in rows:
-        if user.timezone is None or is_paused(user, now) or experiment.next_block_on is None:
+        if user.timezone is None or experiment.next_block_on is None:
             continue
         local = local_now(now, user.timezone).replace(tzinfo=None)
         blocks = experiment_plan(experiment)
@@ -103,19 +94,7 @@ async def claim_due_weeks(session: AsyncSession, now: datetime, limit: int) -> l
         experiment.next_block_on = following.start if following else None
         if local.date() > block.end:
             continue  # passed over (see the module docstring)
-        claimed = await session.scalar(
-            insert_for(session, Delivery)
-            .values(
-                user_id=user.id,
-                kind=KIND,
-                local_date=block.start,
-                slot=block.index,
-                status=DeliveryStatus.CLAIMED,
-                claimed_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "kind", "local_date", "slot"])
-            .returning(Delivery.id)
-        )
+        claimed = await claim_message(session, user.id, KIND, block.start, block.index, now)
         if claimed is not None:
             text = week_text(experiment, block, len(blocks))
             due.append(DueWeek(user.id, user.chat_id, experiment.id, claimed, text))

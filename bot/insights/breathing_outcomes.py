@@ -10,6 +10,7 @@ question and value only, never text.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -19,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.numbers import score
 from bot.diary.questions import BREATHING, STRESS
+from bot.diary.view import ANSWER_ROW
 from bot.store.models import Answer
 
 #: How far before the week a "before" stress answer may be.
 LOOK_BACK = timedelta(days=7)
 HELPED, A_LITTLE, NOT_HELPED, DIZZY = "helped", "a_little", "not_helped", "dizzy"
+_QUESTIONS = (BREATHING, STRESS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,7 @@ def _statement() -> Select[Any]:
             Answer.user_id == bindparam("user_id", type_=Integer),
             Answer.local_date >= bindparam("since", type_=Date),
             Answer.local_date <= bindparam("end", type_=Date),
-            Answer.question.in_((BREATHING, STRESS)),
+            Answer.question.in_(_QUESTIONS),
         )
         .order_by(Answer.answered_at, Answer.id)
     )
@@ -62,6 +65,20 @@ async def breathing_week(
         )
     ).all()
     return summarise(rows, start)
+
+
+def rows_from_diary(rows: Iterable[Any], start: date, end: date) -> list[tuple[Any, ...]]:
+    """The rows :func:`breathing_week` reads, taken from the diary statement's rows instead
+    (:func:`bot.diary.view.diary_statement`: answers in the order given, with their check-in),
+    so the recap reads both in one round trip."""
+    since = start - LOOK_BACK
+    return [
+        (row.checkin_id, row.question, row.value, row.local_date)
+        for row in rows
+        if row.source == ANSWER_ROW
+        and row.question in _QUESTIONS
+        and since <= row.local_date <= end
+    ]
 
 
 def summarise(rows: list[Any], start: date) -> BreathingWeek | None:

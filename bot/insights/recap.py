@@ -10,13 +10,16 @@ a missed day is never a failure, so the streak forgives a single gap and nothing
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.numbers import one_decimal, score
@@ -24,11 +27,19 @@ from bot.base.times import local_date
 from bot.base.vocabulary import FOOD_GROUPS, OFFENDER_GROUPS, SYMPTOMS
 from bot.base.wording import fill, t
 from bot.diary.questions import PAIN, SLEEP, STRESS
-from bot.diary.view import DiaryDay, diary_days, stool_counts
-from bot.insights.breathing_outcomes import BreathingWeek, breathing_week
+from bot.diary.view import DiaryDay, days_from_rows, diary_params, diary_statement, stool_counts
+from bot.insights.breathing_outcomes import BreathingWeek, rows_from_diary, summarise
 from bot.insights.engine import Analysis, Link, diary_links
 from bot.insights.links import TOP_LINKS, item_name, links_section
-from bot.insights.warning_signs import WarningSign, moments, recap_words, warning_signs
+from bot.insights.warning_signs import (
+    SIGNS_SOURCE,
+    WarningSign,
+    moments,
+    recap_words,
+    signs_from_rows,
+    signs_params,
+    signs_with_the_diary,
+)
 from bot.insights.wording import RecapWording, recap_wording
 from bot.knowledge.swaps import swap_by_id, swaps
 from bot.knowledge.tips import KINDS_NEEDING_CAUTION, tips
@@ -203,14 +214,29 @@ def compute_recap(
     )
 
 
+@functools.cache
+def _statement() -> Select[Any]:
+    """The whole diary and the week's warning signs in one round trip (the breathing breaks'
+    answers are diary answers): the weekly sweep runs this for every person, and on a busy
+    machine each round trip to the database thread costs more than the rows it returns."""
+    return diary_statement(False, True, False, (signs_with_the_diary(),))
+
+
 async def _read(
     session: AsyncSession, user: User, today: date
 ) -> tuple[dict[date, DiaryDay], Recap]:
-    days = await diary_days(session, user.id, end=today, notes=False)
     zone = ZoneInfo(user.timezone or "UTC")
     start = today - timedelta(days=WEEK - 1)
-    safety = await warning_signs(session, user.id, zone, start, today)
-    breathing = await breathing_week(session, user.id, start, today)
+    params = diary_params(user.id, None, today) | signs_params(start, today)
+    rows = (await session.execute(_statement(), params)).all()
+    days = days_from_rows(rows, notes=False)
+    safety = signs_from_rows(
+        ((r.at, r.question, r.text, r.tag) for r in rows if r.source == SIGNS_SOURCE),
+        zone,
+        start,
+        today,
+    )
+    breathing = summarise(rows_from_diary(rows, start, today), start)
     return days, compute_recap(days, safety, today, breathing)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.diary.view import FIRST_EXTRA_SOURCE, extra_rows
 from bot.safety.mentions import most_urgent, recap_phrase, report_phrase
 from bot.safety.rules import tier_rank
 from bot.store.models import SafetyEvent, UTCDateTime
@@ -82,33 +84,78 @@ def report_words(moment: Moment) -> str:
     return report_phrase(moment.flag_ids, moment.tier)
 
 
+#: Table columns, not the ORM's attributes: plain Core statements (no per-row ORM loading).
+_EVENTS = SafetyEvent.__table__.c
+
+
+def _where() -> list[Any]:
+    return [
+        _EVENTS.user_id == bindparam("user_id", type_=Integer),
+        _EVENTS.created_at >= bindparam("since", type_=UTCDateTime()),
+        _EVENTS.created_at < bindparam("until", type_=UTCDateTime()),
+    ]
+
+
 @functools.cache
 def _signs_statement() -> Select[tuple[datetime, str, str, str]]:
     """Built once with bound parameters: the recap runs it for every person every week."""
     return (
-        select(SafetyEvent.created_at, SafetyEvent.flag_id, SafetyEvent.tier, SafetyEvent.source)
-        .where(
-            SafetyEvent.user_id == bindparam("user_id", type_=Integer),
-            SafetyEvent.created_at >= bindparam("since", type_=UTCDateTime()),
-            SafetyEvent.created_at < bindparam("until", type_=UTCDateTime()),
-        )
-        .order_by(SafetyEvent.created_at, SafetyEvent.id)
+        select(_EVENTS.created_at, _EVENTS.flag_id, _EVENTS.tier, _EVENTS.source)
+        .where(*_where())
+        .order_by(_EVENTS.created_at, _EVENTS.id)
     )
+
+
+#: The source number of warning-sign rows read with the diary (:func:`signs_with_the_diary`).
+SIGNS_SOURCE = FIRST_EXTRA_SOURCE
+
+
+@functools.cache
+def signs_with_the_diary() -> Select[Any]:
+    """The same rows as :func:`warning_signs` reads, in the diary statement's columns.
+
+    The recap reads them in the diary's round trip (:func:`bot.diary.view.diary_statement`'s
+    ``more``): flag in ``question``, tier in ``text``, where it came from in ``tag``. Its bound
+    parameters are :func:`signs_params`.
+    """
+    return extra_rows(
+        SIGNS_SOURCE,
+        at=_EVENTS.created_at,
+        row_id=_EVENTS.id,
+        where=_where(),
+        question=_EVENTS.flag_id,
+        text=_EVENTS.tier,
+        tag=_EVENTS.source,
+    )
+
+
+def signs_params(start: date, end: date) -> dict[str, datetime]:
+    """The UTC instants that cover local dates ``start``..``end`` in every timezone.
+
+    A day either side in UTC covers every local date; the exact cut is made locally.
+    """
+    return {
+        "since": datetime.combine(start - timedelta(days=1), time(), tzinfo=UTC),
+        "until": datetime.combine(end + timedelta(days=2), time(), tzinfo=UTC),
+    }
+
+
+def signs_from_rows(rows: Any, zone: ZoneInfo, start: date, end: date) -> tuple[WarningSign, ...]:
+    """Warning signs on local dates ``start``..``end`` from (created_at, flag, tier, source)
+    rows in time order."""
+    signs = (
+        WarningSign(created_at.astimezone(zone).date(), flag_id, tier, created_at, source)
+        for created_at, flag_id, tier, source in rows
+    )
+    return tuple(sign for sign in signs if start <= sign.on <= end)
 
 
 async def warning_signs(
     session: AsyncSession, user_id: int, zone: ZoneInfo, start: date, end: date
 ) -> tuple[WarningSign, ...]:
     """Warning signs recorded on local dates ``start``..``end`` (flag and tier, never text)."""
-    # A day either side in UTC covers every local date; the exact cut is made locally.
-    since = datetime.combine(start - timedelta(days=1), time(), tzinfo=UTC)
-    until = datetime.combine(end + timedelta(days=2), time(), tzinfo=UTC)
     # Plain columns, not ORM objects: this runs for every recap and the rows are only read.
     events = await session.execute(
-        _signs_statement(), {"user_id": user_id, "since": since, "until": until}
+        _signs_statement(), {"user_id": user_id, **signs_params(start, end)}
     )
-    signs = (
-        WarningSign(created_at.astimezone(zone).date(), flag_id, tier, created_at, source)
-        for created_at, flag_id, tier, source in events
-    )
-    return tuple(sign for sign in signs if start <= sign.on <= end)
+    return signs_from_rows(events, zone, start, end)

@@ -145,6 +145,30 @@ def migration_lock(connection: Connection) -> Iterator[None]:
             connection.commit()
 
 
+@contextlib.contextmanager
+def foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """On SQLite, enforce no foreign keys while migrating, as Alembic's batch mode requires.
+
+    A batch operation that SQLite cannot do in place (dropping a column, a non-constant
+    default) copies the table into a new one, drops the old one and renames the new. With
+    foreign keys on, that drop deletes every row that points at the table through
+    ``ON DELETE CASCADE``: rebuilding ``users`` would erase every diary. The copy keeps every
+    id, so the rows point at the same people afterwards. The pragma does nothing inside a
+    transaction, so it is set and committed before Alembic begins its own. PostgreSQL alters
+    tables in place and needs none of this.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 

@@ -65,11 +65,16 @@ def upgrade() -> None:
     with op.batch_alter_table('tips_shown', schema=None) as batch_op:
         batch_op.create_index('ix_tips_shown_user_day', ['user_id', 'shown_on'], unique=False)
 
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('screened_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('pain_alert_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('no_restriction_tips', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('breathing_followup', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Plain ADD COLUMNs, never a batch: on SQLite a batch with a server default like
+    # `sa.false()` rebuilds `users` (copy, drop, rename), and with foreign keys on the drop
+    # deletes every row that points at a person (schedules, check-ins, answers, deliveries).
+    # SQLite adds a column with a constant default in place; PostgreSQL ran these same
+    # statements in the batch already, so a database upgraded before this change has the same
+    # schema (tests/unit/store/test_migrations.py upgrades one with data from each revision).
+    op.add_column('users', sa.Column('screened_on', sa.Date(), nullable=True))
+    op.add_column('users', sa.Column('pain_alert_on', sa.Date(), nullable=True))
+    op.add_column('users', sa.Column('no_restriction_tips', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('users', sa.Column('breathing_followup', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 

@@ -44,8 +44,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Hand-checked against bot/store/models.py.
     with op.batch_alter_table('users', schema=None) as batch_op:
-        # On SQLite this copies the table, and with foreign keys on the copy's drop cascades:
-        # downgrade a SQLite database with data only from a backup (see upgrade()).
+        # On SQLite this copies the table; env.py turns foreign keys off while migrating, so
+        # the old table's drop deletes nothing that points at it (bot.store.db.foreign_keys_off).
         batch_op.drop_column('ask_medicines')
     with op.batch_alter_table('experiments', schema=None) as batch_op:
         batch_op.drop_column('effect_high')

@@ -9,9 +9,7 @@ from bot.diary.checkins import with_extras
 from bot.diary.questions import ALL_QUESTIONS, FOOD, MEDICINES
 from bot.diary.view import daily_pain, diary_days
 from bot.store.db import Sessions
-from bot.store.models import Answer, Checkin
-from bot.store.states import CheckinStatus
-from tests.support import BERLIN, add_logs, add_person, at
+from tests.support import BERLIN, add_checkin, add_logs, add_person, at
 
 TODAY = date(2025, 3, 10)
 
@@ -21,28 +19,7 @@ async def answer_pain(
 ) -> None:
     """A check-in on ``day`` whose pain question (or ``question``) was answered ``pain``."""
     async with sessions() as session, session.begin():
-        checkin = Checkin(
-            user_id=user_id,
-            local_date=day,
-            slot=0,
-            questions=[question],
-            current=None,
-            status=CheckinStatus.DONE,
-            created_at=at(day, 8),
-            updated_at=at(day, 8),
-        )
-        session.add(checkin)
-        await session.flush()
-        session.add(
-            Answer(
-                checkin_id=checkin.id,
-                user_id=user_id,
-                local_date=day,
-                question=question,
-                value=pain,
-                answered_at=at(day, 8),
-            )
-        )
+        await add_checkin(session, user_id, day, {question: pain}, at(day, 8), slot=0)
 
 
 async def test_a_days_pain_for_the_safety_rules_is_its_highest_score(sessions: Sessions) -> None:
@@ -81,28 +58,7 @@ async def test_the_latest_of_a_checkin_answer_and_a_typed_line_is_the_days_value
     await add_logs(sessions, person.id, {before: 8})  # 12:00
     async with sessions() as session, session.begin():
         # A check-in on the day before answered at 20:00, after the line: it wins there.
-        checkin = Checkin(
-            user_id=person.id,
-            local_date=before,
-            slot=1,
-            questions=["pain"],
-            current=None,
-            status=CheckinStatus.DONE,
-            created_at=at(before, 20),
-            updated_at=at(before, 20),
-        )
-        session.add(checkin)
-        await session.flush()
-        session.add(
-            Answer(
-                checkin_id=checkin.id,
-                user_id=person.id,
-                local_date=before,
-                question="pain",
-                value=2,
-                answered_at=at(before, 20),
-            )
-        )
+        await add_checkin(session, person.id, before, {"pain": 2}, at(before, 20))
     async with sessions() as session:
         days = await diary_days(session, person.id)
         assert days[TODAY].value("pain") == 3

@@ -31,7 +31,7 @@ from bot.people.onboarding import consent_stamp
 from bot.safety import conversation as safety_flow
 from bot.store.db import Sessions
 from bot.store.models import Answer, Checkin, Delivery, Experiment, User
-from tests.support import RecordingMessenger, add_user
+from tests.support import RecordingMessenger, add_checkin, add_user
 
 START = date(2026, 3, 2)
 END = date(2026, 3, 15)
@@ -109,31 +109,8 @@ async def add_day(
     """One evening check-in with the given answers, as if tapped that day."""
     answers = {"pain": pain, "digestion": digestion, "food": food, EXPERIMENT: stuck}
     answers = {question: value for question, value in answers.items() if value is not None}
-    answered_at = berlin(day, 20)
     async with sessions() as session, session.begin():
-        checkin = Checkin(
-            user_id=user_id,
-            local_date=day,
-            slot=1,
-            questions=list(answers),
-            current=None,
-            status="done",
-            created_at=answered_at,
-            updated_at=answered_at,
-        )
-        session.add(checkin)
-        await session.flush()
-        for question, value in answers.items():
-            session.add(
-                Answer(
-                    checkin_id=checkin.id,
-                    user_id=user_id,
-                    local_date=day,
-                    question=question,
-                    value=value,
-                    answered_at=answered_at,
-                )
-            )
+        await add_checkin(session, user_id, day, answers, berlin(day, 20))
 
 
 def days(first: date, count: int) -> Iterable[date]:

@@ -14,8 +14,8 @@ from bot.delivery.sweep import Sweeper
 from bot.diary.adherence import experiment_plan, question_values
 from bot.insights import trial
 from bot.store.db import Sessions, alembic_config, make_engine, migrate
-from bot.store.models import Base, Delivery, Experiment
-from tests.support import RecordingMessenger, add_user
+from bot.store.models import Delivery, Experiment
+from tests.support import RecordingMessenger, add_user, empty_database
 from tests.unit.experiments.test_experiments import (
     ALEX,
     START,
@@ -166,11 +166,7 @@ async def sessions_count(sessions: Sessions) -> int:
 async def test_an_experiment_running_at_the_upgrade_keeps_the_old_rules(database_url: str) -> None:
     """Rows from before migration 0005 get design 1 (two weeks against the two before), and
     adding the users column on SQLite keeps every row that points at a person."""
-    engine = make_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    await engine.dispose()
+    await empty_database(database_url)
     config = alembic_config(database_url)
     await asyncio.to_thread(alembic.upgrade, config, "0004")
     engine = make_engine(database_url)

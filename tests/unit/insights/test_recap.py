@@ -6,10 +6,13 @@ import random
 import struct
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.diary.view import DiaryDay, diary_days
 from bot.insights import recap as recap_module
+from bot.insights.breathing_outcomes import breathing_week
 from bot.insights.recap import compute_recap, format_recap, recap_message, recap_numbers, streak
+from bot.insights.warning_signs import warning_signs
 from bot.knowledge.swaps import swap_by_id, swaps
 from bot.store.db import Sessions
 from bot.store.models import Answer, Checkin, LogEntry, SafetyEvent
@@ -240,6 +243,75 @@ async def test_recap_numbers_from_the_database(sessions: Sessions) -> None:
     # Discreet: the kind of advice, never which sign (a recap's preview shows on a lock screen).
     assert "a warning sign (advice to be seen that day)" in text
     assert "black" not in text.lower() and "gi_" not in text and "T2" not in text
+
+
+async def _busy_diary(sessions: Sessions, user_id: int, seed: int) -> None:
+    """Eight weeks of check-ins (breathing, medicines, stool, notes) and diary lines, with
+    warning signs at instants either side of the week's edges; pain higher on greasy days."""
+    rng = random.Random(seed)
+    for offset in range(55, -1, -1):
+        when = ago(offset)
+        greasy = rng.random() < 0.4
+        values: dict[str, Any] = {
+            "pain": min(10, 3 + 3 * greasy + rng.randint(0, 2)),
+            "digestion": rng.sample(["gas", "bloating", "reflux"], rng.randint(0, 2)),
+            "food": ["greasy"] * greasy + ["sugary"] * (rng.random() < 0.3),
+            "bristol": rng.choice([0, 3, 4, 6]),
+            "stress": rng.randint(1, 5),
+            "medicines": ["painkillers"] if rng.random() < 0.2 else [],
+            "food_note": "toast",
+        }
+        if offset == 6 or rng.random() < 0.3:  # a break on the week's first day, stress before it
+            values["breathing"] = rng.choice(["helped", "a_little", "not_helped", "dizzy"])
+        if offset in (6, 7) or rng.random() < 0.8:
+            await add_checkin(sessions, user_id, when, values)
+        async with sessions() as session, session.begin():
+            if rng.random() < 0.4:
+                session.add(
+                    LogEntry(
+                        user_id=user_id,
+                        local_date=when,
+                        text="a line",
+                        food_groups=["greasy"] if greasy else [],
+                        symptoms=[],
+                        pain=rng.choice([None, 2, 8]),
+                        stress=rng.choice([None, 4]),
+                        created_at=at(when, rng.choice([8, 21])),
+                    )
+                )
+            if offset <= 9 and rng.random() < 0.5:
+                session.add(
+                    SafetyEvent(
+                        user_id=user_id,
+                        flag_id=rng.choice(["gi_black_stool", "msk_numb_saddle"]),
+                        tier=rng.choice(["T0", "T2", "T3"]),
+                        source=rng.choice(["text", "pain"]),
+                        created_at=at(when, rng.choice([0, 12, 23]), 30),
+                    )
+                )
+
+
+async def test_the_recap_reads_in_one_round_trip_what_the_separate_readers_read(
+    sessions: Sessions,
+) -> None:
+    """The recap reads the diary, the week's warning signs and the breathing answers in one
+    statement; it must say exactly what the diary view, :func:`warning_signs` and
+    :func:`breathing_week` say read one by one, and nothing of another person's."""
+    for platform_id, timezone in ((11, "Pacific/Auckland"), (12, "America/Los_Angeles")):
+        user = await add_person(sessions, platform_id, timezone)
+        await _busy_diary(sessions, user.id, seed=platform_id)
+        neighbour = await add_person(sessions, platform_id + 100, timezone)
+        await _busy_diary(sessions, neighbour.id, seed=platform_id + 100)
+        start = TODAY - timedelta(days=6)
+        async with sessions() as session:
+            recap = await recap_numbers(session, user, TODAY)
+            days = await diary_days(session, user.id, end=TODAY, notes=False)
+            signs = await warning_signs(session, user.id, ZoneInfo(timezone), start, TODAY)
+            breathing = await breathing_week(session, user.id, start, TODAY)
+        expected = compute_recap(days, signs, TODAY, breathing)
+        assert recap.safety and recap.breathing is not None and recap.links  # all three at work
+        assert recap == expected
+        assert format_recap(recap) == format_recap(expected)
 
 
 async def test_recap_message_with_no_data(sessions: Sessions) -> None:

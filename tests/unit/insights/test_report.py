@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -14,8 +13,8 @@ from bot.diary.view import DiaryDay
 from bot.insights import report
 from bot.insights.warning_signs import WarningSign, moments, report_words
 from bot.store.db import Sessions
-from bot.store.models import Answer, Checkin, LogEntry, SafetyEvent, User
-from tests.support import BERLIN, add_person, at
+from bot.store.models import LogEntry, SafetyEvent, User
+from tests.support import BERLIN, add_checkin, add_person, at
 
 NOW = datetime(2026, 1, 25, 20, 0, tzinfo=UTC)  # 21:00 in Berlin
 TODAY = date(2026, 1, 25)
@@ -34,35 +33,8 @@ CHECKINS: list[tuple[date, int, list[str], list[str], int | None]] = [
 async def seed_diary(sessions: Sessions, user_id: int) -> None:
     async with sessions() as session, session.begin():
         for day, pain, symptoms, foods, stress in CHECKINS:
-            checkin = Checkin(
-                user_id=user_id,
-                local_date=day,
-                slot=1,
-                questions=["pain", "digestion", "food", "stress"],
-                current=None,
-                status="done",
-                created_at=at(day, 19),
-                updated_at=at(day, 19),
-            )
-            session.add(checkin)
-            await session.flush()
-            values: dict[str, Any] = {
-                "pain": pain,
-                "digestion": symptoms,
-                "food": foods,
-                "stress": stress,
-            }
-            for question, value in values.items():
-                session.add(
-                    Answer(
-                        checkin_id=checkin.id,
-                        user_id=user_id,
-                        local_date=day,
-                        question=question,
-                        value=value,
-                        answered_at=at(day, 19),
-                    )
-                )
+            answers = {"pain": pain, "digestion": symptoms, "food": foods, "stress": stress}
+            await add_checkin(session, user_id, day, answers, at(day, 19))
         session.add_all(
             [
                 # The check-in's 6 is the day's pain; this earlier diary line's 9 is not.
@@ -310,28 +282,8 @@ async def test_the_pdf_orders_signs_by_urgency_labels_alerts_and_shows_stool_and
             )
         )
         for n, bristol in enumerate((4, 4, 6, 0)):
-            checkin = Checkin(
-                user_id=user_id,
-                local_date=date(2026, 1, 20 + n),
-                slot=1,
-                questions=["bristol"],
-                current=None,
-                status="done",
-                created_at=at(date(2026, 1, 20 + n), 19),
-                updated_at=at(date(2026, 1, 20 + n), 19),
-            )
-            session.add(checkin)
-            await session.flush()
-            session.add(
-                Answer(
-                    checkin_id=checkin.id,
-                    user_id=user_id,
-                    local_date=date(2026, 1, 20 + n),
-                    question="bristol",
-                    value=bristol,
-                    answered_at=at(date(2026, 1, 20 + n), 19),
-                )
-            )
+            day = date(2026, 1, 20 + n)
+            await add_checkin(session, user_id, day, {"bristol": bristol}, at(day, 19))
     async with sessions() as session:
         user = await session.get(User, user_id)
         assert user is not None
@@ -384,28 +336,7 @@ async def test_the_pdf_shows_medicines_only_when_the_question_was_asked(
     async with sessions() as session, session.begin():
         for n, taken in enumerate((["painkillers", "omega3"], ["painkillers"], [])):
             when = date(2026, 1, 20 + n)
-            checkin = Checkin(
-                user_id=user_id,
-                local_date=when,
-                slot=1,
-                questions=["medicines"],
-                current=None,
-                status="done",
-                created_at=at(when, 19),
-                updated_at=at(when, 19),
-            )
-            session.add(checkin)
-            await session.flush()
-            session.add(
-                Answer(
-                    checkin_id=checkin.id,
-                    user_id=user_id,
-                    local_date=when,
-                    question="medicines",
-                    value=taken,
-                    answered_at=at(when, 19),
-                )
-            )
+            await add_checkin(session, user_id, when, {"medicines": taken}, at(when, 19))
     text = await pdf_text()
     assert (
         "Medicines and supplements (asked on 3 days), days taken: Painkillers: 2 · Omega-3: 1"

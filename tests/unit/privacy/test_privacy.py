@@ -27,13 +27,10 @@ from bot.store.models import (
     TipShown,
     User,
 )
+from tests.support import add_checkin, at
 
 NOW = datetime(2026, 1, 13, 21, 0, tzinfo=UTC)
 DAY1, DAY2 = date(2026, 1, 12), date(2026, 1, 13)
-
-
-def at(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 async def seed_person(sessions: Sessions, platform_id: int) -> int:
@@ -208,28 +205,7 @@ async def test_no_bowel_movement_is_kept_apart_from_the_bristol_scale(sessions: 
     user_id = await seed_person(sessions, 1001)
     day3 = date(2026, 1, 14)
     async with sessions() as session, session.begin():
-        checkin = Checkin(
-            user_id=user_id,
-            local_date=day3,
-            slot=1,
-            questions=["bristol"],
-            current=None,
-            status="done",
-            created_at=at(day3, 19),
-            updated_at=at(day3, 19),
-        )
-        session.add(checkin)
-        await session.flush()
-        session.add(
-            Answer(
-                checkin_id=checkin.id,
-                user_id=user_id,
-                local_date=day3,
-                question="bristol",
-                value=0,
-                answered_at=at(day3, 19),
-            )
-        )
+        await add_checkin(session, user_id, day3, {"bristol": 0}, at(day3, 19))
     async with sessions() as session:
         diary = await privacy.diary_csv(session, user_id)
         document = json.loads(await privacy.data_json(session, user_id))

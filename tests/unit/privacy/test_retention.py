@@ -20,7 +20,7 @@ from bot.store.models import (
     TipShown,
     User,
 )
-from tests.support import add_user
+from tests.support import add_checkin, add_user
 
 TODAY = date(2026, 3, 1)
 NOW = datetime.combine(TODAY, time(12), tzinfo=UTC)
@@ -36,28 +36,9 @@ async def seed(sessions: Sessions, user_id: int) -> None:
     """One row of every diary table on an old day and on a recent day."""
     async with sessions() as session, session.begin():
         for day in (OLD, RECENT):
-            checkin = Checkin(
-                user_id=user_id,
-                local_date=day,
-                slot=0,
-                questions=["pain"],
-                current=None,
-                status="done",
-                created_at=at(day),
-                updated_at=at(day),
-            )
-            session.add(checkin)
-            await session.flush()
+            await add_checkin(session, user_id, day, {"pain": 5}, at(day), slot=0)
             session.add_all(
                 [
-                    Answer(
-                        checkin_id=checkin.id,
-                        user_id=user_id,
-                        local_date=day,
-                        question="pain",
-                        value=5,
-                        answered_at=at(day),
-                    ),
                     LogEntry(
                         user_id=user_id,
                         local_date=day,

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.db import alembic_config, make_engine
 from bot.store.models import Base
+from tests.support import empty_database
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNS = 3
@@ -31,14 +32,6 @@ VERSION_TABLE = (
     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
 )
-
-
-async def empty(url: str) -> None:
-    engine = make_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    await engine.dispose()
 
 
 async def migrate_in_a_process(url: str) -> tuple[int, str]:
@@ -74,7 +67,7 @@ async def waiting_sessions(engine: AsyncEngine, database: str) -> int:
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 async def test_migrations_started_together_upgrade_once_and_all_succeed(backend_url: str) -> None:
-    await empty(backend_url)
+    await empty_database(backend_url)
     database = make_url(backend_url).database
     assert database is not None
     gate, watcher = make_engine(backend_url), make_engine(backend_url)

@@ -6,16 +6,8 @@ import asyncio
 
 from alembic import command
 
-from bot.store.db import alembic_config, make_engine, migrate, migration_chain, schema_problem
-from bot.store.models import Base
-
-
-async def empty(database_url: str) -> None:
-    engine = make_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    await engine.dispose()
+from bot.store.db import alembic_config, migrate, migration_chain, schema_problem
+from tests.support import empty_database
 
 
 def test_the_chain_is_read_from_the_migration_files_oldest_first() -> None:
@@ -29,12 +21,12 @@ async def test_a_current_schema_made_by_the_models_passes(database_url: str) -> 
 
 
 async def test_an_empty_database_is_missing_its_schema(database_url: str) -> None:
-    await empty(database_url)
+    await empty_database(database_url)
     assert await schema_problem(database_url) == "missing"
 
 
 async def test_a_migrated_schema_passes_and_an_older_one_does_not(database_url: str) -> None:
-    await empty(database_url)
+    await empty_database(database_url)
     await asyncio.to_thread(command.upgrade, alembic_config(database_url), migration_chain()[0])
     assert await schema_problem(database_url) == "older than this release"
     await migrate(database_url)
