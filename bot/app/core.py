@@ -13,7 +13,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +34,7 @@ from bot.knowledge.breathing import breathing_steps
 from bot.people import onboarding
 from bot.people.users import get_or_create_user
 from bot.safety.conversation import FirstLook
-from bot.store.db import Sessions, insert_for, is_unavailable
+from bot.store.db import Sessions, dialect_insert, dialect_of, is_unavailable
 from bot.store.models import ProcessedUpdate, User
 
 log = logging.getLogger(__name__)
@@ -128,13 +128,9 @@ class GutBack:
         everything else, so Telegram's redelivery is handled instead of dropped. Two processes
         handed the same update serialise on the primary key and only one acts.
         """
-        statement = (
-            insert_for(session, ProcessedUpdate)
-            .values(update_id=update_id, received_at=self.clock.now())
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(ProcessedUpdate.update_id)
-        )
-        return (await session.scalar(statement)) is not None
+        statement = _remember_update(dialect_of(session))
+        parameters = {"update_id": update_id, "received_at": self.clock.now()}
+        return (await session.scalar(statement, parameters)) is not None
 
     async def forget_old_updates(self) -> None:
         async with self.sessions() as session, session.begin():
@@ -406,6 +402,21 @@ class GutBack:
 
     async def _say_in_group(self, sender: Sender, update_id: int | None = None) -> None:
         await self._say_once(sender, Outbox.saying(t("group_chat")), update_id)
+
+
+@functools.cache
+def _remember_update(dialect: str) -> Any:
+    """``INSERT`` of an update id that returns it only when it was new (built once, see db).
+
+    On the table, not the mapped class: an ORM-enabled ``INSERT`` takes the session's bulk path,
+    which costs more than the statement itself, and nothing here needs the ORM.
+    """
+    table = ProcessedUpdate.__table__
+    return (
+        dialect_insert(dialect, table)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(table.c.update_id)
+    )
 
 
 def _fits(sender: Sender, update_id: int | None) -> bool:

@@ -44,7 +44,7 @@ from bot.diary.checkins import open_scheduled, reminder_message
 from bot.experiments import weeks
 from bot.experiments.results import claim_due_verdicts, give_back_refused
 from bot.insights import weekly
-from bot.people.quiet import hold_back
+from bot.people.quiet import after_quiet, hold_back
 from bot.people.schedules import CHECKIN, RECAP, ensure_recap_schedules
 from bot.safety import events as safety_events
 from bot.store.db import Sessions
@@ -374,6 +374,13 @@ class Sweeper:
                     continue
                 user = await session.get(User, checkin.user_id)
                 if user is None or not user.active:
+                    continue
+                later = after_quiet(now, user)
+                if later > now:
+                    # Quiet hours began after the snooze was set: it waits for their end.
+                    await session.execute(
+                        update(Checkin).where(Checkin.id == checkin.id).values(remind_at=later)
+                    )
                     continue
                 message = await reminder_message(session, checkin)
                 prompts.append(Prompt(user.id, user.chat_id, None, checkin.id, message))

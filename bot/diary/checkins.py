@@ -8,12 +8,13 @@ check-in records for that check-in's own day.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.clean import ascii_int
@@ -57,10 +58,11 @@ from bot.diary.questions import (
 )
 from bot.diary.view import daily_pain
 from bot.knowledge.logparse import ParsedLog, parse_log, reads_like_symptom
-from bot.people.schedules import checkin_slot_counts
+from bot.people.quiet import after_quiet
+from bot.people.schedules import checkin_slot_counts, format_local
 from bot.safety import events as safety_events
 from bot.safety.screen import JUMP_ABOVE_AVERAGE, answer_for, pain_jumped, screen_findings
-from bot.store.db import insert_for
+from bot.store.db import dialect_insert, dialect_of
 from bot.store.models import Answer, Checkin, Schedule, User
 from bot.store.states import CheckinStatus
 
@@ -300,19 +302,25 @@ async def load_for_press(
     ``None`` when the person is not in the database yet. A check-in of someone else's is not
     joined, so it reads as absent here and the press path looks it up to say so.
     """
-    rows = (
-        await session.execute(
-            select(User, Checkin, Answer.question, Answer.value)
-            .outerjoin(Checkin, and_(Checkin.id == checkin_id, Checkin.user_id == User.id))
-            .outerjoin(Answer, Answer.checkin_id == Checkin.id)
-            .where(User.platform_id == platform_id)
-        )
-    ).all()
+    parameters = {"platform_id": platform_id, "checkin_id": checkin_id}
+    rows = (await session.execute(_PRESS_LOAD, parameters)).all()
     if not rows:
         return None
     user, checkin = rows[0][0], rows[0][1]
     answers = {question: value for _, _, question, value in rows if question is not None}
     return PressLoad(user, checkin, answers)
+
+
+#: The query of :func:`load_for_press`, built once (it is the same for every press).
+_PRESS_LOAD = (
+    select(User, Checkin, Answer.question, Answer.value)
+    .outerjoin(
+        Checkin,
+        and_(Checkin.id == bindparam("checkin_id"), Checkin.user_id == User.id),
+    )
+    .outerjoin(Answer, Answer.checkin_id == Checkin.id)
+    .where(User.platform_id == bindparam("platform_id"))
+)
 
 
 async def press(
@@ -342,10 +350,17 @@ async def press(
         return outbox
     if message_id is not None and checkin.message_id != message_id:
         checkin.message_id = message_id  # the message pressed is the one to keep editing
-    if data.value == LATER:
-        checkin.remind_at = now + REMIND_AFTER
         checkin.updated_at = now
-        outbox.edit(message_id, t("checkin_later"))
+    if data.value == LATER:
+        remind_at = after_quiet(now + REMIND_AFTER, user)
+        checkin.remind_at = remind_at
+        checkin.updated_at = now
+        if remind_at == now + REMIND_AFTER:
+            outbox.edit(message_id, t("checkin_later"))
+        else:
+            # An hour from now is in the quiet hours: it comes when they end, and says when.
+            when = format_local(remind_at, user.timezone or "UTC", now)
+            outbox.edit(message_id, t("checkin_later_quiet", at=when))
         outbox.toast = t("button_saved")
         return outbox
     if data.value == SKIP_TODAY:
@@ -458,16 +473,19 @@ async def _show_where_it_stands(
 async def typed(
     session: AsyncSession, user: User, text: str, now: datetime, *, quiet: bool = False
 ) -> Outbox | None:
-    """Free text while a check-in waits: typed words that answer the open question do.
+    """Free text while a check-in waits: typed words answer every question of it they answer.
 
     A number for a scale ("6", "7/10"), symptoms for digestion ("bloated and gassy"), foods for
     the food question ("toast with jam and a latte": the food matcher's groups join what was
     ticked, the line is kept as the day's note), sleep and stress words ("badly", "very").
-    The check-in moves on as after a tap. Returns ``None`` when the text is not an answer, so
-    the caller can treat it as a message. A note for the food question is not taken from a
-    line that names no food but reads like a symptom ("my belly is killing me"): that is not a
-    meal, and it is not stored. ``quiet`` (after a safety answer) takes a note only when it
-    names a food.
+    The open question is read the most generously (a bare "badly" is the sleep answer when
+    sleep is asked); the check-in's other unanswered questions take what the parser reads as
+    diary content ("pain 3, bloated" at the pain question answers digestion too), so no part of
+    the line is dropped. The check-in moves on past every answered question, as after taps.
+    Returns ``None`` when the text answers nothing, so the caller can treat it as a message. A
+    note for the food question is not taken from a line that names no food but reads like a
+    symptom ("my belly is killing me"): that is not a meal, and it is not stored. ``quiet``
+    (after a safety answer) takes a note only when it names a food.
     """
     checkin = await latest_open_checkin(session, user, now)
     if checkin is None or checkin.current is None:
@@ -476,8 +494,6 @@ async def typed(
     outbox = Outbox()
     stripped = text.strip().removesuffix("/10").removesuffix("/5").strip()
     parsed = parse_log(text)
-    if question.id == FOOD and not parsed.foods and (quiet or reads_like_symptom(text)):
-        return None
     typed_number = ascii_int(stripped)
     if not question.multi and not question.single and typed_number is not None:
         value = typed_number
@@ -495,26 +511,71 @@ async def typed(
         await _advance(session, user, checkin, question.id, value, checkin.message_id, now, outbox)
         return outbox
     answers = await checkin_answers(session, checkin.id)
-    ticked = answers.get(question.id)
-    value = typed_answer(
-        question.id, text, parsed, ticked if isinstance(ticked, list) else [], quiet=quiet
-    )
-    if question.id == FOOD and (value is not _MISSING or not quiet):
+    others = _also_answered(checkin, question.id, parsed, answers)
+    not_a_meal = question.id == FOOD and not parsed.foods and (quiet or reads_like_symptom(text))
+    if not_a_meal:
+        value: Any = _MISSING
+    else:
+        ticked = answers.get(question.id)
+        value = typed_answer(
+            question.id, text, parsed, ticked if isinstance(ticked, list) else [], quiet=quiet
+        )
+    for other, other_value in others.items():
+        await _record(session, checkin, other, other_value, now)
+        answers[other] = other_value
+        if other == PAIN:
+            await _screen_if_pain_jumped(session, user, checkin, other_value)
+    open_note = question.id == FOOD and not not_a_meal and (value is not _MISSING or not quiet)
+    if open_note or (FOOD in others and FOOD_NOTE not in answers):
+        # The line is the day's food note (the open food question's words replace an older one).
         note = " ".join(text.split())[:MAX_NOTE]
         await _record(session, checkin, FOOD_NOTE, note, now)
         answers[FOOD_NOTE] = note
-        if value is _MISSING:
+        if value is _MISSING and not others:
             # Words that name no food: kept as the day's note, the question stays open.
             outbox.note(t("food_note_saved", date=format_day(checkin.local_date), note=note))
             return outbox
     if value is _MISSING:
-        return None
+        if not others:
+            return None
+        # Other questions answered, the open one not: it stays open, the message shows them.
+        await _show_where_it_stands(session, checkin, checkin.message_id, answers, outbox)
+        return outbox
     await _record(session, checkin, question.id, value, now)
     answers[question.id] = value
     await _advance(
         session, user, checkin, question.id, value, checkin.message_id, now, outbox, answers
     )
     return outbox
+
+
+#: What a typed line can answer besides the open question (the parser's diary fields).
+_LINE_FILLS = (PAIN, DIGESTION, BRISTOL, FOOD, STRESS, SLEEP)
+
+
+def _also_answered(
+    checkin: Checkin, open_question: str, parsed: ParsedLog, answers: dict[str, Any]
+) -> dict[str, Any]:
+    """The check-in's unanswered questions other than the open one that a line answers.
+
+    Only what the parser reads as stated ("pain 3", "bloated", "slept badly", a food), never a
+    bare word, and only for a line about today: "had pizza last night" is yesterday's food,
+    not this check-in's. A symptom named as absent ("no bloating") leaves digestion to be asked.
+    """
+    if parsed.day_offset != 0:
+        return {}
+    found: dict[str, Any] = {}
+    for question_id in checkin.questions:
+        if question_id == open_question or question_id in answers:
+            continue
+        if question_id not in _LINE_FILLS:
+            continue
+        if question_id == DIGESTION and not parsed.symptoms:
+            continue
+        value = typed_answer(question_id, "", parsed, [], quiet=True)
+        if value is not _MISSING:
+            found[question_id] = value
+    return found
 
 
 #: Short replies that say "nothing to report" at the digestion question.
@@ -591,23 +652,35 @@ async def _record(
     """Upsert one answer: the unique (check-in, question) key makes a repeated tap harmless.
 
     Without an autoflush: the check-in's own changes go out once, in the commit's flush, so a
-    press costs one UPDATE of the check-in however many of its fields moved.
+    press costs one UPDATE of the check-in however many of its fields moved. The check-in row
+    itself is left alone here (each answer has its own ``answered_at``; the check-in's
+    ``updated_at`` moves with its state: the open question, a reminder, the end), so a tick in a
+    multi-select, which changes no state, costs no UPDATE at all: three statements.
     """
-    statement = insert_for(session, Answer).values(
-        checkin_id=checkin.id,
-        user_id=checkin.user_id,
-        local_date=checkin.local_date,
-        question=question,
-        value=value,
-        answered_at=now,
-    )
-    statement = statement.on_conflict_do_update(
+    parameters = {
+        "checkin_id": checkin.id,
+        "user_id": checkin.user_id,
+        "local_date": checkin.local_date,
+        "question": question,
+        "value": value,
+        "answered_at": now,
+    }
+    with session.no_autoflush:
+        await session.execute(_answer_upsert(dialect_of(session)), parameters)
+
+
+@functools.cache
+def _answer_upsert(dialect: str) -> Any:
+    """The answer's upsert, built once per dialect (building it cost more than running it).
+
+    On the table rather than the mapped class, so the session runs it as plain SQL instead of
+    taking the ORM's bulk-insert path (a press's commonest statement; see core's update ids).
+    """
+    statement = dialect_insert(dialect, Answer.__table__)
+    return statement.on_conflict_do_update(
         index_elements=["checkin_id", "question"],
         set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
     )
-    with session.no_autoflush:
-        await session.execute(statement)
-    checkin.updated_at = now
 
 
 async def _advance(
@@ -625,18 +698,9 @@ async def _advance(
 
     ``answers`` (with this answer in it) saves a query when the caller has them.
     """
-    # A sudden jump in pain is when people most need asking about the worst signs. A score
-    # below the jump itself cannot be one, so most pain answers cost no look-back query.
-    if (
-        answered == PAIN
-        and isinstance(value, int)
-        and value >= JUMP_ABOVE_AVERAGE
-        and SCREEN not in checkin.questions
-        and pain_jumped(
-            await daily_pain(session, user.id, checkin.local_date), checkin.local_date, value
-        )
-    ):
-        checkin.questions = [*checkin.questions, SCREEN]
+    checkin.updated_at = now
+    if answered == PAIN:
+        await _screen_if_pain_jumped(session, user, checkin, value)
     if answered == SCREEN:
         user.screened_on = checkin.local_date
     if answered == BREATHING:
@@ -663,6 +727,25 @@ async def _advance(
     else:
         outbox.edit(message_id, text, buttons)
     outbox.messages.extend(after.messages)
+
+
+async def _screen_if_pain_jumped(
+    session: AsyncSession, user: User, checkin: Checkin, value: Any
+) -> None:
+    """Add the weekly screen's questions to the check-in when this pain score is a sudden jump.
+
+    A sudden jump in pain is when people most need asking about the worst signs. A score below
+    the jump itself cannot be one, so most pain answers cost no look-back query.
+    """
+    if (
+        isinstance(value, int)
+        and value >= JUMP_ABOVE_AVERAGE
+        and SCREEN not in checkin.questions
+        and pain_jumped(
+            await daily_pain(session, user.id, checkin.local_date), checkin.local_date, value
+        )
+    ):
+        checkin.questions = [*checkin.questions, SCREEN]
 
 
 async def _after_checkin(

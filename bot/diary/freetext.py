@@ -35,6 +35,7 @@ from bot.diary.view import daily_pain
 from bot.knowledge.intent import classify, is_thanks
 from bot.knowledge.logparse import ParsedLog, parse_log, reads_like_symptom, split_by_day
 from bot.knowledge.swaps import SwapAnswer, answer_swap
+from bot.safety import conversation as safety_conversation
 from bot.safety import events as safety_events
 from bot.store.models import LogEntry, User
 
@@ -51,7 +52,9 @@ async def handle(
     """A plain message, once safety has had its say.
 
     ``quiet`` (after a safety answer) stores a diary line the parser understands and says
-    nothing else: no swap, no small talk, never "I'm not sure what to do with that".
+    nothing else: no swap, no small talk, never "I'm not sure what to do with that". While the
+    bot's own safety question is open, small talk and what nobody could place get the question
+    again (:func:`bot.safety.conversation.ask_unread`), not the generic reply.
     """
     intent = classify(text)
     if intent == "log":
@@ -62,9 +65,17 @@ async def handle(
         return swap_reply(answer_swap(text), user)
     if intent == "medical_question":
         return Outbox.saying(t("medical_refusal"))
+    pending = await safety_conversation.open_question(session, user, now)
+    if pending is not None:
+        # The bot asked about someone's safety and this is no answer it can read: ask again.
+        return safety_conversation.ask_unread(pending)
     if intent == "smalltalk":
         return Outbox.saying(t("thanks" if is_thanks(text) else "smalltalk"))
-    return unplaced(text) or Outbox.saying(t("unknown_text"))
+    if reads_like_symptom(text):
+        return Outbox.saying(t("unplaced_symptom"))
+    if safety_conversation.maybe_not_english(text):
+        return safety_conversation.language_notice(user.timezone)
+    return Outbox.saying(t("unknown_text"))
 
 
 def placeable(text: str) -> bool:

@@ -265,18 +265,28 @@ def _day(words: RecapWording, when: date) -> str:
     return f"{t(f'weekday_short_{when.weekday()}')} {when.day}"
 
 
+def _week_range(start: date, end: date) -> dict[str, str]:
+    """ "Mon 13 to Sun 19 Jan", or "Thu 26 Nov to Wed 2 Dec" when the week spans two months."""
+
+    def day(when: date, month: bool) -> str:
+        label = f"{t(f'weekday_short_{when.weekday()}')} {when.day}"
+        return f"{label} {when.strftime('%b')}" if month else label
+
+    return {"start": day(start, start.month != end.month), "end": day(end, True)}
+
+
 def _items(words: RecapWording, kind: str, counts: tuple[tuple[str, int], ...]) -> str:
     return ", ".join(
-        words.item_count.format(what=item_name(kind, item), count=count) for item, count in counts
+        fill(words.item_count, what=item_name(kind, item), count=count) for item, count in counts
     )
 
 
 def _stool_text(words: RecapWording, recap: Recap) -> str:
     """ "Stool type: type 4 3d, type 6 1d; no bowel movement 1d" (Bristol scale, this week)."""
-    parts = [words.stool_type.format(type=kind, count=days) for kind, days in recap.stool_types]
+    parts = [fill(words.stool_type, type=kind, count=days) for kind, days in recap.stool_types]
     if recap.no_bowel_movement_days:
-        parts.append(words.stool_none.format(count=recap.no_bowel_movement_days))
-    return words.stool.format(items=", ".join(parts))
+        parts.append(fill(words.stool_none, count=recap.no_bowel_movement_days))
+    return fill(words.stool, items=", ".join(parts))
 
 
 def _focus_text(words: RecapWording, focus: Focus) -> str | None:
@@ -284,12 +294,12 @@ def _focus_text(words: RecapWording, focus: Focus) -> str | None:
         swap = swap_by_id(focus.swap_id)
         if swap is None:
             return None
-        return words.focus_swap.format(swap_from=swap.from_.name, swap_to=swap.to[0].name)
+        return fill(words.focus_swap, swap_from=swap.from_.name, swap_to=swap.to[0].name)
     what = item_name("symptom", focus.item).lower()
     tip = next((tip for tip in tips().tips if tip.id == focus.tip_id), None)
     if tip is None:
-        return words.focus_symptom_plain.format(what=what)
-    return words.focus_symptom.format(what=what, tip=tip.text)
+        return fill(words.focus_symptom_plain, what=what)
+    return fill(words.focus_symptom, what=what, tip=tip.text)
 
 
 def _breathing_text(words: RecapWording, week: BreathingWeek) -> str:
@@ -317,18 +327,18 @@ def format_recap(recap: Recap) -> str:
     if recap.is_empty:
         return words.empty
     lines = [
-        words.title.format(start=_day(words, recap.start), end=_day(words, recap.end)),
+        fill(words.title, **_week_range(recap.start, recap.end)),
         "",
-        words.days_logged.format(count=recap.days_logged),
+        fill(words.days_logged, count=recap.days_logged),
     ]
     if recap.streak >= 2:
-        lines.append(words.streak.format(count=recap.streak))
+        lines.append(fill(words.streak, count=recap.streak))
     lines.append("")
     if recap.pain_average is None:
         lines.append(words.pain_none)
     else:
-        pain = words.pain_average.format(
-            value=one_decimal(recap.pain_average), count=recap.pain_days
+        pain = fill(
+            words.pain_average, value=one_decimal(recap.pain_average), count=recap.pain_days
         )
         change = recap.change
         if change is not None:
@@ -336,7 +346,7 @@ def format_recap(recap: Recap) -> str:
                 pain += f", {words.change_same}"
             else:
                 template = words.change_lower if change < 0 else words.change_higher
-                pain += ", " + template.format(change=one_decimal(abs(change)))
+                pain += ", " + fill(template, change=one_decimal(abs(change)))
         lines.append(pain + ".")
         # Easiest and toughest only when they differ: "Mon 30 (7) · Mon 30 (7)" says nothing.
         if (
@@ -346,7 +356,8 @@ def format_recap(recap: Recap) -> str:
             and recap.best_day[1] != recap.worst_day[1]
         ):
             lines.append(
-                words.best_worst.format(
+                fill(
+                    words.best_worst,
                     best_day=_day(words, recap.best_day[0]),
                     best=one_decimal(recap.best_day[1]).removesuffix(".0"),
                     worst_day=_day(words, recap.worst_day[0]),
@@ -354,21 +365,21 @@ def format_recap(recap: Recap) -> str:
                 )
             )
     if recap.symptom_days:
-        lines.append(words.symptoms.format(items=_items(words, "symptom", recap.symptom_days)))
+        lines.append(fill(words.symptoms, items=_items(words, "symptom", recap.symptom_days)))
     if recap.food_days:
-        lines.append(words.foods.format(items=_items(words, "food", recap.food_days)))
+        lines.append(fill(words.foods, items=_items(words, "food", recap.food_days)))
     if recap.stool_types or recap.no_bowel_movement_days:
         lines.append(_stool_text(words, recap))
     if recap.stress_average is not None:
-        lines.append(words.stress.format(value=one_decimal(recap.stress_average)))
+        lines.append(fill(words.stress, value=one_decimal(recap.stress_average)))
     if recap.sleep_average is not None:
-        lines.append(words.sleep.format(value=one_decimal(recap.sleep_average)))
+        lines.append(fill(words.sleep, value=one_decimal(recap.sleep_average)))
     if recap.breathing:
         lines.append(_breathing_text(words, recap.breathing))
     if recap.safety:
         lines += ["", words.safety_heading]
         lines += [
-            words.safety_line.format(day=_day(words, moment.on), what=recap_words(moment))
+            fill(words.safety_line, day=_day(words, moment.on), what=recap_words(moment))
             for moment in moments(recap.safety)
         ]
         lines.append(words.safety_advice)
@@ -487,7 +498,7 @@ def render_chart(data: ChartData) -> bytes:
             color="#1f4e79",
             linestyle="--",
             linewidth=1.5,
-            label=words.chart_average.format(value=one_decimal(data.average)),
+            label=fill(words.chart_average, value=one_decimal(data.average)),
         )
     # Symptom rows above the scale, food rows below it, each marker named in the legend.
     for (item, when), (marker, colour), height in zip(
@@ -499,7 +510,7 @@ def render_chart(data: ChartData) -> bytes:
             marker=marker,
             s=110,
             color=colour,
-            label=words.chart_symptom.format(what=item_name("symptom", item).lower()),
+            label=fill(words.chart_symptom, what=item_name("symptom", item).lower()),
             clip_on=False,
         )
     for (item, when), (marker, colour), height in zip(
@@ -511,7 +522,7 @@ def render_chart(data: ChartData) -> bytes:
             marker=marker,
             s=90,
             color=colour,
-            label=words.chart_food.format(what=item_name("food", item).lower()),
+            label=fill(words.chart_food, what=item_name("food", item).lower()),
             clip_on=False,
         )
     axes.set_ylim(-2.1, 12.1)
@@ -526,8 +537,10 @@ def render_chart(data: ChartData) -> bytes:
     axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
     axes.tick_params(labelsize=16)
     axes.grid(True, color="0.85", linewidth=1)
-    title = words.chart_title.format(
-        start=data.start.strftime("%d %b").lstrip("0"), end=data.end.strftime("%d %b").lstrip("0")
+    title = fill(
+        words.chart_title,
+        start=data.start.strftime("%d %b").lstrip("0"),
+        end=data.end.strftime("%d %b").lstrip("0"),
     )
     axes.set_title(title, fontsize=22, pad=14)
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=13, frameon=False)

@@ -223,12 +223,16 @@ def render_pdf(data: ReportData) -> bytes:
         va="top",
         bbox={"boxstyle": "square,pad=0.4", "facecolor": "white", "edgecolor": "black"},
     )
-    line(0.922, words.person.format(timezone=data.timezone, made_on=data.made_on.isoformat()))
+    line(0.922, fill(words.person, timezone=data.timezone, made_on=data.made_on.isoformat()))
     days = (data.end - data.start).days + 1
     line(
         0.905,
-        words.period.format(
-            start=data.start.isoformat(), end=data.end.isoformat(), days=days, count=data.entry_days
+        fill(
+            words.period,
+            start=data.start.isoformat(),
+            end=data.end.isoformat(),
+            days=days,
+            count=data.entry_days,
         ),
     )
 
@@ -239,7 +243,7 @@ def render_pdf(data: ReportData) -> bytes:
         0.672,
         words.pain_none
         if average.value is None
-        else words.pain_average.format(value=one_decimal(average.value), count=average.count),
+        else fill(words.pain_average, value=one_decimal(average.value), count=average.count),
     )
 
     line(0.645, words.symptoms_heading, size=11, weight="bold")
@@ -274,9 +278,9 @@ def render_pdf(data: ReportData) -> bytes:
     ):
         y -= step
         if value.value is None:
-            line(y, words.not_recorded.format(what=name))
+            line(y, fill(words.not_recorded, what=name))
         else:
-            line(y, template.format(value=one_decimal(value.value), count=value.count))
+            line(y, fill(template, value=one_decimal(value.value), count=value.count))
 
     y -= step
     line(y, _stool_line(data, words))
@@ -303,14 +307,14 @@ def render_pdf(data: ReportData) -> bytes:
         line(y, f"{moment.on.isoformat()}   {report_words(moment)}")
     if len(answered) > len(shown):
         y -= step
-        line(y, words.warnings_more.format(count=len(answered) - len(shown)))
+        line(y, fill(words.warnings_more, count=len(answered) - len(shown)))
     alerts = [w for w in data.warnings if w.computed]
     if alerts:
         y -= step * 1.3
         line(y, words.alerts_heading, size=9, weight="bold")
         for alert in alerts[:3]:
             y -= step
-            line(y, words.alert_line.format(day=alert.on.isoformat()))
+            line(y, fill(words.alert_line, day=alert.on.isoformat()))
 
     y -= step * 1.6
     line(y, words.patterns_heading, size=11, weight="bold")
@@ -330,19 +334,19 @@ def render_pdf(data: ReportData) -> bytes:
 
 def _stool_line(data: ReportData, words: PdfWording) -> str:
     if not data.stool_types and not data.no_bowel_movement_days:
-        return words.not_recorded.format(what=words.stool_name)
+        return fill(words.not_recorded, what=words.stool_name)
     parts = [
-        words.stool_type.format(type=kind, count=count) for kind, count in data.stool_types.items()
+        fill(words.stool_type, type=kind, count=count) for kind, count in data.stool_types.items()
     ]
     if data.no_bowel_movement_days:
-        parts.append(words.stool_none.format(count=data.no_bowel_movement_days))
-    return words.stool_line.format(items=" · ".join(parts))
+        parts.append(fill(words.stool_none, count=data.no_bowel_movement_days))
+    return fill(words.stool_line, items=" · ".join(parts))
 
 
 def _medicines_line(data: ReportData, words: PdfWording) -> str:
     """Painkillers matter to a clinician reading the rest: they hide pain and upset the gut."""
     parts = [
-        words.medicine_item.format(what=item_name("medicine", m), count=count)
+        fill(words.medicine_item, what=item_name("medicine", m), count=count)
         for m, count in data.medicine_days.items()
     ]
     return fill(
@@ -358,7 +362,8 @@ def _experiment_line(experiment: FinishedExperiment, words: PdfWording) -> str:
     swap = swap_by_id(experiment.swap_id)
     name = f"{swap.from_.name} to {swap.to[0].name}" if swap else experiment.swap_id
     verdict = words.verdicts.get(experiment.verdict or "", words.verdicts["unknown"])
-    return words.experiment_line.format(
+    return fill(
+        words.experiment_line,
         what=name,
         start=experiment.started_on.isoformat(),
         end=experiment.ends_on.isoformat(),
@@ -454,7 +459,7 @@ async def report(session: AsyncSession, user: User, args: str, now: datetime) ->
         return outbox
     weeks = parse_weeks(args)
     if weeks is None:
-        outbox.send(words.bad_weeks.format(low=MIN_WEEKS, high=MAX_WEEKS))
+        outbox.send(fill(words.bad_weeks, low=MIN_WEEKS, high=MAX_WEEKS))
         return outbox
     if user.timezone is None:  # nothing can have been recorded before a timezone is set
         outbox.send(fill(words.nothing, weeks=weeks))

@@ -368,6 +368,11 @@ _BODY = re.compile(
 _YESTERDAY = re.compile(r"\b(yesterday|yday|yest|ystrdy|yesterdays)\b")
 _DAY_BEFORE = re.compile(r"\b(day before yesterday|2 days ago|two days ago)\b")
 _LAST_NIGHT = re.compile(r"\blast night\b")
+#: "since yesterday" says how long something has gone on, not which day the line is about.
+_SINCE_DAY = re.compile(
+    r"\b(?:ever since|since|from|starting)\s+(?:the\s+)?(?:day before yesterday|yesterday|yday"
+    r"|yest|ystrdy|last night|2 days ago|two days ago)\b"
+)
 _TODAY = re.compile(
     r"\b(today|this morning|this afternoon|this evening|tonight|right now|now|at the moment)\b"
 )
@@ -518,6 +523,7 @@ def parse_log(text: str) -> ParsedLog:
     sleep = _scale(_SLEEP_NUMBER, _SLEEP_WORDS, flat)
     bristol = _bristol(flat)
     day_offset = 0
+    flat = _SINCE_DAY.sub(" ", flat)
     if _DAY_BEFORE.search(flat):
         day_offset = -2
     elif _YESTERDAY.search(flat) or (
@@ -549,7 +555,7 @@ def parse_log(text: str) -> ParsedLog:
 
 def _named_day(part: str) -> int | None:
     """The day a part of a line names (0 today, -1 yesterday, -2 before), or None."""
-    flat = " ".join(normalise(part).split())
+    flat = _SINCE_DAY.sub(" ", " ".join(normalise(part).split()))
     if _DAY_BEFORE.search(flat):
         return -2
     if _YESTERDAY.search(flat) or _LAST_NIGHT.search(flat):

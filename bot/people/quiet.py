@@ -8,6 +8,8 @@ grouped query per batch, so a sweep of thousands stays a handful of statements):
   later the same local day, it waits for their end (the first instant the person's clock shows
   that time, so a daylight-saving change is handled by :mod:`bot.base.times`); otherwise (an
   evening time that falls in the night's quiet hours) that day's check-in is skipped.
+- **Snoozes** ("remind me in 1 h") that would come in quiet hours wait for their end, even the
+  next morning (:func:`after_quiet`), and say so when they are set.
 - **Easing off**: after three days with neither a check-in answer nor a diary line, on each
   of which a check-in was asked (so an outage of the bot is not the person's silence), only
   the day's last check-in (the one that asks the most) is sent, and the first of those carries a
@@ -55,6 +57,21 @@ def quiet_end(due: datetime, user: User) -> datetime | None:
     assert user.quiet_until is not None
     end = next_daily(user.quiet_until, user.timezone, due)
     return end if local_date(end, user.timezone) == local.date() else None
+
+
+def after_quiet(at: datetime, user: User) -> datetime:
+    """When something asked for ``at`` may come: then, or the end of quiet hours it falls in.
+
+    For a reminder the person asked for ("remind me in 1 h"): unlike a scheduled check-in,
+    which quiet hours skip when they run into the next day, a snooze is a promise to come back,
+    so it waits for the end even on the next morning.
+    """
+    if user.quiet_from is None or user.quiet_until is None or user.timezone is None:
+        return at
+    local = local_now(at, user.timezone).time().replace(tzinfo=None)
+    if not in_quiet_hours(local, user.quiet_from, user.quiet_until):
+        return at
+    return next_daily(user.quiet_until, user.timezone, at)
 
 
 def eases_off(last_heard: datetime, now: datetime, slot: int, slot_count: int) -> bool:

@@ -22,7 +22,8 @@ The rules, in the order they are applied to a message:
      asked again for :data:`DECLINED_QUIET_FOR` (the rules still answer any clear sign).
 
    A bare "yes" or "no" after the question's time has passed asks the question again, with its
-   buttons, rather than guessing what it was for.
+   buttons, rather than guessing what it was for; so does, while it is open, a message that is
+   neither an answer nor diary data ("hmm", "ok"): :func:`ask_unread`, called by the diary.
 2. **A warning sign** gets its answer (crisis and medical advice both when both apply; words for
    the helper when the sign is someone else's, now). The gentle question of pain-linked
    hopelessness comes with the buttons and is an open question like any other.
@@ -30,7 +31,9 @@ The rules, in the order they are applied to a message:
    stands alone; a T2 or T3 question comes last, after whatever the diary notes.
 4. **Another language**: the bot says it reads English only for now, gives the emergency and
    crisis numbers, and offers the weekly screen's signs as one-tap buttons (:func:`on_sign`).
-   Nothing of it is stored as diary data.
+   Nothing of it is stored as diary data. A short line the screen's detector leaves alone
+   ("Hilfe") gets the same notice from the diary when nothing else placed it
+   (:func:`maybe_not_english`).
 
 An urgent answer (T0, T1), a question at T0 or T1 and a language notice are ``final``: nothing
 follows them, no diary confirmation and no "I'm not sure what to do with that". Events are
@@ -40,22 +43,27 @@ question ids and answers, never text.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.base.clean import ascii_id
+from bot.base.content import load_model
 from bot.base.timezones import read_timezone
+from bot.base.wording import t
 from bot.chat.buttons import simple_data
 from bot.chat.messenger import Button, Keyboard
 from bot.chat.outbox import Outbox, Send
 from bot.knowledge.foods import normalise
 from bot.knowledge.logparse import parse_log
 from bot.safety.events import record
+from bot.safety.language import language_content
 from bot.safety.rules import redflags, safety_wording, tier_rank
 from bot.safety.screen import (
     Ask,
@@ -97,6 +105,8 @@ _UNSURE = re.compile(
 )
 _NO = re.compile(
     r"^(?:no+|nope|nah+|naw|n|not really|not at all|not now|not right now|never|no way"
+    r"|not at the moment|not anymore|not any more|not today|not lately|not these days"
+    r"|no longer|nothing like that"
     r"|of course not|definitely not|absolutely not|certainly not|i am not|im not|i have not"
     r"|i havent|ive not|i do not|i dont|negative|im (?:fine|ok|okay|alright|safe)"
     r"|i am (?:fine|ok|okay|alright|safe)|all good)\b"
@@ -116,6 +126,17 @@ _YES = re.compile(
 #: Answers too vague to count unless the first clause is short: "maybe" and "I have" are
 #: answers, "maybe the curry did it" and "I have a cold" are diary lines.
 _SHORT_YES = re.compile(r"^(?:i am|i have|i do|ive|i have been|i think so|i guess so)\b")
+#: How often, as the whole first clause ("all the time", "every day lately"): a yes. As the
+#: start of a longer clause ("often bloated after dinner") it is a diary line.
+_HOW_OFTEN = re.compile(
+    r"(?:all the time|every day|everyday|a lot|often|constantly|lately|recently|most days"
+    r"|more and more)(?: (?:lately|recently|now|yes|yeah|really|tbh|honestly))*"
+)
+#: Words before an answer that change nothing: "honestly yes", "tbh no", "well, not really".
+_FILLER = re.compile(
+    r"^(?:(?:honestly|tbh|to be honest|truthfully|well|um+|uh+|erm?|hmm+|i mean|ok|okay"
+    r"|actually|sadly)\b[\s,.]*)+(?=\w)"
+)
 _SHORT_UNSURE = re.compile(
     r"^(?:maybe|perhaps|possibly|probably|i think so|i guess|i suppose|kind of|kinda|sort of"
     r"|sorta|a bit|a little|sometimes|on and off|now and then|ish|might be|could be)\b"
@@ -150,6 +171,7 @@ def read_reply(text: str, *, not_english: bool = False) -> Reply | None:
         if stripped.startswith(mark):
             return Reply(answer, stripped == mark)
     flat = " ".join(re.sub(r"[^\w\s,.;:!?-]", " ", normalise(stripped)).split())
+    flat = _FILLER.sub("", flat)
     words = re.findall(r"\w+", flat)
     if not words:
         return None
@@ -168,7 +190,7 @@ def read_reply(text: str, *, not_english: bool = False) -> Reply | None:
         if not plain_no or not rest or rest[0] in _NO_THEN:
             return Reply(AskAnswer.NO, bare)
         return None
-    if _YES.match(first) or (short and _SHORT_YES.match(first)):
+    if _YES.match(first) or (short and _SHORT_YES.match(first)) or _HOW_OFTEN.fullmatch(first):
         return Reply(AskAnswer.YES, bare)
     if short and _SHORT_UNSURE.match(first):
         return Reply(AskAnswer.UNSURE, bare)
@@ -251,8 +273,53 @@ def immediate_reply(screening: Screening, timezone_name: str | None) -> Outbox:
     if screening.tier is not None:
         outbox.send(answer_for(screening, timezone_name).text)
     if screening.language is not None:
-        outbox.send(fill(safety_wording().language_notice, timezone_name), sign_keyboard())
+        outbox.messages.extend(language_notice(timezone_name).messages)
     return outbox
+
+
+def language_notice(timezone_name: str | None) -> Outbox:
+    """ "I can only read English for now", the region's numbers and the one-tap signs."""
+    outbox = Outbox()
+    outbox.send(fill(safety_wording().language_notice, timezone_name), sign_keyboard())
+    return outbox
+
+
+#: What nobody could place may be in another language when its words of other languages (from
+#: content/not_english.yaml, of 3 letters or more, or with a letter English does not use)
+#: outnumber English's commonest words.
+_MIN_FOREIGN_WORD = 3
+
+
+class _EverydayWords(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    words: dict[str, list[str]]
+
+
+@functools.cache
+def everyday_words() -> frozenset[str]:
+    """``content/not_english.yaml``: everyday words of other languages (loaded once)."""
+    content = load_model("not_english.yaml", _EverydayWords)
+    return frozenset(word.lower() for words in content.words.values() for word in words)
+
+
+def maybe_not_english(text: str) -> bool:
+    """A looser look than the screen's detector, for a message nothing else could place.
+
+    The screen calls a message foreign only when it is sure (two words of one language), so
+    that an English speaker is never told they are not writing English. A message that fell
+    through everything ("quiero morir", "Hilfe", "pomocy") would otherwise get "I'm not sure
+    what to do with that"; the language notice, with the region's numbers, is the safer reply.
+    """
+    english = {word.lower() for word in language_content().english}
+    known = everyday_words()
+    tokens = re.findall(r"[^\W\d_]+", text.lower())
+    foreign = sum(
+        1
+        for token in tokens
+        if token not in english
+        and (not token.isascii() or (len(token) >= _MIN_FOREIGN_WORD and token in known))
+    )
+    return foreign > sum(1 for token in tokens if token in english)
 
 
 def immediate_is_final(screening: Screening) -> bool:
@@ -398,6 +465,17 @@ def _ask_again(earlier: SafetyAsk, now: datetime) -> SafetyReply:
     result.outbox.send(text, ask_keyboard(earlier.id))
     log.debug("safety question asked again", extra={"question": ask.question})
     return result
+
+
+def ask_unread(pending: SafetyAsk) -> Outbox:
+    """A message while the bot's question is open that neither answers it nor belongs in the
+    diary ("all the time", "hmm", "ok"): the question again with its buttons, never the diary's
+    generic "I'm not sure what to do with that" after a question about someone's life."""
+    ask = Ask(pending.question, pending.flag_id, pending.tier)  # type: ignore[arg-type]
+    outbox = Outbox()
+    outbox.send(f"{t('ask_unread')}\n\n{ask_text(ask)}", ask_keyboard(pending.id))
+    log.debug("safety question asked again (reply not read)", extra={"question": ask.question})
+    return outbox
 
 
 def _merge(first: Screening, second: Screening) -> Screening:

@@ -108,3 +108,60 @@ async def test_a_line_naming_two_days_is_split_between_them(harness: Harness) ->
     # One Undo takes back the whole line.
     await harness.tap(ALEX, reply, "Undo", "Removed")
     assert await harness.count(LogEntry) == 0
+
+
+async def test_a_typed_line_answers_every_question_of_the_checkin_it_names(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    pain = await harness.say(ALEX, "/checkin", "How is your back pain")
+    # At the pain question: the bloating is kept too, and digestion is not asked again.
+    shown = await harness.say(ALEX, "pain 3, bloated", "Bristol")
+    assert shown.message_id == pain.message_id
+    assert "Back pain: 3/10" in shown.text and "Digestion: Bloating" in shown.text
+    assert await answers(harness) == {"pain": 3, "digestion": ["bloating"]}
+    # At the stool question: the food, the sleep and the stress of the same line, and the line
+    # kept as the day's food note; the check-in passes the questions it answered.
+    shown = await harness.say(
+        ALEX, "type 4 stool, had pizza for lunch, slept badly and very stressed", "Weekly check"
+    )
+    assert await answers(harness) == {
+        "pain": 3,
+        "digestion": ["bloating"],
+        "bristol": 4,
+        "food": ["greasy", "processed", "gluten"],
+        "food_note": "type 4 stool, had pizza for lunch, slept badly and very stressed",
+        "stress": 5,
+        "sleep": 2,
+    }
+
+
+async def test_a_line_answering_a_later_question_keeps_the_open_one_open(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    pain = await harness.say(ALEX, "/checkin", "How is your back pain")
+    shown = await harness.say(ALEX, "slept badly", "Sleep: ")
+    assert shown.message_id == pain.message_id
+    assert "How is your back pain" in shown.text  # still the open question
+    assert await answers(harness) == {"sleep": 2}
+    assert await harness.count(LogEntry) == 0
+    shown = await harness.tap(ALEX, shown, "5", "digestion")
+    shown = await harness.say(ALEX, "bloated", "Bristol")
+    shown = await harness.tap(ALEX, shown, "3", "eat and drink")
+    shown = await harness.say(ALEX, "toast", "stressed")
+    # After stress comes the weekly check: sleep, answered at the start, is not asked again.
+    shown = await harness.say(ALEX, "a bit", "Weekly check")
+    assert "How did you sleep" not in shown.text
+    assert (await answers(harness))["sleep"] == 2
+
+
+async def test_a_line_about_yesterday_answers_only_the_open_question(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    await harness.say(ALEX, "/checkin", "How is your back pain")
+    await harness.say(ALEX, "back is 4, had pizza last night", "digestion")
+    stored = await answers(harness)
+    assert stored["pain"] == 4 and "food" not in stored

@@ -3,8 +3,10 @@ and the weekly recap that the scheduler sends by itself on the day the person ch
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.insights.recap import chart_caption
@@ -31,6 +33,19 @@ async def test_recap_with_a_diary_sends_text_and_a_captioned_chart(harness: Harn
     assert "Days logged this week: 3 of 7" in recap.text
     assert "Back pain averaged 5.0 over 3 days" in recap.text
     assert "toughest day: Tue 13 (6)" in recap.text
+
+
+async def test_one_day_of_pain_reads_over_1_day_in_the_recap_and_the_pdf(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    await harness.say(ALEX, "/log pizza, back 6/10, stress 3 of 5", "Noted")
+    recap = await harness.say(ALEX, "/recap", "Your week")
+    assert "Back pain averaged 6.0 over 1 day" in recap.text and "1 days" not in recap.text
+    await harness.say(ALEX, "/report 1", "last 1 week")
+    document = await harness.fake.wait_for_message(ALEX, "for a clinician")
+    assert document.file_bytes is not None
+    text = " ".join(PdfReader(io.BytesIO(document.file_bytes)).pages[0].extract_text().split())
+    assert "Average pain: 6.0 over 1 day" in text and "1 days" not in text
 
 
 async def test_recap_without_data_is_kind_and_sends_no_chart(harness: Harness) -> None:

@@ -68,3 +68,66 @@ async def test_no_checkin_in_quiet_hours(harness: Harness) -> None:
     await at_utc(harness, 13, 6, 0)  # 07:00 in Berlin
     [morning] = prompts(harness)
     assert "Good morning" in morning
+
+
+def reminders(harness: Harness) -> list[str]:
+    """Every "the check-in you asked me to bring back" message sent."""
+    return [
+        call.params["text"]
+        for call in harness.fake.calls_to("sendMessage")
+        if call.params["chat_id"] == ALEX and "you asked me to bring back" in call.params["text"]
+    ]
+
+
+async def set_quiet_hours(harness: Harness) -> None:
+    shown = await harness.say(ALEX, "/settings", "Quiet hours")
+    choices = await harness.tap(ALEX, shown, "Quiet hours", "no check-in comes")
+    await harness.tap(ALEX, choices, "22:00 to 07:00", "no check-ins from 22:00 to 07:00")
+
+
+async def test_a_snooze_into_the_quiet_hours_waits_for_their_end_and_says_so(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)  # check-ins at 08:00 and 20:00 in Berlin (UTC+1)
+    await set_quiet_hours(harness)
+    await at_utc(harness, 12, 19)  # the evening check-in
+    harness.clock.set(datetime(2026, 1, 12, 20, 30, tzinfo=UTC))  # 21:30: an hour is 22:30
+    evening = harness.fake.last_message(ALEX)
+    assert evening is not None and PROMPT in evening.text
+    shown = await harness.tap(ALEX, evening, "Remind me in 1 h", "bring this check-in back")
+    assert "tomorrow at 07:00, when your quiet hours end" in shown.text
+
+    await at_utc(harness, 12, 21, 31)  # 22:31, an hour after the tap: quiet, nothing comes
+    await at_utc(harness, 13, 5, 31)  # 06:31
+    assert reminders(harness) == []
+    await at_utc(harness, 13, 6, 0)  # 07:00 in Berlin
+    [reminder] = reminders(harness)
+    assert "Mon 12 Jan" in reminder and PROMPT in reminder
+
+
+async def test_a_snooze_outside_quiet_hours_comes_in_an_hour(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    await set_quiet_hours(harness)
+    await at_utc(harness, 12, 19)  # 20:01 in Berlin: an hour later is before 22:00
+    evening = harness.fake.last_message(ALEX)
+    assert evening is not None
+    await harness.tap(ALEX, evening, "Remind me in 1 h", "back in about an hour")
+    await at_utc(harness, 12, 20, 2)  # 21:02
+    assert len(reminders(harness)) == 1
+
+
+async def test_quiet_hours_set_after_a_snooze_hold_it_back_too(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    await at_utc(harness, 12, 19)
+    harness.clock.set(datetime(2026, 1, 12, 20, 30, tzinfo=UTC))  # 21:30
+    evening = harness.fake.last_message(ALEX)
+    assert evening is not None
+    await harness.tap(ALEX, evening, "Remind me in 1 h", "back in about an hour")
+    await set_quiet_hours(harness)  # from 22:00: the reminder, due 22:30, now falls in them
+    await at_utc(harness, 12, 21, 31)
+    assert reminders(harness) == []
+    await at_utc(harness, 13, 6, 0)  # 07:00
+    assert len(reminders(harness)) == 1

@@ -157,3 +157,33 @@ async def test_three_days_of_severe_pain_lead_to_one_suggestion(harness: Harness
     assert sum(m.text == alert for m in harness.fake.messages(ALEX)) == 1
     stored = [flag for flag, _, _ in await events(harness)]
     assert stored.count("pain_alert") == 1
+
+
+async def test_an_emergency_typed_as_the_check_ins_food_answer_is_not_diary_data(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)
+    question = await harness.say(ALEX, "/checkin", "How is your back pain")
+    for label, expect in [("6", "digestion"), ("Skip", "Bristol"), ("Skip", "eat and drink")]:
+        question = await harness.tap(ALEX, question, label, expect)
+    reply = await harness.say(ALEX, CAUDA_EQUINA, "112")
+    assert "now" in reply.text.lower()
+    await harness.say(ALEX, "/help", "what I can do")
+    said = [m.text for m in harness.fake.messages(ALEX) if m.message_id > reply.message_id]
+    assert said[:-1] == []  # no "Noted", no next question, nothing generic after it
+    assert await harness.count(Answer, Answer.question == "food_note") == 0
+    assert ("T1", "message") in {(tier, source) for _, tier, source in await events(harness)}
+
+
+async def test_crisis_words_mid_check_in_get_the_crisis_reply_alone(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, city="London")
+    pain = await harness.say(ALEX, "/checkin", "How is your back pain")
+    await harness.tap(ALEX, pain, "9", "digestion")
+    reply = await harness.say(ALEX, "i want to kill myself", "116 123")
+    assert "999" in reply.text
+    await harness.say(ALEX, "/help", "what I can do")
+    said = [m.text for m in harness.fake.messages(ALEX) if m.message_id > reply.message_id]
+    assert said[:-1] == []
+    assert ("T0", "message") in {(tier, source) for _, tier, source in await events(harness)}

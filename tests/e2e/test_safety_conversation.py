@@ -68,6 +68,12 @@ async def events(harness: Harness) -> list[tuple[str, str, str]]:
         ("not sure", UNSURE, "unsure"),
         ("maybe", UNSURE, "unsure"),
         ("no, I'm just tired of the pain", DECLINED, "no"),
+        ("no just tired of the pain", DECLINED, "no"),
+        ("yes I have", CRISIS_REPLY_START, "yes"),
+        ("honestly yes", CRISIS_REPLY_START, "yes"),
+        ("all the time", CRISIS_REPLY_START, "yes"),
+        ("not really", DECLINED, "no"),
+        ("not at the moment", DECLINED, "no"),
     ],
 )
 async def test_the_crisis_question_answered_in_typed_words(
@@ -111,6 +117,22 @@ async def test_the_crisis_question_answered_by_button(
     # A second tap on the same answer is not a second answer.
     toast = await harness.press(ALEX, question.message_id, question.data_for(label))
     assert toast == WORDING.ask_answered
+
+
+@pytest.mark.parametrize("typed", ["hmm", "ok", "i think about it sometimes", "whatever"])
+async def test_a_reply_the_bot_cannot_read_gets_the_question_again_not_the_generic_one(
+    harness: Harness, typed: str
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, city="London")
+    await the_question(harness)
+    again = await harness.say(ALEX, typed, "")
+    assert GENERIC not in again.text and again.text != t("smalltalk")
+    assert again.text.startswith(t("ask_unread")) and "ending your life" in again.text
+    assert again.button_labels == ["Yes", "No", "Not sure"]
+    assert await harness.count(LogEntry) == 0
+    await harness.tap(ALEX, again, "Yes", CRISIS_REPLY_START)
+    assert await harness.query(select(SafetyAsk.answer)) == [("yes",)]
 
 
 async def test_no_then_yes_on_the_buttons_gets_the_crisis_reply(harness: Harness) -> None:
@@ -303,6 +325,50 @@ async def test_a_harmless_line_in_german_is_answered_honestly_and_not_stored(
     assert await harness.count(LogEntry) == 0
     toast = await harness.press(ALEX, notice.message_id, notice.data_for("None of these"))
     assert toast == WORDING.sign_none
+
+
+@pytest.mark.parametrize(
+    ("city", "text", "crisis_line"),
+    [
+        ("Madrid", "Tengo sangre en las heces y mucho dolor de espalda", "024"),
+        ("Warsaw", "Nie czuję nóg i nie mogę oddać moczu", "116 123"),
+    ],
+)
+async def test_a_warning_sign_in_spanish_or_polish_gets_the_regions_numbers_and_the_signs(
+    harness: Harness, city: str, text: str, crisis_line: str
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, city=city)
+    notice = await harness.say(ALEX, text, "I can only read English for now")
+    assert "112" in notice.text and crisis_line in notice.text
+    assert "Numb bottom or groin" in notice.button_labels
+    # What the screen read (the Polish bladder sign) is answered first, the notice last.
+    assert await said_after(harness, ALEX, notice) == []
+    assert await harness.count(LogEntry) == 0 and await harness.count(Answer) == 0
+    urgent = await harness.tap(ALEX, notice, "Numb bottom or groin", "112")
+    assert "now" in urgent.text
+
+
+@pytest.mark.parametrize(
+    ("city", "text", "numbers"),
+    [
+        ("Madrid", "quiero morir", ("112", "024")),
+        ("Berlin", "Hilfe", ("112",)),
+        ("Warsaw", "pomocy", ("112", "116 123")),
+    ],
+)
+async def test_a_short_line_in_another_language_is_never_answered_generically(
+    harness: Harness, city: str, text: str, numbers: tuple[str, ...]
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX, city=city)
+    notice = await harness.say(ALEX, text, "")
+    assert GENERIC not in notice.text
+    assert notice.text.startswith("I can only read English for now")
+    assert all(number in notice.text for number in numbers)
+    assert "None of these" in notice.button_labels
+    assert await said_after(harness, ALEX, notice) == []
+    assert await harness.count(LogEntry) == 0
 
 
 # --- what nobody could place is stored as nothing -----------------------------------------------

@@ -95,3 +95,16 @@ async def test_counted_nouns_agree_with_their_number(harness: Harness) -> None:
     assert "the last 1 week." in reply.text
     reply = await harness.say(ALEX, "/report 2", "nothing to report yet")
     assert "the last 2 weeks." in reply.text
+
+
+async def test_the_recap_names_months_and_counts_one_day_as_a_day(harness: Harness) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)  # Mon 12 Jan 2026
+    harness.clock.set(datetime(2026, 2, 2, 18, 0, tzinfo=UTC))  # Mon 2 Feb, 19:00 in Berlin
+    pain = await harness.say(ALEX, "/checkin", "How is your back pain")
+    await harness.tap(ALEX, pain, "3", "digestion")
+    recap = await harness.say(ALEX, "/recap", "Your week")
+    # The week runs from January into February: both months are named.
+    assert recap.text.startswith("Your week, Tue 27 Jan to Mon 2 Feb")
+    assert "Back pain averaged 3.0 over 1 day." in recap.text
+    assert "1 days" not in recap.text

@@ -39,6 +39,7 @@ LOADERS: dict[str, tuple[str, str]] = {
     "experiments.yaml": ("bot.knowledge.trials", "experiment_library"),
     "safety_languages.yaml": ("bot.safety.language", "language_content"),
     "safety_model.yaml": ("bot.safety.model", "shipped_model"),
+    "not_english.yaml": ("bot.safety.conversation", "everyday_words"),
     "timezones.yaml": ("bot.base.timezones", "timezone_names"),
 }
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge.logparse import parse_log, reads_like_symptom
+from bot.knowledge.logparse import parse_log, reads_like_symptom, split_by_day
 
 EVAL = yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "data" / "log_eval.yaml").read_text(encoding="utf-8")
@@ -133,6 +133,18 @@ def test_day_offset() -> None:
     assert parse_log("curry last night").day_offset == -1
     assert parse_log("slept badly last night").day_offset == 0
     assert parse_log("kefir today").day_offset == 0
+
+
+def test_since_yesterday_is_how_long_not_which_day() -> None:
+    # "bloated since yesterday" is today's line; the pizza of a line like it is today's too.
+    assert parse_log("bloated since yesterday").day_offset == 0
+    assert parse_log("back 7 ever since last night").day_offset == 0
+    line = "bloated since yesterday, had pizza"
+    assert split_by_day(line) == [(0, line)]
+    assert split_by_day("pizza yesterday, back 6 today") == [
+        (-1, "pizza yesterday"),
+        (0, "back 6 today"),
+    ]
 
 
 def test_uk_and_us_words_and_typos_give_the_same_groups() -> None:

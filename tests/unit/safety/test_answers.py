@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.safety.conversation import read_reply
+from bot.safety.conversation import maybe_not_english, read_reply
 from bot.safety.mentions import follow_up_text, plain_name, recap_phrase, report_phrase
 from bot.safety.rules import TIERS, redflags, safety_wording
 from bot.safety.screen import (
@@ -127,6 +127,13 @@ def test_every_question_has_words_and_every_question_reads_as_one_question() -> 
         ("dunno", AskAnswer.UNSURE),
         ("sometimes", AskAnswer.UNSURE),
         ("kind of, it comes and goes", AskAnswer.UNSURE),
+        ("honestly yes", AskAnswer.YES),
+        ("tbh, yes", AskAnswer.YES),
+        ("all the time", AskAnswer.YES),
+        ("every day lately", AskAnswer.YES),
+        ("well, not really", AskAnswer.NO),
+        ("not at the moment", AskAnswer.NO),
+        ("not anymore", AskAnswer.NO),
     ],
 )
 def test_replies_are_read_as_answers(text: str, answer: AskAnswer) -> None:
@@ -142,6 +149,12 @@ def test_replies_are_read_as_answers(text: str, answer: AskAnswer) -> None:
         "maybe the curry did it last night",
         "I am tired of everything going wrong today",
         "pizza and chips",
+        "honestly the pizza was great",
+        "every day I eat porridge for breakfast with honey",
+        "often bloated after dinner",
+        "recently started kefir",
+        "ok",
+        "hmm",
         "ja, ich denke schon",  # a foreign yes counts first only in a message not in English
         "",
     ],
@@ -199,3 +212,15 @@ def test_the_report_names_signs_in_plain_words() -> None:
     assert report_phrase(["gi_black_stool"], "T2") == (
         "Black or tarry poo (advised to be seen the same day)"
     )
+
+
+@pytest.mark.parametrize("text", ["quiero morir", "Hilfe", "pomocy", "me duele mucho", "merci"])
+def test_a_short_line_of_another_language_may_be_not_english(text: str) -> None:
+    assert maybe_not_english(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["hmm", "ok", "will do", "gut feeling", "rug burn", "lol", "kombucha", "I feel mal"]
+)
+def test_english_nobody_could_place_is_not_called_another_language(text: str) -> None:
+    assert not maybe_not_english(text)
