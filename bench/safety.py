@@ -158,10 +158,15 @@ def cross_validate(verbose: bool, grid: Sequence[str] = ()) -> None:
     print("cross-validation of the learned layer: train on the other writers, score this one")
     print("(the rules were tuned on every writer, so only the learned layer is measured fresh)")
     pooled: dict[str, list[tuple[dict, Screening]]] = {name: [] for name, _ in settings}
+    alone_pooled: list[tuple[dict, Screening]] = []
+    alone_rows: list[tuple[str, dict[str, float | int]]] = []
     try:
         for writer, held in sorted(groups.items()):
             rest = [item for item in items if item.get("src", "eval") != writer]
             model = train(rest, matcher)
+            alone = {item["text"]: _learned_alone(item["text"], model, matcher) for item in held}
+            alone_pooled += [(item, alone[item["text"]]) for item in held]
+            alone_rows.append((writer, evaluate(held, alone.__getitem__)))
             for name, variant in settings:
                 screen_module.redflags = lambda v=variant: v  # type: ignore[assignment]
                 results = {item["text"]: screen(item["text"], model=model) for item in held}
@@ -174,6 +179,23 @@ def cross_validate(verbose: bool, grid: Sequence[str] = ()) -> None:
     for name, pairs in pooled.items():
         lookup = {item["text"]: result for item, result in pairs}
         _print(f"all writers pooled, {name}", evaluate([i for i, _ in pairs], lookup.__getitem__))
+    print("the learned layer ALONE (its asks as if no rule had found anything): how well it")
+    print("generalises to a writer it never saw, the honest measure of that layer")
+    for writer, numbers in alone_rows:
+        _print(f"  alone, writer {writer}", numbers)
+    lookup = {item["text"]: result for item, result in alone_pooled}
+    pooled_items = [item for item, _ in alone_pooled]
+    _print("  alone, all writers pooled", evaluate(pooled_items, lookup.__getitem__))
+
+
+def _learned_alone(text: str, model: object, matcher: object) -> Screening:
+    """What the learned layer alone would ask about ``text`` (no rule finding, none set aside)."""
+    from bot.safety import screen as screen_module
+    from bot.safety.language import detect
+
+    parsed = matcher.parse(text, detect(text))  # type: ignore[attr-defined]
+    ask = screen_module._ask(model.probabilities(parsed.clauses), None)  # type: ignore[attr-defined]
+    return Screening(findings=[], tier=None, ed_signal=False, ask=ask)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -190,8 +190,14 @@ class Matcher:
         for canonical, variants in rules.synonyms.items():
             for variant in variants:
                 self._synonyms[_fold(variant)] = _fold(canonical)
+        # Each rewrite and idiom keeps the words one of which any match must contain: a
+        # substring test skips the regular expression for most of them (a few hundred a message).
         self._rewrites = [
-            (re.compile(rf"(?<= ){self._literal(src)} "), f"{_fold(dst)} ")
+            (
+                self._needles(self._anchor(src)),
+                re.compile(rf"(?<= ){self._literal(src)} "),
+                f"{_fold(dst)} ",
+            )
             for src, dst in rules.rewrites.items()
         ]
         self._number_rewrites = [
@@ -209,6 +215,12 @@ class Matcher:
             )
         neg = rules.negation
         self._cues = [tuple(self._words(cue)) for cue in neg.cues]
+        #: The cues by their first word, in their written order: a position only tries the
+        #: cues that start with its word.
+        self._cues_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for cue in self._cues:
+            if cue:
+                self._cues_by_first.setdefault(cue[0], []).append(cue)
         self._not_after_no = {self._canon(w) for w in neg.not_after_no}
         self._not_after_not = {self._canon(w) for w in neg.not_after_not}
         self._scope_breakers = {self._canon(w) for w in neg.scope_breakers}
@@ -216,7 +228,10 @@ class Matcher:
             r"(?<= )(?:" + "|".join(self._literal(w) for w in neg.clause_breakers) + r") "
         )
         self._never_voided = [self._compile(p) for p in neg.never_voided_by]
-        self._idioms = [self._compile(p) for p in rules.idioms]
+        self._idioms = [
+            (self._needles(None if p.startswith("re:") else self._anchor(p)), self._compile(p))
+            for p in rules.idioms
+        ]
         self._past = [self._compile(p) for p in rules.past_markers]
         self._hypothetical = [self._compile(p) for p in rules.scopes.hypothetical]
         self._present = [self._compile(p) for p in rules.scopes.present]
@@ -368,6 +383,13 @@ class Matcher:
                 out.append("".join(re.escape(w) + " " for w in self._words(token)))
         return re.compile("".join(out))
 
+    @staticmethod
+    def _needles(anchor: frozenset[str] | None) -> tuple[str, ...] | None:
+        """Substrings of the joined text (" word " or " prefix") one of which a match needs."""
+        if not anchor:
+            return None
+        return tuple(" " + w[:-1] if w.endswith("*") else " " + w + " " for w in sorted(anchor))
+
     def _anchor(self, template: str) -> frozenset[str] | None:
         """Words (``word*`` for prefixes) of which any match of ``template`` contains one."""
         if template.startswith("re:"):
@@ -454,10 +476,12 @@ class Matcher:
         joined = " " + " ".join(tokens) + " "
         for pattern, replacement in self._number_rewrites:
             joined = pattern.sub(replacement, joined)
-        for pattern, replacement in self._rewrites:
-            joined = pattern.sub(replacement, joined)
-        for idiom in self._idioms:
-            joined = idiom.sub("idiom ", joined)
+        for needles, pattern, replacement in self._rewrites:
+            if needles is None or any(needle in joined for needle in needles):
+                joined = pattern.sub(replacement, joined)
+        for needles, idiom in self._idioms:
+            if needles is None or any(needle in joined for needle in needles):
+                joined = idiom.sub("idiom ", joined)
         joined = self._clause_breakers.sub("| ", joined)
         clauses: list[str] = []
         sentence: list[int] = []
@@ -487,7 +511,7 @@ class Matcher:
 
     # ---------------------------------------------------------------- negation
     def _cue_at(self, tokens: list[str], j: int, end: int, clause: str) -> bool:
-        for cue in self._cues:
+        for cue in self._cues_by_first.get(tokens[j], ()):
             n = len(cue)
             if j + n > end or tuple(tokens[j : j + n]) != cue:
                 continue
@@ -724,8 +748,9 @@ class Matcher:
                 mentions_other = True
             elif token in self._first_person:
                 following = tokens[i + 1 : i + 4]
-                if token in {"my", "our"} and self._others.intersection(following):
-                    continue  # "my best mate", "my little brother", "my 15 year old son"
+                # "my best mate", "my little brother", "my 15 year old son"; "me da" (me = my).
+                if token in {"my", "our", "me"} and self._others.intersection(following):
+                    continue
                 return False
         return mentions_other
 
