@@ -77,7 +77,7 @@ start = date(2026, 11, 2)
 render_chart(ChartData(start=start, end=start + timedelta(days=27),
                        pain=tuple(float(n % 9) if n % 5 else math.nan for n in range(28)),
                        symptom_rows=(("bloating", (start, start + timedelta(days=9))),),
-                       food_rows=(("dairy", (start + timedelta(days=3),)),)))
+                       food_rows=(("greasy", (start + timedelta(days=3),)),)))
 sys.argv = ["gutback", *sys.argv[1:]]
 runpy.run_module("gutback", run_name="__main__")
 """

@@ -68,7 +68,7 @@ async def handle(
     pending = await safety_conversation.open_question(session, user, now)
     if pending is not None:
         # The bot asked about someone's safety and this is no answer it can read: ask again.
-        return safety_conversation.ask_unread(pending)
+        return safety_conversation.ask_unread(pending, user.timezone)
     if intent == "smalltalk":
         return Outbox.saying(t("thanks" if is_thanks(text) else "smalltalk"))
     if reads_like_symptom(text):

@@ -362,7 +362,7 @@ async def on_message(
     if reply is not None and reply.bare and screening.tier is None:
         earlier = await _unanswered(session, user, now)
         if earlier is not None:
-            return _ask_again(earlier, now)
+            return _ask_again(earlier, now, user.timezone)
     return await _screened(session, user, text, screening, now, answered=answered)
 
 
@@ -399,7 +399,7 @@ async def _screened(
     if ask is not None:
         urgent = tier_rank(ask.tier) <= tier_rank("T1")
         row = await _open(session, user, ask, now, diary_line and (urgent or result.final))
-        question = Send(ask_text(ask), ask_keyboard(row.id))
+        question = Send(ask_text(ask, user.timezone), ask_keyboard(row.id))
         if urgent or result.final:
             result.final = True
             result.outbox.messages.append(question)
@@ -456,24 +456,24 @@ async def _answered(
     return result
 
 
-def _ask_again(earlier: SafetyAsk, now: datetime) -> SafetyReply:
+def _ask_again(earlier: SafetyAsk, now: datetime, timezone_name: str | None) -> SafetyReply:
     """A bare "yes" or "no" after the question's time for typed replies: ask it once more."""
     earlier.open_until = now + ASK_OPEN_FOR
     ask = Ask(earlier.question, earlier.flag_id, earlier.tier)  # type: ignore[arg-type]
     result = SafetyReply(final=True)
-    text = f"{safety_wording().ask_again}\n\n{ask_text(ask)}"
+    text = f"{safety_wording().ask_again}\n\n{ask_text(ask, timezone_name)}"
     result.outbox.send(text, ask_keyboard(earlier.id))
     log.debug("safety question asked again", extra={"question": ask.question})
     return result
 
 
-def ask_unread(pending: SafetyAsk) -> Outbox:
+def ask_unread(pending: SafetyAsk, timezone_name: str | None) -> Outbox:
     """A message while the bot's question is open that neither answers it nor belongs in the
     diary ("all the time", "hmm", "ok"): the question again with its buttons, never the diary's
     generic "I'm not sure what to do with that" after a question about someone's life."""
     ask = Ask(pending.question, pending.flag_id, pending.tier)  # type: ignore[arg-type]
     outbox = Outbox()
-    outbox.send(f"{t('ask_unread')}\n\n{ask_text(ask)}", ask_keyboard(pending.id))
+    outbox.send(f"{t('ask_unread')}\n\n{ask_text(ask, timezone_name)}", ask_keyboard(pending.id))
     log.debug("safety question asked again (reply not read)", extra={"question": ask.question})
     return outbox
 

@@ -336,6 +336,9 @@ class SafetyWording(_Strict):
     weekly_options: list[ScreenOptionText] = Field(min_length=5)
     #: The ask band's questions, by id (``ask_crisis`` ...): one plain, kind yes/no question.
     asks: dict[str, str] = {}
+    #: Where to turn, shown under a question before any answer (crisis line, emergency number),
+    #: by question id: someone not ready to tap "yes" still has it in front of them.
+    ask_help: dict[str, str] = {}
     ask_buttons: AskButtons
     #: What "no" gets, by question id (``default`` for the rest): taken at their word.
     ask_declined: dict[str, str]
@@ -356,6 +359,13 @@ class SafetyWording(_Strict):
     language_notice: str
     follow_up: FollowUpText
     mentions: Mentions
+
+    @field_validator("ask_help")
+    @classmethod
+    def _help_texts(cls, texts: dict[str, str]) -> dict[str, str]:
+        for text in texts.values():
+            _check_placeholders(text)
+        return texts
 
     @field_validator("ask_declined", "ask_unsure")
     @classmethod
@@ -405,7 +415,7 @@ def safety_wording() -> SafetyWording:
     missing = [ask.id for ask in redflags().asks if ask.id not in wording.asks]
     if missing:
         raise ValueError(f"no wording for ask questions: {missing}")
-    for texts in (wording.ask_declined, wording.ask_unsure):
+    for texts in (wording.ask_declined, wording.ask_unsure, wording.ask_help):
         unknown = sorted(set(texts) - set(wording.asks) - {"default"})
         if unknown:
             raise ValueError(f"answers worded for unknown questions: {unknown}")

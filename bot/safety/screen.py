@@ -454,9 +454,17 @@ def _helper(findings: list[Finding], numbers: RegionNumbers) -> str:
     return f"{lead}\n\n{_fill(wording.helper_emergency, numbers)}"
 
 
-def ask_text(ask: Ask) -> str:
-    """The words of an ask's question (``content/safety_wording.yaml``, ``asks``)."""
-    return safety_wording().asks[ask.question]
+def ask_text(ask: Ask, timezone_name: str | None = None) -> str:
+    """The words of an ask's question (``content/safety_wording.yaml``, ``asks``).
+
+    Filled with the person's regional numbers: the crisis question names the crisis line, so
+    someone who is not ready to tap "yes" still has it in front of them.
+    """
+    wording = safety_wording()
+    question = wording.asks[ask.question]
+    help_line = wording.ask_help.get(ask.question)
+    text = f"{question}\n\n{help_line}" if help_line else question
+    return _fill(text, numbers_for(timezone_name))
 
 
 def confirmed(ask: Ask, timezone_name: str | None) -> SafetyAnswer:

@@ -99,6 +99,15 @@ def test_every_question_has_words_and_every_question_reads_as_one_question() -> 
         assert confirmed(Ask(rule.id, rule.flags[0], rule.tier), LONDON).text
 
 
+def test_the_crisis_and_safety_questions_name_the_regions_line_before_any_answer() -> None:
+    # Someone not ready to tap "yes" still sees where to turn, in their own region.
+    crisis = Ask("ask_crisis", "crisis_pain_hopeless", "T0")
+    assert "116 123" in ask_text(crisis, "Europe/London")
+    assert "988" in ask_text(crisis, "America/New_York")
+    assert "999" in ask_text(Ask("ask_safe", "crisis_safeguarding", "T0"), "Europe/London")
+    assert "{" not in ask_text(crisis)  # no region known: still filled, with the fallback
+
+
 # --- reading a reply ----------------------------------------------------------------------------
 
 
