@@ -10,17 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.safety.screen import screen
-
-
-def _quiet(text: str) -> None:
-    result = screen(text)
-    assert result.tier is None and result.ask is None, (result.flag_ids, result.ask)
-
-
-def _heard(text: str, flag: str) -> None:
-    result = screen(text)
-    assert flag in result.flag_ids, (result.flag_ids, result.ask)
+from tests.unit.safety.screening import assert_heard as _heard
+from tests.unit.safety.screening import assert_quiet as _quiet
 
 
 @pytest.mark.parametrize(
