@@ -9,7 +9,7 @@ check-in records for that check-in's own day.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -471,9 +471,65 @@ async def _show_where_it_stands(
 
 
 async def typed(
-    session: AsyncSession, user: User, text: str, now: datetime, *, quiet: bool = False
+    session: AsyncSession,
+    user: User,
+    text: str,
+    now: datetime,
+    *,
+    quiet: bool = False,
+    keep_rest: Callable[[], Awaitable[Outbox]] | None = None,
 ) -> Outbox | None:
     """Free text while a check-in waits: typed words answer every question of it they answer.
+
+    What the line says that this check-in does not ask about (a breakfast typed at the morning
+    check-in, which has no food question) is not dropped: ``keep_rest`` stores the line as a
+    diary entry (the caller's free-text logger) and its confirmation follows the check-in's.
+    """
+    checkin = await latest_open_checkin(session, user, now)
+    if checkin is None or checkin.current is None:
+        return None
+    parsed = parse_log(text)
+    outbox = await _typed(session, user, checkin, text, parsed, now, quiet=quiet)
+    if outbox is not None and keep_rest is not None and _says_more(checkin.questions, parsed):
+        outbox.messages.extend((await keep_rest()).messages)
+    return outbox
+
+
+#: The diary field of a parsed line that each check-in question takes.
+_FIELDS: dict[str, Callable[[ParsedLog], bool]] = {
+    PAIN: lambda parsed: parsed.pain is not None,
+    DIGESTION: lambda parsed: bool(parsed.symptoms),
+    BRISTOL: lambda parsed: parsed.bristol is not None,
+    FOOD: lambda parsed: bool(parsed.foods),
+    STRESS: lambda parsed: parsed.stress is not None,
+    SLEEP: lambda parsed: parsed.sleep is not None,
+}
+
+
+def _says_more(questions: Collection[str], parsed: ParsedLog) -> bool:
+    """Whether a line about today holds diary content that none of the check-in's questions take.
+
+    A line about another day answers only the open question and is not kept apart: its parts
+    would need splitting by day, which the check-in's typed answers do not do.
+    """
+    if parsed.day_offset != 0:
+        return False
+    return any(
+        present(parsed) for question, present in _FIELDS.items() if question not in questions
+    )
+
+
+async def _typed(
+    session: AsyncSession,
+    user: User,
+    checkin: Checkin,
+    text: str,
+    parsed: ParsedLog,
+    now: datetime,
+    *,
+    quiet: bool,
+) -> Outbox | None:
+    """:func:`typed` for the open check-in ``checkin``, with ``text`` already parsed.
 
     A number for a scale ("6", "7/10"), symptoms for digestion ("bloated and gassy"), foods for
     the food question ("toast with jam and a latte": the food matcher's groups join what was
@@ -487,13 +543,10 @@ async def typed(
     symptom ("my belly is killing me"): that is not a meal, and it is not stored. ``quiet``
     (after a safety answer) takes a note only when it names a food.
     """
-    checkin = await latest_open_checkin(session, user, now)
-    if checkin is None or checkin.current is None:
-        return None
+    assert checkin.current is not None
     question = QUESTIONS[checkin.current]
     outbox = Outbox()
     stripped = text.strip().removesuffix("/10").removesuffix("/5").strip()
-    parsed = parse_log(text)
     typed_number = ascii_int(stripped)
     if not question.multi and not question.single and typed_number is not None:
         value = typed_number

@@ -166,7 +166,14 @@ async def _diary(
         if quiet:
             return Outbox()
         return await onboarding.set_times_text(session, user, text, now)
-    answer = await checkins.typed(session, user, text, now, quiet=quiet)
+    answer = await checkins.typed(
+        session,
+        user,
+        text,
+        now,
+        quiet=quiet,
+        keep_rest=lambda: freetext.log(session, user, text, now),
+    )
     if answer is not None:
         return answer
     if user.timezone is None:

@@ -165,3 +165,26 @@ async def test_a_line_about_yesterday_answers_only_the_open_question(harness: Ha
     await harness.say(ALEX, "back is 4, had pizza last night", "digestion")
     stored = await answers(harness)
     assert stored["pain"] == 4 and "food" not in stored
+
+
+async def test_what_a_line_says_beyond_the_checkins_questions_is_kept_in_the_diary(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    await harness.onboard(ALEX)  # Berlin, 08:00 and 20:00: the morning asks pain and sleep only
+    harness.clock.set(harness.clock.now().replace(hour=7, minute=0))  # 08:00 in Berlin
+    pain = await harness.fake.wait_for_message(ALEX, "How is your back pain")
+    shown = await harness.say(ALEX, "back 4, bloated, porridge with honey for breakfast", "sleep")
+    assert shown.message_id == pain.message_id and "Back pain: 4/10" in shown.text
+    assert await answers(harness) == {"pain": 4}
+    # The bloating and the breakfast have no question this morning: kept as the day's entry,
+    # confirmed with an Undo, instead of dropped.
+    noted = await harness.fake.wait_for_message(ALEX, "Noted for Mon 12 Jan")
+    assert "Bloating" in noted.text and "Undo" in noted.button_labels
+    [(symptoms, foods, day)] = await harness.query(
+        select(LogEntry.symptoms, LogEntry.food_groups, LogEntry.local_date)
+    )
+    assert (symptoms, sorted(foods), day) == (["bloating"], ["prebiotic", "sugary"], MONDAY)
+    # The check-in goes on as before.
+    await harness.tap(ALEX, shown, "4", "")
+    assert (await answers(harness))["sleep"] == 4
