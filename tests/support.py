@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -181,8 +181,10 @@ async def add_checkin(
     answered_at: datetime,
     *,
     slot: int = 1,
+    step: timedelta = timedelta(0),
 ) -> Checkin:
-    """A finished check-in on ``day``: each question of ``answers`` answered at ``answered_at``.
+    """A finished check-in on ``day``: each question of ``answers`` answered at ``answered_at``
+    (each ``step`` after the one before, for a test where the order of answers matters).
 
     Written as rows, in the caller's transaction, so that a test can give a day any answer the
     database may hold (a skipped question's None, an old row's value) without tapping through a
@@ -207,9 +209,9 @@ async def add_checkin(
             local_date=day,
             question=question,
             value=value,
-            answered_at=answered_at,
+            answered_at=answered_at + n * step,
         )
-        for question, value in answers.items()
+        for n, (question, value) in enumerate(answers.items())
     )
     return checkin
 

@@ -8,7 +8,7 @@ from typing import Any
 from bot.insights.breathing_outcomes import summarise
 from bot.insights.recap import format_recap, recap_numbers
 from bot.store.db import Sessions
-from bot.store.models import Answer, Checkin
+from tests import support
 from tests.support import add_person, at
 
 TODAY = date(2026, 2, 15)
@@ -41,30 +41,11 @@ def test_answers_and_stress_before_and_after() -> None:
 
 
 async def add_checkin(sessions: Sessions, user_id: int, day: date, answers: dict[str, Any]) -> None:
+    """Answers one second apart, in their order: which stress answer came first matters here."""
     async with sessions() as session, session.begin():
-        checkin = Checkin(
-            user_id=user_id,
-            local_date=day,
-            slot=1,
-            questions=list(answers),
-            current=None,
-            status="done",
-            created_at=at(day, 19),
-            updated_at=at(day, 19),
+        await support.add_checkin(
+            session, user_id, day, answers, at(day, 19), step=timedelta(seconds=1)
         )
-        session.add(checkin)
-        await session.flush()
-        for n, (question, value) in enumerate(answers.items()):
-            session.add(
-                Answer(
-                    checkin_id=checkin.id,
-                    user_id=user_id,
-                    local_date=day,
-                    question=question,
-                    value=value,
-                    answered_at=at(day, 19) + timedelta(seconds=n),
-                )
-            )
 
 
 async def test_the_recap_says_how_the_breaks_went(sessions: Sessions) -> None:

@@ -15,7 +15,8 @@ from bot.insights.recap import compute_recap, format_recap, recap_message, recap
 from bot.insights.warning_signs import warning_signs
 from bot.knowledge.swaps import swap_by_id, swaps
 from bot.store.db import Sessions
-from bot.store.models import Answer, Checkin, LogEntry, SafetyEvent
+from bot.store.models import LogEntry, SafetyEvent
+from tests import support
 from tests.support import add_person, at
 
 TODAY = date(2026, 2, 15)  # a Sunday
@@ -169,29 +170,7 @@ def test_someone_with_no_data_gets_a_kind_start() -> None:
 
 async def add_checkin(sessions: Sessions, user_id: int, when: date, values: dict[str, Any]) -> None:
     async with sessions() as session, session.begin():
-        checkin = Checkin(
-            user_id=user_id,
-            local_date=when,
-            slot=1,
-            questions=list(values),
-            current=None,
-            status="done",
-            created_at=at(when, 19),
-            updated_at=at(when, 19),
-        )
-        session.add(checkin)
-        await session.flush()
-        for question, value in values.items():
-            session.add(
-                Answer(
-                    checkin_id=checkin.id,
-                    user_id=user_id,
-                    local_date=when,
-                    question=question,
-                    value=value,
-                    answered_at=at(when, 19),
-                )
-            )
+        await support.add_checkin(session, user_id, when, values, at(when, 19))
 
 
 async def test_recap_numbers_from_the_database(sessions: Sessions) -> None:
