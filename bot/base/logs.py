@@ -11,6 +11,8 @@ import logging
 import sys
 from types import TracebackType
 
+from bot.base.errors import chained
+
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -34,17 +36,10 @@ class HiddenDatabaseError(Exception):
 
 def _from_database(error: BaseException) -> BaseException | None:
     """The first database error in ``error``'s chain (causes and contexts), if any."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen or len(seen) > 20:
-            continue
-        seen.add(id(current))
-        if type(current).__module__.split(".")[0] in _DATABASE_MODULES:
-            return current
-        pending.extend((current.__cause__, current.__context__))
-    return None
+    return next(
+        (e for e in chained(error) if type(e).__module__.split(".")[0] in _DATABASE_MODULES),
+        None,
+    )
 
 
 def _described(error: BaseException) -> str:

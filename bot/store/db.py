@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.base.errors import chained
 from bot.store.models import Base
 from bot.store.onehop import OneHopDBAPI
 
@@ -114,13 +115,7 @@ def is_unavailable(error: BaseException) -> bool:
     rolled back, so nothing was half stored, and the pool reconnects by itself once the database is
     back. Looks through the exception's causes, because SQLAlchemy wraps the driver's error.
     """
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen or len(seen) > 20:
-            continue
-        seen.add(id(current))
+    for current in chained(error, with_orig=True):
         if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
             return True
         if isinstance(current, exc.DisconnectionError | exc.TimeoutError):
@@ -131,7 +126,6 @@ def is_unavailable(error: BaseException) -> bool:
             return True
         if isinstance(current, sqlite3.OperationalError) and "locked" in str(current):
             return True  # another process held the SQLite file for longer than busy_timeout
-        pending.extend((current.__cause__, current.__context__, getattr(current, "orig", None)))
     return False
 
 
