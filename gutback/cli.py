@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.base.config import MissingSetting, Settings
 from bot.base.logs import setup_logging
@@ -197,6 +198,17 @@ def _set_webhook(settings: Settings) -> int:
     return 0
 
 
+def _read_text(path: Path) -> str | None:
+    """A file given on the command line as text, or ``None`` after one clear line on stderr."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        print(f"gutback: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+    except UnicodeDecodeError:
+        print(f"gutback: {path} is not a UTF-8 text file", file=sys.stderr)
+    return None
+
+
 def _analyse(args: argparse.Namespace) -> int:
     """``gutback analyse``: read the file and run the engine (both core), print; 2 on a bad file.
 
@@ -204,22 +216,17 @@ def _analyse(args: argparse.Namespace) -> int:
     ``lines`` here; the reading and the statistics stay in the core.
     """
     import json
-    from pathlib import Path
 
     from bot.insights.diary_file import DiaryFileError, analysis_json, read_diary_csv
     from bot.insights.engine import analyse
     from bot.insights.links import links_section
 
     path = Path(args.diary)
+    text = _read_text(path)
+    if text is None:
+        return 2
     try:
-        text = path.read_text(encoding="utf-8")
         records = read_diary_csv(text)
-    except OSError as error:
-        print(f"gutback: cannot read {path}: {error.strerror or error}", file=sys.stderr)
-        return 2
-    except UnicodeDecodeError:
-        print(f"gutback: {path} is not a UTF-8 text file", file=sys.stderr)
-        return 2
     except DiaryFileError as error:
         print(f"gutback: {path}: {error}", file=sys.stderr)
         return 2
@@ -230,14 +237,11 @@ def _analyse(args: argparse.Namespace) -> int:
         from bot.experiments.plan_file import PlanError, analyse_files, plan_lines
 
         plan = Path(args.experiment)
+        plan_text = _read_text(plan)
+        if plan_text is None:
+            return 2
         try:
-            answer.update(analyse_files(text, plan.read_text(encoding="utf-8")))
-        except OSError as error:
-            print(f"gutback: cannot read {plan}: {error.strerror or error}", file=sys.stderr)
-            return 2
-        except UnicodeDecodeError:
-            print(f"gutback: {plan} is not a UTF-8 text file", file=sys.stderr)
-            return 2
+            answer.update(analyse_files(text, plan_text))
         except PlanError as error:
             print(f"gutback: {plan}: {error}", file=sys.stderr)
             return 2
